@@ -1,0 +1,111 @@
+#include "line_reader.h"
+
+#include <editline/readline.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "shell.h"
+
+namespace poet::repl {
+namespace {
+
+std::filesystem::path history_file() {
+  const char* data_home = std::getenv("XDG_DATA_HOME");
+  const char* home = std::getenv("HOME");
+  std::filesystem::path dir;
+  if (data_home != nullptr && *data_home != '\0') {
+    dir = data_home;
+  } else if (home != nullptr && *home != '\0') {
+    dir = std::filesystem::path(home) / ".local" / "share";
+  } else {
+    return {};
+  }
+  return dir / "poet" / "history";
+}
+
+// Completes the first word of a line from the command table.
+char* command_generator(const char* text, int state) {
+  static std::size_t index;
+  if (state == 0) index = 0;
+  const auto& table = command_table();
+  const std::size_t length = std::strlen(text);
+  while (index < table.size()) {
+    const auto name = table[index++].name;
+    if (name.compare(0, length, text) == 0) return strdup(std::string(name).c_str());
+  }
+  return nullptr;
+}
+
+char** complete(const char* text, int start, int /*end*/) {
+  rl_attempted_completion_over = 1;  // no file-name completion as a fallback
+  return start == 0 ? rl_completion_matches(text, command_generator) : nullptr;
+}
+
+class PromptReader final : public LineReader {
+ public:
+  PromptReader() : history_(history_file()) {
+    rl_readline_name = "poet";
+    rl_attempted_completion_function = complete;
+    using_history();
+    stifle_history(1000);
+    if (!history_.empty()) read_history(history_.c_str());
+  }
+
+  std::optional<std::string> next() override {
+    char* raw = readline("> ");
+    if (raw == nullptr) {
+      std::cout << '\n';  // leave the terminal on a fresh line after Ctrl-D
+      return std::nullopt;
+    }
+    std::string line(raw);
+    std::free(raw);
+    if (line.find_first_not_of(" \t") != std::string::npos) remember(line);
+    return line;
+  }
+
+ private:
+  void remember(const std::string& line) {
+    add_history(line.c_str());
+    if (history_.empty()) return;
+    std::error_code ignored;  // a history that cannot be saved must not stop the session
+    std::filesystem::create_directories(history_.parent_path(), ignored);
+    write_history(history_.c_str());
+  }
+
+  std::filesystem::path history_;
+};
+
+class StreamReader final : public LineReader {
+ public:
+  std::optional<std::string> next() override {
+    std::string line;
+    if (!std::getline(std::cin, line)) return std::nullopt;
+    return line;
+  }
+};
+
+class ListReader final : public LineReader {
+ public:
+  explicit ListReader(std::vector<std::string> lines) : lines_(std::move(lines)) {}
+  std::optional<std::string> next() override {
+    if (next_ == lines_.size()) return std::nullopt;
+    return lines_[next_++];
+  }
+
+ private:
+  std::vector<std::string> lines_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<LineReader> prompt_reader() { return std::make_unique<PromptReader>(); }
+std::unique_ptr<LineReader> stream_reader() { return std::make_unique<StreamReader>(); }
+std::unique_ptr<LineReader> list_reader(std::vector<std::string> lines) {
+  return std::make_unique<ListReader>(std::move(lines));
+}
+
+}  // namespace poet::repl

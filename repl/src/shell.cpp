@@ -1,0 +1,100 @@
+#include "shell.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "poet/engine/version.h"
+#include "words.h"
+
+namespace poet::repl {
+namespace {
+
+const Command* find_command(std::string_view name) {
+  const auto& table = command_table();
+  const auto it = std::find_if(table.begin(), table.end(),
+                               [&](const Command& c) { return c.name == name; });
+  return it == table.end() ? nullptr : &*it;
+}
+
+std::string did_you_mean(std::string_view typed) {
+  const auto guess = closest_name(typed, command_names());
+  return guess ? fmt::format(" (did you mean '{}'?)", *guess) : std::string();
+}
+
+}  // namespace
+
+const std::vector<Command>& command_table() {
+  static const std::vector<Command> table = {
+      {"help", "help [command]", "list the commands, or explain one",
+       "With a command's name, shows its usage and what it does.", 0, 1,
+       [](Shell& shell, const std::vector<std::string>& args) {
+         shell.terminal().result(help_text(args.empty() ? std::string_view() : args[0]));
+       }},
+      {"quit", "quit", "leave poet", "Ctrl-D at the prompt, or the end of a script, does the same.",
+       0, 0, [](Shell& shell, const std::vector<std::string>&) { shell.request_quit(); }},
+  };
+  return table;
+}
+
+std::vector<std::string_view> command_names() {
+  std::vector<std::string_view> names;
+  for (const auto& command : command_table()) names.push_back(command.name);
+  return names;
+}
+
+std::string help_text(std::string_view topic) {
+  if (!topic.empty()) {
+    const Command* command = find_command(topic);
+    if (command == nullptr) {
+      throw CommandError(fmt::format("no command '{}'{}", topic, did_you_mean(topic)));
+    }
+    std::string text = fmt::format("usage: {}\n  {}", command->usage, command->summary);
+    if (!command->details.empty()) text += fmt::format("\n  {}", command->details);
+    return text;
+  }
+  std::size_t width = 0;
+  for (const auto& command : command_table()) width = std::max(width, command.usage.size());
+  std::string text = "Commands:\n";
+  for (const auto& command : command_table()) {
+    text += fmt::format("  {:<{}}  {}\n", command.usage, width, command.summary);
+  }
+  text += "Type 'help <command>' for more about one.";
+  return text;
+}
+
+std::string banner(const RuntimeInfo& runtime) {
+  const std::string device =
+      runtime.cuda_devices > 0 ? fmt::format("{} CUDA device(s)", runtime.cuda_devices) : "CPU";
+  return fmt::format(
+      "poet {}: classical Chinese poems from a character RNN\n"
+      "LibTorch {}, {}, {} CPU thread{}, {}\n"
+      "Type 'help' for the commands, 'quit' or Ctrl-D to leave.",
+      kVersion, runtime.torch_version, runtime.blas.name, runtime.cpu_threads,
+      runtime.cpu_threads == 1 ? "" : "s", device);
+}
+
+Outcome Shell::execute(std::string_view line) {
+  const auto first = line.find_first_not_of(" \t");
+  if (first == std::string_view::npos || line[first] == '#') return Outcome::ok;
+  try {
+    const auto words = split_words(line);
+    if (words.empty()) return Outcome::ok;
+    const Command* command = find_command(words[0]);
+    if (command == nullptr) {
+      throw CommandError(fmt::format("unknown command '{}'{}; type 'help' for the list", words[0],
+                                     did_you_mean(words[0])));
+    }
+    const std::vector<std::string> args(words.begin() + 1, words.end());
+    if (args.size() < command->min_args || args.size() > command->max_args) {
+      throw CommandError(fmt::format("usage: {}", command->usage));
+    }
+    command->run(*this, args);
+  } catch (const std::exception& error) {  // CommandError, or an engine failure: never fatal
+    terminal_.error(error.what());
+    return Outcome::failed;
+  }
+  return quit_requested_ ? Outcome::quit : Outcome::ok;
+}
+
+}  // namespace poet::repl

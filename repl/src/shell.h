@@ -1,0 +1,54 @@
+#pragma once
+// The command table and the shell that runs one input line at a time. Every command lives in one
+// table row: its name, usage, help and handler; `help`, error suggestions and completion all read
+// that table.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "poet/engine/runtime.h"
+#include "terminal.h"
+
+namespace poet::repl {
+
+class Shell;
+
+struct Command {
+  std::string_view name;
+  std::string_view usage;    // e.g. "help [command]"
+  std::string_view summary;  // one line for the command list
+  std::string_view details;  // the rest of `help <command>`; may be empty
+  std::size_t min_args;
+  std::size_t max_args;
+  // Writes results through shell.terminal(); throws CommandError when the command fails.
+  void (*run)(Shell& shell, const std::vector<std::string>& args);
+};
+
+const std::vector<Command>& command_table();
+std::vector<std::string_view> command_names();
+
+enum class Outcome { ok, failed, quit };
+
+class Shell {
+ public:
+  explicit Shell(Terminal& terminal) : terminal_(terminal) {}
+
+  // Runs one input line. Blank lines and lines starting with '#' do nothing.
+  Outcome execute(std::string_view line);
+
+  Terminal& terminal() { return terminal_; }
+  void request_quit() { quit_requested_ = true; }
+
+ private:
+  Terminal& terminal_;
+  bool quit_requested_ = false;
+};
+
+// `help` with no topic, or `help <command>`; throws CommandError for an unknown topic.
+std::string help_text(std::string_view topic = {});
+
+// The lines printed when an interactive session starts.
+std::string banner(const RuntimeInfo& runtime);
+
+}  // namespace poet::repl

@@ -1,0 +1,39 @@
+#include "terminal.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace poet::repl {
+
+bool colour_allowed(std::FILE* stream) {
+  const char* no_colour = std::getenv("NO_COLOR");
+  return isatty(fileno(stream)) && (no_colour == nullptr || *no_colour == '\0');
+}
+
+Terminal::Terminal(std::FILE* out, std::FILE* err, bool interactive)
+    : out_(out), err_(err), interactive_(interactive), colour_(interactive && colour_allowed(err)) {}
+
+void Terminal::result(std::string_view text) {
+  fmt::print(out_, "{}{}", text, text.empty() || text.back() != '\n' ? "\n" : "");
+  std::fflush(out_);
+}
+
+void Terminal::warning(std::string_view text) { diagnostic("warning", "\x1b[33m", text); }
+
+void Terminal::error(std::string_view text) { diagnostic("error", "\x1b[31m", text); }
+
+void Terminal::diagnostic(std::string_view label, std::string_view colour, std::string_view text) {
+  std::fflush(out_);  // keep results and diagnostics in input order when both go to one file
+  if (!interactive_ && line_number_ > 0) {
+    fmt::print(err_, "line {}: {}{}\n", line_number_, label == "error" ? "" : "warning: ", text);
+  } else if (colour_) {
+    fmt::print(err_, "{}{}:\x1b[0m {}\n", colour, label, text);
+  } else {
+    fmt::print(err_, "{}: {}\n", label, text);
+  }
+  std::fflush(err_);
+}
+
+}  // namespace poet::repl

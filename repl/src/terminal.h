@@ -1,0 +1,35 @@
+#pragma once
+// Where results and diagnostics go, and how they look: colour only on a terminal and never when
+// NO_COLOR is set; in script mode every diagnostic names its input line.
+
+#include <cstdio>
+#include <string_view>
+
+namespace poet::repl {
+
+class Terminal {
+ public:
+  // `interactive`: a person is typing at a prompt (banner, prompt, colours allowed).
+  Terminal(std::FILE* out, std::FILE* err, bool interactive);
+
+  bool interactive() const { return interactive_; }
+  void set_line(int line_number) { line_number_ = line_number; }
+
+  void result(std::string_view text);   // a command's output, on standard output
+  void warning(std::string_view text);  // on standard error
+  void error(std::string_view text);    // on standard error
+
+ private:
+  void diagnostic(std::string_view label, std::string_view colour, std::string_view text);
+
+  std::FILE* out_;
+  std::FILE* err_;
+  bool interactive_;
+  bool colour_;
+  int line_number_ = 0;
+};
+
+// Whether colours may be used on this stream: it is a terminal and NO_COLOR is unset or empty.
+bool colour_allowed(std::FILE* stream);
+
+}  // namespace poet::repl

@@ -1,0 +1,98 @@
+#include "shell.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "words.h"
+
+namespace poet::repl {
+namespace {
+
+// A shell whose terminal writes into memory, in script mode.
+struct ShellFixture : ::testing::Test {
+  ShellFixture()
+      : out(open_memstream(&out_buffer, &out_size)),
+        err(open_memstream(&err_buffer, &err_size)),
+        terminal(out, err, /*interactive=*/false),
+        shell(terminal) {}
+  ~ShellFixture() override {
+    std::fclose(out);
+    std::fclose(err);
+    std::free(out_buffer);
+    std::free(err_buffer);
+  }
+  std::string printed() { return std::fflush(out), std::string(out_buffer, out_size); }
+  std::string diagnosed() { return std::fflush(err), std::string(err_buffer, err_size); }
+
+  char* out_buffer = nullptr;
+  char* err_buffer = nullptr;
+  std::size_t out_size = 0, err_size = 0;
+  std::FILE* out;
+  std::FILE* err;
+  Terminal terminal;
+  Shell shell;
+};
+
+TEST(CommandTable, EveryCommandHasUsageAndSummary) {
+  for (const auto& command : command_table()) {
+    EXPECT_EQ(command.usage.substr(0, command.name.size()), command.name);
+    EXPECT_FALSE(command.summary.empty()) << command.name;
+    EXPECT_LE(command.min_args, command.max_args) << command.name;
+  }
+}
+
+TEST(HelpText, ListsEveryCommandFromTheTable) {
+  const std::string text = help_text();
+  for (const auto& command : command_table()) {
+    EXPECT_NE(text.find(command.usage), std::string::npos) << command.name;
+    EXPECT_NE(text.find(command.summary), std::string::npos) << command.name;
+  }
+}
+
+TEST(HelpText, ExplainsOneCommandOrSuggestsTheClosest) {
+  EXPECT_NE(help_text("quit").find("usage: quit"), std::string::npos);
+  try {
+    help_text("qit");
+    FAIL() << "help for an unknown command must fail";
+  } catch (const CommandError& error) {
+    EXPECT_STREQ(error.what(), "no command 'qit' (did you mean 'quit'?)");
+  }
+}
+
+TEST_F(ShellFixture, RunsHelpAndQuit) {
+  EXPECT_EQ(shell.execute("help"), Outcome::ok);
+  EXPECT_NE(printed().find("Commands:"), std::string::npos);
+  EXPECT_EQ(shell.execute("quit"), Outcome::quit);
+  EXPECT_EQ(diagnosed(), "");
+}
+
+TEST_F(ShellFixture, IgnoresBlankLinesAndComments) {
+  EXPECT_EQ(shell.execute("   "), Outcome::ok);
+  EXPECT_EQ(shell.execute("  # a comment in a script"), Outcome::ok);
+  EXPECT_EQ(printed() + diagnosed(), "");
+}
+
+TEST_F(ShellFixture, ReportsUnknownCommandsWithTheirInputLine) {
+  terminal.set_line(3);
+  EXPECT_EQ(shell.execute("hlep"), Outcome::failed);
+  EXPECT_EQ(diagnosed(),
+            "line 3: unknown command 'hlep' (did you mean 'help'?); type 'help' for the list\n");
+  EXPECT_EQ(shell.execute("help"), Outcome::ok);  // the shell goes on after an error
+}
+
+TEST_F(ShellFixture, ChecksTheNumberOfArguments) {
+  terminal.set_line(1);
+  EXPECT_EQ(shell.execute("quit now"), Outcome::failed);
+  EXPECT_EQ(diagnosed(), "line 1: usage: quit\n");
+}
+
+TEST_F(ShellFixture, ReportsBadQuoting) {
+  terminal.set_line(2);
+  EXPECT_EQ(shell.execute("help \"quit"), Outcome::failed);
+  EXPECT_EQ(diagnosed(), "line 2: unterminated \" quote\n");
+}
+
+}  // namespace
+}  // namespace poet::repl

@@ -1,0 +1,44 @@
+#include "words.h"
+
+#include <gtest/gtest.h>
+
+namespace poet::repl {
+namespace {
+
+using Words = std::vector<std::string>;
+
+TEST(SplitWords, SplitsOnBlanks) {
+  EXPECT_EQ(split_words("  gen 湖\t--seed 7 "), (Words{"gen", "湖", "--seed", "7"}));
+  EXPECT_EQ(split_words(""), Words{});
+}
+
+TEST(SplitWords, QuotesKeepBlanksInsideOneWord) {
+  EXPECT_EQ(split_words(R"(gen 月 --mood "床前 明月光")"), (Words{"gen", "月", "--mood", "床前 明月光"}));
+  EXPECT_EQ(split_words("a 'b \"c\"' d"), (Words{"a", "b \"c\"", "d"}));
+  EXPECT_EQ(split_words(R"(a "" b)"), (Words{"a", "", "b"}));
+}
+
+TEST(SplitWords, BackslashEscapesTheNextCharacter) {
+  EXPECT_EQ(split_words(R"(a\ b "c\"d")"), (Words{"a b", "c\"d"}));
+}
+
+TEST(SplitWords, UnterminatedQuoteIsAnError) {
+  EXPECT_THROW(split_words("gen \"湖"), CommandError);
+}
+
+TEST(ClosestName, FindsTyposAndSwaps) {
+  const std::vector<std::string_view> names{"help", "quit", "gen", "acrostic"};
+  EXPECT_EQ(closest_name("hlep", names), "help");
+  EXPECT_EQ(closest_name("qiut", names), "quit");
+  EXPECT_EQ(closest_name("acrostc", names), "acrostic");
+  EXPECT_EQ(closest_name("gne", names), "gen");
+}
+
+TEST(ClosestName, GivesNothingForUnrelatedWords) {
+  const std::vector<std::string_view> names{"help", "quit"};
+  EXPECT_EQ(closest_name("x", names), std::nullopt);
+  EXPECT_EQ(closest_name("train", names), std::nullopt);
+}
+
+}  // namespace
+}  // namespace poet::repl
