@@ -1,0 +1,28 @@
+#pragma once
+// Characters of classical verse: UTF-8 in and out, which code points are Han characters, and the
+// five punctuation marks poems are written with.
+
+#include <string>
+#include <string_view>
+
+namespace poet {
+
+// Decodes UTF-8; throws std::invalid_argument naming the byte offset of an invalid sequence.
+std::u32string decode_utf8(std::string_view text);
+std::string encode_utf8(std::u32string_view text);
+std::string encode_utf8(char32_t c);
+
+// A CJK unified or compatibility ideograph, in any block (Extension B and later included).
+bool is_han(char32_t c);
+
+// The punctuation poems keep: ，after a line that continues, 。？！； after one that closes.
+bool is_verse_punctuation(char32_t c);
+
+// Maps the other marks poems are punctuated with onto the five above (、：→，), drops quotation
+// marks, and removes blanks. Returns whether anything changed.
+bool normalise_punctuation(std::u32string& text);
+
+// For messages: '湖' (U+6E56).
+std::string describe(char32_t c);
+
+}  // namespace poet

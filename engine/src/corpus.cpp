@@ -1,0 +1,137 @@
+#include "poet/engine/corpus.h"
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <fstream>
+#include <stdexcept>
+
+#include "poet/engine/text.h"
+
+namespace poet {
+namespace {
+
+std::vector<std::string_view> split_fields(std::string_view line, char separator) {
+  std::vector<std::string_view> fields;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = line.find(separator, start);
+    fields.push_back(line.substr(start, end - start));
+    if (end == std::string_view::npos) return fields;
+    start = end + 1;
+  }
+}
+
+// A field written into the tab-separated format must not break it.
+std::string field(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+  }
+  return out;
+}
+
+Poem parse_prepared(std::string_view line) {
+  const auto fields = split_fields(line, '\t');
+  if (fields.size() != 5) {
+    throw std::invalid_argument(fmt::format("expected 5 tab-separated fields, found {}", fields.size()));
+  }
+  const std::u32string text = decode_utf8(fields[4]);
+  if (const auto problem = verse_problem(text)) throw std::invalid_argument(*problem);
+  Poem poem = make_poem(std::string(fields[3]), std::string(fields[2]), std::string(fields[4]));
+  if (fields[0] != split_name(poem.split)) {
+    throw std::invalid_argument(fmt::format("split '{}' does not match the text's hash ('{}')",
+                                            fields[0], split_name(poem.split)));
+  }
+  if (fields[1] != form_name(poem.form)) {
+    throw std::invalid_argument(fmt::format("form '{}' does not match the text ('{}')", fields[1],
+                                            form_name(poem.form)));
+  }
+  return poem;
+}
+
+Poem parse_plain(std::string_view line) {
+  const std::size_t colon = line.find(':');
+  const std::string_view title = colon == std::string_view::npos ? "" : line.substr(0, colon);
+  std::u32string text = decode_utf8(colon == std::string_view::npos ? line : line.substr(colon + 1));
+  normalise_punctuation(text);
+  if (const auto problem = verse_problem(text)) throw std::invalid_argument(*problem);
+  return make_poem(std::string(title), "", encode_utf8(text));
+}
+
+}  // namespace
+
+std::string_view split_name(Split split) {
+  switch (split) {
+    case Split::train: return "train";
+    case Split::valid: return "valid";
+    case Split::test: return "test";
+  }
+  return "train";
+}
+
+std::uint64_t text_hash(std::string_view text) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+Split split_of(std::string_view text) {
+  const auto bucket = text_hash(text) % 100;
+  return bucket < 2 ? Split::test : bucket < 4 ? Split::valid : Split::train;
+}
+
+Poem make_poem(std::string title, std::string author, std::string text) {
+  Poem poem{std::move(title), std::move(author), std::move(text)};
+  poem.form = classify_form(decode_utf8(poem.text));
+  poem.split = split_of(poem.text);
+  return poem;
+}
+
+std::string corpus_line(const Poem& poem) {
+  return fmt::format("{}\t{}\t{}\t{}\t{}", split_name(poem.split), form_name(poem.form),
+                     field(poem.author), field(poem.title), poem.text);
+}
+
+std::optional<std::string> verse_problem(std::u32string_view text) {
+  if (text.empty()) return "no poem text";
+  for (const char32_t c : text) {
+    if (!is_han(c) && !is_verse_punctuation(c)) {
+      return fmt::format("unexpected character {} in the poem", describe(c));
+    }
+  }
+  if (is_verse_punctuation(text.front())) return "the poem starts with punctuation";
+  return std::nullopt;
+}
+
+std::vector<CorpusProblem> read_corpus(const std::filesystem::path& path,
+                                       const std::function<void(Poem&&)>& on_poem) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(fmt::format("cannot read corpus '{}'", path.string()));
+  std::vector<CorpusProblem> problems;
+  std::string line;
+  bool prepared = false;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (number == 1 && line.rfind("# poet corpus", 0) == 0) {
+      if (line != kCorpusHeader) {
+        throw std::runtime_error(fmt::format("'{}' is a poet corpus of another format version: {}",
+                                             path.string(), line.substr(0, line.find('\t'))));
+      }
+      prepared = true;
+      continue;
+    }
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    try {
+      on_poem(prepared ? parse_prepared(line) : parse_plain(line));
+    } catch (const std::invalid_argument& error) {
+      problems.push_back({number, error.what()});
+    }
+  }
+  if (in.bad()) throw std::runtime_error(fmt::format("error reading corpus '{}'", path.string()));
+  return problems;
+}
+
+}  // namespace poet

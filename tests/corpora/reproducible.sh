@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Rebuilds the corpora from the pinned chinese-poetry package and checks that the committed ones
+# are exactly what the builder writes, and that corpora/README.md quotes its report verbatim.
+# Exits 77 (skipped) only when the package cannot be fetched from the npm registry.
+set -uo pipefail
+builder=$1 repo=$2 work=$3
+rm -rf "$work/out"
+mkdir -p "$work/out"
+if ! POET_CORPUS=$builder POET_CORPUS_CACHE=$work/cache "$repo/corpora/build.sh" --out "$work/out" \
+     > "$work/report.txt"; then
+  if ! ls "$work"/cache/chinese-poetry-*.tgz >/dev/null 2>&1; then
+    echo "skipped: chinese-poetry could not be fetched from the npm registry"
+    exit 77
+  fi
+  echo "corpora/build.sh failed" >&2
+  exit 1
+fi
+status=0
+for file in tang.tsv fixture.tsv; do
+  if cmp "$repo/corpora/$file" "$work/out/$file"; then
+    echo "corpora/$file: identical to a fresh build"
+  else
+    status=1
+  fi
+done
+while IFS= read -r line; do
+  [[ "$line" == fixture:* ]] && continue  # names the output path, which differs here
+  grep -qxF "$line" "$repo/corpora/README.md" || { echo "corpora/README.md lacks: $line" >&2; status=1; }
+done < "$work/report.txt"
+exit $status
