@@ -6,9 +6,11 @@
 
 #include <clocale>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "line_reader.h"
+#include "poet/engine/engine.h"
 #include "poet/engine/runtime.h"
 #include "poet/engine/version.h"
 #include "shell.h"
@@ -18,21 +20,30 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: poet [-c COMMAND]... [--bail] [--help] [--version]\n"
+    "usage: poet [--model CHECKPOINT] [--device auto|cpu|cuda] [-c COMMAND]... [--bail]\n"
     "\n"
     "Writes classical Chinese poems at a '> ' prompt. When standard input is not a terminal, or\n"
     "with -c, poet runs the commands as a script: results on standard output, diagnostics on\n"
     "standard error as 'line N: message', exit status 1 if any command failed.\n"
     "\n"
-    "  -c COMMAND  run COMMAND instead of reading standard input (repeatable)\n"
-    "  --bail      stop a script at the first command that fails\n"
-    "  --help      show this text\n"
-    "  --version   show poet's version\n";
+    "  --model CHECKPOINT  load this checkpoint at start\n"
+    "  --device DEVICE     where the model runs: auto (a GPU if LibTorch sees one), cpu, cuda\n"
+    "  -c COMMAND          run COMMAND instead of reading standard input (repeatable)\n"
+    "  --bail              stop a script at the first command that fails\n"
+    "  --help              show this text\n"
+    "  --version           show poet's version\n";
 
 struct Options {
   std::vector<std::string> commands;
+  std::optional<std::string> model;
+  poet::DeviceChoice device = poet::DeviceChoice::automatic;
   bool bail = false;
 };
+
+int usage_error(const std::string& message) {
+  fmt::print(stderr, "poet: {}\n{}", message, kUsage);
+  return 2;
+}
 
 // CJK line editing needs a UTF-8 locale; a bare "C" environment gets C.UTF-8.
 void use_utf8_locale() {
@@ -47,10 +58,19 @@ int main(int argc, char** argv) {
   use_utf8_locale();
 
   Options options;
+  static const std::vector<std::string_view> kOptions{"-c", "--model", "--device", "--bail", "--help", "--version"};
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (arg == "-c" && i + 1 < argc) {
+    const bool takes_value = arg == "-c" || arg == "--model" || arg == "--device";
+    if (takes_value && i + 1 == argc) return usage_error(fmt::format("missing value after '{}'", arg));
+    if (arg == "-c") {
       options.commands.emplace_back(argv[++i]);
+    } else if (arg == "--model") {
+      options.model = argv[++i];
+    } else if (arg == "--device") {
+      const auto device = poet::parse_device(argv[++i]);
+      if (!device) return usage_error(fmt::format("unknown device '{}': use auto, cpu or cuda", argv[i]));
+      options.device = *device;
     } else if (arg == "--bail") {
       options.bail = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -60,12 +80,18 @@ int main(int argc, char** argv) {
       fmt::print("poet {}\n", poet::kVersion);
       return 0;
     } else {
-      const auto guess = closest_name(arg, {"-c", "--bail", "--help", "--version"});
-      fmt::print(stderr, "poet: {} '{}'{}\n{}", arg == "-c" ? "missing command after" : "unknown option",
-                 arg, guess && arg != "-c" ? fmt::format(" (did you mean '{}'?)", *guess) : "",
-                 kUsage);
-      return 2;
+      const auto guess = closest_name(arg, kOptions);
+      return usage_error(fmt::format("unknown option '{}'{}", arg,
+                                     guess ? fmt::format(" (did you mean '{}'?)", *guess) : ""));
     }
+  }
+
+  std::optional<poet::Engine> engine;
+  try {
+    engine.emplace(options.device);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "poet: {}\n", error.what());
+    return 2;
   }
 
   const bool interactive = options.commands.empty() && isatty(STDIN_FILENO);
@@ -75,12 +101,21 @@ int main(int argc, char** argv) {
     terminal.warning(warning);
   }
   if (interactive) terminal.result(banner(runtime));
+  bool any_failed = false;
+  if (options.model) {
+    try {
+      const auto info = engine->load(*options.model);
+      if (interactive) terminal.result("loaded " + describe_model(info));
+    } catch (const std::exception& error) {
+      terminal.error(error.what());
+      any_failed = true;
+    }
+  }
 
   auto reader = !options.commands.empty() ? list_reader(options.commands)
                 : interactive             ? prompt_reader()
                                           : stream_reader();
-  Shell shell(terminal);
-  bool any_failed = false;
+  Shell shell(terminal, *engine);
   for (int line_number = 1;; ++line_number) {
     const auto line = reader->next();
     if (!line) break;

@@ -31,6 +31,26 @@ const std::vector<Command>& command_table() {
        [](Shell& shell, const std::vector<std::string>& args) {
          shell.terminal().result(help_text(args.empty() ? std::string_view() : args[0]));
        }},
+      {"model", "model", "show the loaded model: cell, sizes, vocabulary, device, training",
+       "Shows the checkpoint file, the architecture, the vocabulary size, the device, the steps it\n"
+       "  was trained for and its last validation perplexity.",
+       0, 0,
+       [](Shell& shell, const std::vector<std::string>&) {
+         const auto info = shell.engine().model_info();
+         shell.terminal().result(info ? describe_model(*info) : "no model is loaded; try 'load <checkpoint>'");
+       }},
+      {"load", "load <checkpoint>", "load a checkpoint, replacing the model without restarting",
+       "A poem being written finishes on the model it started with; the next one uses the new\n"
+       "  model. If the file cannot be loaded, the model loaded before stays.",
+       1, 1,
+       [](Shell& shell, const std::vector<std::string>& args) {
+         shell.terminal().result("loaded " + describe_model(shell.engine().load(args[0])));
+       }},
+      {"reload", "reload", "load the current checkpoint file again, after training replaced it",
+       "", 0, 0,
+       [](Shell& shell, const std::vector<std::string>&) {
+         shell.terminal().result("reloaded " + describe_model(shell.engine().reload()));
+       }},
       {"quit", "quit", "leave poet", "Ctrl-D at the prompt, or the end of a script, does the same.",
        0, 0, [](Shell& shell, const std::vector<std::string>&) { shell.request_quit(); }},
   };
@@ -61,6 +81,22 @@ std::string help_text(std::string_view topic) {
   }
   text += "Type 'help <command>' for more about one.";
   return text;
+}
+
+std::string describe_model(const ModelInfo& info) {
+  return fmt::format(
+      "{}\n"
+      "  model       {}\n"
+      "  vocabulary  {} characters (+{} special tokens)\n"
+      "  parameters  {}\n"
+      "  device      {}\n"
+      "  trained     {} steps{}",
+      info.file.string(), describe(info.config), info.vocabulary_size - Vocabulary::kSpecialCount,
+      Vocabulary::kSpecialCount,
+      info.parameters < 100'000 ? std::to_string(info.parameters)
+                                : fmt::format("{:.2f}M", static_cast<double>(info.parameters) / 1e6),
+      info.device, info.steps_trained,
+      info.valid_perplexity ? fmt::format(", validation perplexity {:.2f}", *info.valid_perplexity) : "");
 }
 
 std::string banner(const RuntimeInfo& runtime) {

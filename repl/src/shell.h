@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "poet/engine/engine.h"
 #include "poet/engine/runtime.h"
 #include "terminal.h"
 
@@ -32,21 +33,26 @@ enum class Outcome { ok, failed, quit };
 
 class Shell {
  public:
-  explicit Shell(Terminal& terminal) : terminal_(terminal) {}
+  Shell(Terminal& terminal, Engine& engine) : terminal_(terminal), engine_(engine) {}
 
   // Runs one input line. Blank lines and lines starting with '#' do nothing.
   Outcome execute(std::string_view line);
 
   Terminal& terminal() { return terminal_; }
+  Engine& engine() { return engine_; }
   void request_quit() { quit_requested_ = true; }
 
  private:
   Terminal& terminal_;
+  Engine& engine_;
   bool quit_requested_ = false;
 };
 
 // `help` with no topic, or `help <command>`; throws CommandError for an unknown topic.
 std::string help_text(std::string_view topic = {});
+
+// What `model` prints about a loaded model.
+std::string describe_model(const ModelInfo& info);
 
 // The lines printed when an interactive session starts.
 std::string banner(const RuntimeInfo& runtime);

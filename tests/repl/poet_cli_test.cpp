@@ -16,7 +16,7 @@ TEST(PoetScript, RunsCommandsFromStandardInputWithoutBannerOrPrompt) {
   const auto run = poet({}, "help\nquit\n");
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out.rfind("Commands:\n", 0), 0u) << run.out;  // no banner, no "> " first
-  EXPECT_EQ(run.out.find("> "), std::string::npos);
+  EXPECT_EQ(run.out.find("\n> "), std::string::npos) << "no prompt in script mode";
   EXPECT_EQ(run.err, "");
 }
 
@@ -69,10 +69,51 @@ TEST(PoetOptions, UnknownOptionIsAUsageErrorWithASuggestion) {
       << run.err;
 }
 
-TEST(PoetOptions, DashCWithoutCommandIsAUsageError) {
-  const auto run = poet({"-c"});
+TEST(PoetOptions, OptionWithoutItsValueIsAUsageError) {
+  for (const std::string option : {"-c", "--model", "--device"}) {
+    const auto run = poet({option});
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_EQ(run.err.rfind("poet: missing value after '" + option + "'\n", 0), 0u) << run.err;
+  }
+}
+
+TEST(PoetOptions, UnknownDeviceIsAUsageError) {
+  const auto run = poet({"--device", "tpu"});
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_EQ(run.err.rfind("poet: missing command after '-c'\n", 0), 0u) << run.err;
+  EXPECT_EQ(run.err.rfind("poet: unknown device 'tpu': use auto, cpu or cuda\n", 0), 0u) << run.err;
+}
+
+const std::string kCheckpoint = std::string(POET_TEST_DATA_DIR) + "/formula_v1.ckpt";
+
+TEST(PoetModel, LoadsAModelAtStartAndDescribesIt) {
+  const auto run = poet({"--model", kCheckpoint, "--device", "cpu"}, "model\n");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find(kCheckpoint), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("RNN, 1 layer of 4, embedding 4"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("vocabulary  6 characters (+4 special tokens)"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("trained     42 steps, validation perplexity 123.50"), std::string::npos) << run.out;
+}
+
+TEST(PoetModel, MissingCheckpointAtStartIsReportedAndTheSessionGoesOn) {
+  const auto run = poet({"--model", "/nonexistent.ckpt"}, "model\n");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err, "error: cannot read checkpoint '/nonexistent.ckpt': No such file or directory\n");
+  EXPECT_EQ(run.out, "no model is loaded; try 'load <checkpoint>'\n");
+}
+
+TEST(PoetModel, FailedLoadKeepsTheModelAndLaterCommandsRun) {
+  const auto run = poet({}, "load " + kCheckpoint + "\nload " + std::string(POET_TEST_DATA_DIR) +
+                                "/plain_with_errors.txt\nmodel\nreload\n");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err, "line 2: '" + std::string(POET_TEST_DATA_DIR) + "/plain_with_errors.txt' is not a poet checkpoint\n");
+  EXPECT_NE(run.out.find("reloaded " + kCheckpoint), std::string::npos) << run.out;
+}
+
+TEST(PoetModel, CudaWithoutAGpuIsRefusedAtStart) {
+  const auto run = poet({"--device", "cuda"}, "quit\n");
+  if (run.exit_code == 0) GTEST_SKIP() << "this machine has a CUDA GPU";
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err, "poet: device 'cuda' was asked for, but LibTorch sees no CUDA GPU here\n");
 }
 
 }  // namespace

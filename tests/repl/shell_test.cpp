@@ -16,7 +16,8 @@ struct ShellFixture : ::testing::Test {
       : out(open_memstream(&out_buffer, &out_size)),
         err(open_memstream(&err_buffer, &err_size)),
         terminal(out, err, /*interactive=*/false),
-        shell(terminal) {}
+        engine(DeviceChoice::cpu),
+        shell(terminal, engine) {}
   ~ShellFixture() override {
     std::fclose(out);
     std::fclose(err);
@@ -32,6 +33,7 @@ struct ShellFixture : ::testing::Test {
   std::FILE* out;
   std::FILE* err;
   Terminal terminal;
+  Engine engine;
   Shell shell;
 };
 
@@ -86,6 +88,18 @@ TEST_F(ShellFixture, ChecksTheNumberOfArguments) {
   terminal.set_line(1);
   EXPECT_EQ(shell.execute("quit now"), Outcome::failed);
   EXPECT_EQ(diagnosed(), "line 1: usage: quit\n");
+}
+
+TEST_F(ShellFixture, ModelWithNothingLoadedSaysSo) {
+  EXPECT_EQ(shell.execute("model"), Outcome::ok);
+  EXPECT_EQ(printed(), "no model is loaded; try 'load <checkpoint>'\n");
+}
+
+TEST_F(ShellFixture, FailedLoadIsAnErrorNamingTheFile) {
+  terminal.set_line(4);
+  EXPECT_EQ(shell.execute("load /nonexistent/model.ckpt"), Outcome::failed);
+  EXPECT_EQ(diagnosed(), "line 4: cannot read checkpoint '/nonexistent/model.ckpt': No such file or directory\n");
+  EXPECT_EQ(shell.execute("reload"), Outcome::failed);
 }
 
 TEST_F(ShellFixture, ReportsBadQuoting) {

@@ -1,0 +1,130 @@
+#pragma once
+// The engine behind the prompt: it holds the loaded model, swaps checkpoints while generations
+// run, and offers decoders a stepping interface. LibTorch stays behind this header.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "poet/engine/device.h"
+#include "poet/engine/model_config.h"
+#include "poet/engine/random.h"
+#include "poet/engine/vocabulary.h"
+
+namespace poet {
+
+// A failure the user should see as one line: a bad checkpoint, an unknown character, no model.
+struct EngineError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct ModelInfo {
+  ModelConfig config;
+  int vocabulary_size = 0;  // special tokens included
+  std::int64_t parameters = 0;
+  std::string device;  // "cpu" or "cuda"
+  std::int64_t steps_trained = 0;
+  std::optional<double> valid_perplexity;  // the last one measured in training, if any
+  std::filesystem::path file;
+};
+
+class LoadedModel;  // one checkpoint's weights on the device; shared by the generations using it
+
+// One state of the model: the history of tokens fed so far, as the RNN's hidden state, and the
+// log-probabilities of the next token.
+using StateId = std::int32_t;
+
+// A generation bound to the model that was loaded when it began: a later `load` does not change
+// it. Not thread-safe; one generation belongs to one thread (several may run at once).
+class Generation {
+ public:
+  Generation(std::shared_ptr<const LoadedModel> model, std::uint64_t seed);
+  ~Generation();
+  Generation(const Generation&) = delete;
+  Generation& operator=(const Generation&) = delete;
+
+  const Vocabulary& vocabulary() const;
+  int vocabulary_size() const;
+
+  // A state that has read <start> and then `prefix`. Throws EngineError naming the first
+  // character the vocabulary lacks: '𠀀' is not in the model's vocabulary.
+  StateId start(std::u32string_view prefix);
+  StateId start_tokens(const std::vector<int>& tokens);
+  StateId clone(StateId state);
+  void release(StateId state);
+
+  // The next-token log-probabilities of a state: vocabulary_size() floats, valid until the state
+  // is stepped or released.
+  const float* log_probs(StateId state) const;
+
+  // Feeds tokens[i] to states[i], all in one batched forward pass, and updates their
+  // log-probabilities. Throws std::invalid_argument for an unknown state or a bad token.
+  void step(const StateId* states, const int* tokens, std::size_t count);
+
+  Random& random() { return random_; }
+  const ModelInfo& model_info() const;
+
+ private:
+  struct States;
+  std::shared_ptr<const LoadedModel> model_;
+  std::unique_ptr<States> states_;
+  Random random_;
+};
+
+namespace detail {
+// What tells one version of a file from the next: replacing it by rename changes the inode,
+// rewriting it changes the time or the size.
+struct FileVersion {
+  std::uint64_t inode = 0;
+  std::int64_t modified_ns = 0;
+  std::int64_t size = -1;  // -1: no such file
+  bool operator==(const FileVersion& other) const {
+    return inode == other.inode && modified_ns == other.modified_ns && size == other.size;
+  }
+};
+}  // namespace detail
+
+class Engine {
+ public:
+  explicit Engine(DeviceChoice device = DeviceChoice::automatic);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Loads a checkpoint onto the device and makes it the model new generations use. On any
+  // failure it throws EngineError and the model loaded before keeps serving.
+  ModelInfo load(const std::filesystem::path& checkpoint);
+  // Loads the last file given to load() again.
+  ModelInfo reload();
+  std::optional<ModelInfo> model_info() const;
+  std::string device() const { return device_; }
+
+  // A generation on the current model; throws EngineError when no model is loaded.
+  std::unique_ptr<Generation> begin_generation(std::uint64_t seed) const;
+
+  // Watching (off by default): when the loaded file is replaced on disk, by a training run for
+  // example, load it; `on_reload` hears of each attempt (the model, or the error).
+  using ReloadListener = std::function<void(const std::optional<ModelInfo>&, const std::string& error)>;
+  void watch(std::chrono::milliseconds interval, ReloadListener on_reload);
+  void stop_watching();
+
+ private:
+  std::shared_ptr<const LoadedModel> current() const;
+  struct Watcher;
+
+  std::string device_;
+  mutable std::mutex mutex_;  // guards model_, file_ and file_version_
+  std::shared_ptr<const LoadedModel> model_;
+  std::filesystem::path file_;
+  detail::FileVersion file_version_;
+  std::unique_ptr<Watcher> watcher_;
+};
+
+}  // namespace poet

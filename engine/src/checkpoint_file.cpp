@@ -1,0 +1,213 @@
+#include "checkpoint_file.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <numeric>
+
+#include "poet/engine/engine.h"
+#include "poet/engine/text.h"
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the checkpoint format is little-endian");
+
+namespace poet::checkpoint {
+namespace {
+
+constexpr char kMagic[8] = {'P', 'O', 'E', 'T', 'C', 'K', 'P', 'T'};
+constexpr std::size_t kPreambleSize = 32;
+constexpr std::size_t kChecksumSize = 8;
+
+class Fnv1a {
+ public:
+  void add(const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < size; ++i) hash_ = (hash_ ^ bytes[i]) * 0x100000001b3ULL;
+  }
+  std::uint64_t value() const { return hash_; }
+
+ private:
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+std::int64_t element_count(const std::vector<std::int64_t>& shape) {
+  return std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
+}
+
+nlohmann::json model_json(const ModelConfig& model) {
+  return {{"cell", cell_name(model.cell)},
+          {"embedding_size", model.embedding_size},
+          {"hidden_size", model.hidden_size},
+          {"layers", model.layers},
+          {"dropout", model.dropout}};
+}
+
+ModelConfig model_from_json(const nlohmann::json& json) {
+  ModelConfig model;
+  const auto cell = parse_cell(json.at("cell").get<std::string>());
+  if (!cell) throw std::invalid_argument("unknown cell type " + json.at("cell").dump());
+  model.cell = *cell;
+  model.embedding_size = json.at("embedding_size").get<int>();
+  model.hidden_size = json.at("hidden_size").get<int>();
+  model.layers = json.at("layers").get<int>();
+  model.dropout = json.at("dropout").get<double>();
+  validate(model);
+  return model;
+}
+
+// Appends bytes to a file descriptor while hashing them; remembers the first error.
+class ChecksummedWriter {
+ public:
+  explicit ChecksummedWriter(int fd) : fd_(fd) {}
+  void write(const void* data, std::size_t size) {
+    hash_.add(data, size);
+    write_raw(data, size);
+  }
+  void write_raw(const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const char*>(data);
+    while (size > 0 && error_ == 0) {
+      const ssize_t n = ::write(fd_, bytes, size);
+      if (n < 0) {
+        if (errno != EINTR) error_ = errno;
+        continue;
+      }
+      bytes += n;
+      size -= static_cast<std::size_t>(n);
+    }
+  }
+  std::uint64_t checksum() const { return hash_.value(); }
+  int error() const { return error_; }
+
+ private:
+  int fd_;
+  Fnv1a hash_;
+  int error_ = 0;
+};
+
+std::uint64_t read_u64(const std::string& bytes, std::size_t offset) {
+  std::uint64_t value;
+  std::memcpy(&value, bytes.data() + offset, sizeof value);
+  return value;
+}
+
+}  // namespace
+
+void write(const std::filesystem::path& path, const Contents& contents) {
+  nlohmann::json header;
+  header["model"] = model_json(contents.model);
+  header["vocabulary"] = encode_utf8(std::u32string(contents.vocabulary.begin(), contents.vocabulary.end()));
+  header["training"] = contents.training;
+  auto& table = header["tensors"] = nlohmann::json::array();
+  std::uint64_t data_size = 0;
+  for (const auto& tensor : contents.tensors) {
+    if (element_count(tensor.shape) != static_cast<std::int64_t>(tensor.values.size())) {
+      throw EngineError(fmt::format("tensor '{}' has {} values for its shape", tensor.name,
+                                    tensor.values.size()));
+    }
+    table.push_back({{"name", tensor.name}, {"shape", tensor.shape}});
+    data_size += tensor.values.size() * sizeof(float);
+  }
+  const std::string header_text = header.dump();
+
+  const std::filesystem::path temporary =
+      path.string() + fmt::format(".tmp{}", static_cast<long>(getpid()));
+  const auto fail = [&](int error) {
+    ::unlink(temporary.c_str());
+    return EngineError(fmt::format("cannot save checkpoint '{}': {}", path.string(), std::strerror(error)));
+  };
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw fail(errno);
+
+  ChecksummedWriter out(fd);
+  out.write(kMagic, sizeof kMagic);
+  const std::uint32_t version[2] = {kFormatVersion, 0};
+  out.write(version, sizeof version);
+  const std::uint64_t sizes[2] = {header_text.size(), data_size};
+  out.write(sizes, sizeof sizes);
+  out.write(header_text.data(), header_text.size());
+  for (const auto& tensor : contents.tensors) {
+    out.write(tensor.values.data(), tensor.values.size() * sizeof(float));
+  }
+  const std::uint64_t checksum = out.checksum();
+  out.write_raw(&checksum, sizeof checksum);
+  int error = out.error();
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error != 0) throw fail(error);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) throw fail(errno);
+  // Make the rename itself durable.
+  const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+Contents read(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw EngineError(fmt::format("cannot read checkpoint '{}': {}", name, std::strerror(errno)));
+  }
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
+    throw EngineError(fmt::format("'{}' is not a poet checkpoint", name));
+  }
+  if (bytes.size() < kPreambleSize) throw EngineError(fmt::format("'{}' is truncated", name));
+  std::uint32_t version;
+  std::memcpy(&version, bytes.data() + 8, sizeof version);
+  if (version != kFormatVersion) {
+    throw EngineError(fmt::format("'{}' is a version {} checkpoint; this poet reads version {}", name,
+                                  version, kFormatVersion));
+  }
+  const std::uint64_t header_size = read_u64(bytes, 16);
+  const std::uint64_t data_size = read_u64(bytes, 24);
+  const std::uint64_t expected = kPreambleSize + header_size + data_size + kChecksumSize;
+  if (header_size > bytes.size() || data_size > bytes.size() || bytes.size() < expected) {
+    throw EngineError(fmt::format("'{}' is truncated: {} bytes of {}", name, bytes.size(),
+                                  header_size > bytes.size() || data_size > bytes.size()
+                                      ? std::string("a damaged size field")
+                                      : std::to_string(expected)));
+  }
+  if (bytes.size() > expected) {
+    throw EngineError(fmt::format("'{}' is corrupt: {} bytes after its end", name, bytes.size() - expected));
+  }
+  Fnv1a hash;
+  hash.add(bytes.data(), bytes.size() - kChecksumSize);
+  if (hash.value() != read_u64(bytes, bytes.size() - kChecksumSize)) {
+    throw EngineError(fmt::format("'{}' is corrupt: its checksum does not match", name));
+  }
+
+  Contents contents;
+  try {
+    const auto header = nlohmann::json::parse(bytes.begin() + kPreambleSize,
+                                              bytes.begin() + static_cast<std::ptrdiff_t>(kPreambleSize + header_size));
+    contents.model = model_from_json(header.at("model"));
+    const std::u32string vocabulary = decode_utf8(header.at("vocabulary").get<std::string>());
+    contents.vocabulary.assign(vocabulary.begin(), vocabulary.end());
+    contents.training = header.value("training", nlohmann::json::object());
+    std::size_t offset = kPreambleSize + header_size;
+    for (const auto& entry : header.at("tensors")) {
+      Tensor tensor{entry.at("name").get<std::string>(), entry.at("shape").get<std::vector<std::int64_t>>(), {}};
+      const std::int64_t count = element_count(tensor.shape);
+      const std::size_t size = static_cast<std::size_t>(count) * sizeof(float);
+      if (count < 0 || offset + size > bytes.size() - kChecksumSize) {
+        throw std::invalid_argument("tensor '" + tensor.name + "' runs past the data");
+      }
+      tensor.values.resize(static_cast<std::size_t>(count));
+      std::memcpy(tensor.values.data(), bytes.data() + offset, size);
+      offset += size;
+      contents.tensors.push_back(std::move(tensor));
+    }
+    if (offset != bytes.size() - kChecksumSize) throw std::invalid_argument("data left over after the tensors");
+  } catch (const std::exception& error) {  // JSON, UTF-8 and range errors alike
+    throw EngineError(fmt::format("'{}' is corrupt: {}", name, error.what()));
+  }
+  return contents;
+}
+
+}  // namespace poet::checkpoint

@@ -1,0 +1,47 @@
+#pragma once
+// poet's checkpoint file: its own byte format, so that a checkpoint written by any LibTorch (a CUDA
+// 2.x build on a GPU machine, Debian's 1.13 on a laptop) loads in any other.
+//
+//   offset 0   "POETCKPT"
+//          8   u32 format version, u32 zero
+//         16   u64 header length H, u64 data length D
+//         32   header: JSON (model configuration, vocabulary, tensor table, training state)
+//       32+H   data: the tensors' float32 values, little-endian, in table order
+//     32+H+D   u64 checksum: 64-bit FNV-1a of every byte before it
+//
+// Writes are atomic: a temporary file in the same folder, flushed to disk, then renamed over the
+// target, so a crash or a full disk never damages the checkpoint that was there.
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "poet/engine/model_config.h"
+
+namespace poet::checkpoint {
+
+inline constexpr std::uint32_t kFormatVersion = 1;
+
+struct Tensor {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  std::vector<float> values;
+};
+
+struct Contents {
+  ModelConfig model;
+  std::vector<char32_t> vocabulary;  // token i + Vocabulary::kSpecialCount is vocabulary[i]
+  std::vector<Tensor> tensors;
+  nlohmann::json training = nlohmann::json::object();  // the trainer's counters and history
+};
+
+// Throws EngineError: "cannot save checkpoint 'PATH': No space left on device".
+void write(const std::filesystem::path& path, const Contents& contents);
+
+// Throws EngineError with one line naming the problem: missing, not a checkpoint, another format
+// version, truncated, corrupt (checksum), or inconsistent.
+Contents read(const std::filesystem::path& path);
+
+}  // namespace poet::checkpoint

@@ -1,0 +1,277 @@
+#include "poet/engine/engine.h"
+
+#include <c10/core/InferenceMode.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <condition_variable>
+#include <thread>
+
+#include "model.h"
+#include "poet/engine/text.h"
+
+namespace poet {
+
+// One checkpoint on the device. Immutable once built, so any number of generations on any
+// threads can share it; it lives as long as the last generation that uses it.
+class LoadedModel {
+ public:
+  LoadedModel(ModelInfo info, Vocabulary vocabulary, CharRnn model)
+      : info(std::move(info)), vocabulary(std::move(vocabulary)), model(std::move(model)) {}
+
+  ModelInfo info;
+  Vocabulary vocabulary;
+  mutable CharRnn model;  // forward() is not const in LibTorch, but inference changes nothing
+};
+
+namespace {
+
+std::shared_ptr<const LoadedModel> load_model(const std::filesystem::path& file, const std::string& device) {
+  checkpoint::Contents contents = checkpoint::read(file);
+  std::optional<Vocabulary> vocabulary;
+  try {
+    vocabulary.emplace(contents.vocabulary);
+  } catch (const std::invalid_argument& error) {
+    throw EngineError(fmt::format("'{}' is corrupt: {}", file.string(), error.what()));
+  }
+  CharRnn model = model_from(contents, file, torch_device(device));
+
+  ModelInfo info;
+  info.config = contents.model;
+  info.vocabulary_size = vocabulary->size();
+  for (const auto& parameter : model->parameters()) info.parameters += parameter.numel();
+  info.device = device;
+  info.steps_trained = contents.training.value("step", std::int64_t{0});
+  if (const auto it = contents.training.find("valid_perplexity"); it != contents.training.end() && it->is_number()) {
+    info.valid_perplexity = it->get<double>();
+  }
+  info.file = std::filesystem::absolute(file);
+  return std::make_shared<const LoadedModel>(std::move(info), std::move(*vocabulary), std::move(model));
+}
+
+torch::Tensor log_softmax_on_cpu(const torch::Tensor& logits) {
+  return torch::log_softmax(logits, -1).to(torch::kCPU, torch::kFloat).contiguous();
+}
+
+detail::FileVersion version_of(const std::filesystem::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return {};
+  return {static_cast<std::uint64_t>(info.st_ino), info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec,
+          static_cast<std::int64_t>(info.st_size)};
+}
+
+}  // namespace
+
+// ---- Generation ----------------------------------------------------------------------------
+
+struct Generation::States {
+  struct Slot {
+    RnnState state;
+    std::vector<float> log_probs;
+    bool used = false;
+  };
+
+  Slot& at(StateId id) {
+    if (id < 0 || static_cast<std::size_t>(id) >= slots.size() || !slots[static_cast<std::size_t>(id)].used) {
+      throw std::invalid_argument(fmt::format("no state {}", id));
+    }
+    return slots[static_cast<std::size_t>(id)];
+  }
+
+  StateId add(RnnState state, std::vector<float> log_probs) {
+    StateId id;
+    if (!free.empty()) {
+      id = free.back();
+      free.pop_back();
+    } else {
+      id = static_cast<StateId>(slots.size());
+      slots.emplace_back();
+    }
+    slots[static_cast<std::size_t>(id)] = {std::move(state), std::move(log_probs), true};
+    return id;
+  }
+
+  std::vector<Slot> slots;
+  std::vector<StateId> free;
+};
+
+Generation::Generation(std::shared_ptr<const LoadedModel> model, std::uint64_t seed)
+    : model_(std::move(model)), states_(std::make_unique<States>()), random_(seed) {}
+
+Generation::~Generation() = default;
+
+const Vocabulary& Generation::vocabulary() const { return model_->vocabulary; }
+int Generation::vocabulary_size() const { return model_->vocabulary.size(); }
+const ModelInfo& Generation::model_info() const { return model_->info; }
+
+StateId Generation::start(std::u32string_view prefix) {
+  std::vector<int> tokens;
+  for (const char32_t c : prefix) {
+    const auto token = model_->vocabulary.find(c);
+    if (!token) throw EngineError(fmt::format("'{}' is not in the model's vocabulary", encode_utf8(c)));
+    tokens.push_back(*token);
+  }
+  return start_tokens(tokens);
+}
+
+StateId Generation::start_tokens(const std::vector<int>& tokens) {
+  std::vector<std::int64_t> input{Vocabulary::kStart};
+  for (const int token : tokens) {
+    if (token < 0 || token >= vocabulary_size()) throw std::invalid_argument(fmt::format("no token {}", token));
+    input.push_back(token);
+  }
+  c10::InferenceMode inference;
+  const auto device = model_->model->parameters().front().device();
+  const auto batch = torch::tensor(input, torch::kLong).unsqueeze(0).to(device);
+  auto [outputs, state] = model_->model->forward(batch);
+  const auto log_probs = log_softmax_on_cpu(model_->model->logits(outputs.select(1, -1))).squeeze(0);
+  return states_->add(std::move(state),
+                      std::vector<float>(log_probs.data_ptr<float>(), log_probs.data_ptr<float>() + log_probs.numel()));
+}
+
+StateId Generation::clone(StateId state) {
+  const auto& slot = states_->at(state);
+  // States are never modified in place (step replaces them), so a clone may share tensors.
+  return states_->add(slot.state, slot.log_probs);
+}
+
+void Generation::release(StateId state) {
+  auto& slot = states_->at(state);
+  slot = {};
+  states_->free.push_back(state);
+}
+
+const float* Generation::log_probs(StateId state) const { return states_->at(state).log_probs.data(); }
+
+void Generation::step(const StateId* states, const int* tokens, std::size_t count) {
+  if (count == 0) return;
+  std::vector<States::Slot*> slots;
+  std::vector<std::int64_t> input;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto* slot = &states_->at(states[i]);
+    if (std::find(slots.begin(), slots.end(), slot) != slots.end()) {
+      throw std::invalid_argument(fmt::format("state {} appears twice in one step", states[i]));
+    }
+    if (tokens[i] < 0 || tokens[i] >= vocabulary_size()) {
+      throw std::invalid_argument(fmt::format("no token {}", tokens[i]));
+    }
+    slots.push_back(slot);
+    input.push_back(tokens[i]);
+  }
+
+  c10::InferenceMode inference;
+  const bool lstm = model_->info.config.cell == CellType::lstm;
+  RnnState batched;
+  if (count == 1) {
+    batched = slots[0]->state;
+  } else {
+    std::vector<torch::Tensor> h, c;
+    for (const auto* slot : slots) {
+      h.push_back(slot->state.h);
+      if (lstm) c.push_back(slot->state.c);
+    }
+    batched.h = torch::cat(h, 1);
+    if (lstm) batched.c = torch::cat(c, 1);
+  }
+  const auto device = batched.h.device();
+  auto [outputs, next] = model_->model->forward(torch::tensor(input, torch::kLong).unsqueeze(1).to(device), batched);
+  const auto log_probs = log_softmax_on_cpu(model_->model->logits(outputs.squeeze(1)));
+  const float* rows = log_probs.data_ptr<float>();
+  const auto width = static_cast<std::size_t>(vocabulary_size());
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto index = static_cast<std::int64_t>(i);
+    slots[i]->state.h = next.h.narrow(1, index, 1);
+    if (lstm) slots[i]->state.c = next.c.narrow(1, index, 1);
+    slots[i]->log_probs.assign(rows + i * width, rows + (i + 1) * width);
+  }
+}
+
+// ---- Engine --------------------------------------------------------------------------------
+
+struct Engine::Watcher {
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stopping = false;
+  std::thread thread;
+};
+
+Engine::Engine(DeviceChoice device) : device_(resolve_device(device)) {}
+
+Engine::~Engine() { stop_watching(); }
+
+ModelInfo Engine::load(const std::filesystem::path& checkpoint) {
+  // Taken before reading: if the file is replaced meanwhile, the watcher sees a newer version.
+  const detail::FileVersion version = version_of(checkpoint);
+  auto model = load_model(checkpoint, device_);  // outside the lock: generations go on meanwhile
+  std::lock_guard lock(mutex_);
+  model_ = std::move(model);
+  file_ = checkpoint;
+  file_version_ = version;
+  return model_->info;
+}
+
+ModelInfo Engine::reload() {
+  std::filesystem::path file;
+  {
+    std::lock_guard lock(mutex_);
+    file = file_;
+  }
+  if (file.empty()) throw EngineError("no checkpoint has been loaded yet");
+  return load(file);
+}
+
+std::optional<ModelInfo> Engine::model_info() const {
+  const auto model = current();
+  if (!model) return std::nullopt;
+  return model->info;
+}
+
+std::shared_ptr<const LoadedModel> Engine::current() const {
+  std::lock_guard lock(mutex_);
+  return model_;
+}
+
+std::unique_ptr<Generation> Engine::begin_generation(std::uint64_t seed) const {
+  auto model = current();
+  if (!model) throw EngineError("no model is loaded: load a checkpoint first");
+  return std::make_unique<Generation>(std::move(model), seed);
+}
+
+void Engine::watch(std::chrono::milliseconds interval, ReloadListener on_reload) {
+  stop_watching();
+  watcher_ = std::make_unique<Watcher>();
+  watcher_->thread = std::thread([this, interval, on_reload = std::move(on_reload), w = watcher_.get()] {
+    std::unique_lock lock(w->mutex);
+    while (!w->wake.wait_for(lock, interval, [w] { return w->stopping; })) {
+      std::filesystem::path file;
+      detail::FileVersion now;
+      {
+        std::lock_guard files(mutex_);
+        file = file_;
+        now = version_of(file);
+        // Nothing loaded, the file gone (a rename in progress), or the version already loaded;
+        // a version that failed to load is not tried again until the file changes once more.
+        if (file.empty() || now.size < 0 || now == file_version_) continue;
+        file_version_ = now;
+      }
+      try {
+        on_reload(load(file), {});
+      } catch (const std::exception& error) {
+        on_reload(std::nullopt, error.what());
+      }
+    }
+  });
+}
+
+void Engine::stop_watching() {
+  if (!watcher_) return;
+  {
+    std::lock_guard lock(watcher_->mutex);
+    watcher_->stopping = true;
+  }
+  watcher_->wake.notify_all();
+  watcher_->thread.join();
+  watcher_.reset();
+}
+
+}  // namespace poet

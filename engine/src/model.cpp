@@ -1,0 +1,116 @@
+#include "model.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <torch/cuda.h>
+
+#include "poet/engine/device.h"
+#include "poet/engine/engine.h"
+
+namespace poet {
+
+CharRnnImpl::CharRnnImpl(const ModelConfig& config, int vocabulary_size)
+    : config_(config), vocabulary_size_(vocabulary_size) {
+  validate(config);
+  embedding_ = register_module("embedding", torch::nn::Embedding(vocabulary_size, config.embedding_size));
+  // Dropout between stacked layers only exists with two or more.
+  const double between = config.layers > 1 ? config.dropout : 0.0;
+  switch (config.cell) {
+    case CellType::lstm:
+      lstm_ = register_module("rnn", torch::nn::LSTM(torch::nn::LSTMOptions(config.embedding_size, config.hidden_size)
+                                                         .num_layers(config.layers)
+                                                         .dropout(between)
+                                                         .batch_first(true)));
+      break;
+    case CellType::gru:
+      gru_ = register_module("rnn", torch::nn::GRU(torch::nn::GRUOptions(config.embedding_size, config.hidden_size)
+                                                       .num_layers(config.layers)
+                                                       .dropout(between)
+                                                       .batch_first(true)));
+      break;
+    case CellType::rnn:
+      rnn_ = register_module("rnn", torch::nn::RNN(torch::nn::RNNOptions(config.embedding_size, config.hidden_size)
+                                                       .num_layers(config.layers)
+                                                       .nonlinearity(torch::kTanh)
+                                                       .dropout(between)
+                                                       .batch_first(true)));
+      break;
+  }
+  dropout_ = register_module("dropout", torch::nn::Dropout(config.dropout));
+  head_ = register_module("head", torch::nn::Linear(config.hidden_size, vocabulary_size));
+}
+
+std::pair<torch::Tensor, RnnState> CharRnnImpl::forward(const torch::Tensor& tokens, const RnnState& state) {
+  const auto input = embedding_(tokens);
+  if (lstm_) {
+    auto [output, hc] = state.h.defined()
+                            ? lstm_(input, std::make_tuple(state.h, state.c))
+                            : lstm_(input);
+    return {output, {std::get<0>(hc), std::get<1>(hc)}};
+  }
+  auto [output, h] = gru_ ? gru_(input, state.h) : rnn_(input, state.h);
+  return {output, {h, {}}};
+}
+
+torch::Tensor CharRnnImpl::logits(const torch::Tensor& outputs) { return head_(dropout_(outputs)); }
+
+std::vector<checkpoint::Tensor> weights_of(CharRnn& model) {
+  std::vector<checkpoint::Tensor> tensors;
+  for (const auto& item : model->named_parameters()) {
+    const auto values = item.value().detach().to(torch::kCPU, torch::kFloat).contiguous();
+    checkpoint::Tensor tensor{item.key(), values.sizes().vec(), {}};
+    tensor.values.assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+    tensors.push_back(std::move(tensor));
+  }
+  return tensors;
+}
+
+CharRnn model_from(const checkpoint::Contents& contents, const std::filesystem::path& file,
+                   const torch::Device& device) {
+  const int vocabulary_size = static_cast<int>(contents.vocabulary.size()) + Vocabulary::kSpecialCount;
+  CharRnn model(contents.model, vocabulary_size);
+  auto parameters = model->named_parameters();
+  if (parameters.size() != contents.tensors.size()) {
+    throw EngineError(fmt::format("'{}' holds {} weight tensors; its {} model has {}", file.string(),
+                                  contents.tensors.size(), describe(contents.model), parameters.size()));
+  }
+  torch::NoGradGuard no_grad;
+  for (const auto& tensor : contents.tensors) {
+    auto* parameter = parameters.find(tensor.name);
+    if (parameter == nullptr) {
+      throw EngineError(fmt::format("'{}' holds weights '{}' that its model does not have", file.string(), tensor.name));
+    }
+    if (parameter->sizes().vec() != tensor.shape) {
+      const bool vocabulary_row = tensor.name == "embedding.weight" || tensor.name.rfind("head.", 0) == 0;
+      if (vocabulary_row && !tensor.shape.empty() && tensor.shape[0] != vocabulary_size) {
+        throw EngineError(fmt::format("'{}' has a vocabulary of {} tokens but weights for {}", file.string(),
+                                      vocabulary_size, tensor.shape[0]));
+      }
+      throw EngineError(fmt::format("'{}': weights '{}' have shape {} where the model needs {}", file.string(),
+                                    tensor.name, fmt::join(tensor.shape, "x"), fmt::join(parameter->sizes(), "x")));
+    }
+    parameter->copy_(torch::from_blob(const_cast<float*>(tensor.values.data()), parameter->sizes(), torch::kFloat));
+  }
+  model->to(device);
+  model->eval();
+  return model;
+}
+
+torch::Device torch_device(const std::string& name) { return torch::Device(name); }
+
+std::optional<DeviceChoice> parse_device(std::string_view name) {
+  if (name == "auto") return DeviceChoice::automatic;
+  if (name == "cpu") return DeviceChoice::cpu;
+  if (name == "cuda") return DeviceChoice::cuda;
+  return std::nullopt;
+}
+
+std::string resolve_device(DeviceChoice choice) {
+  const bool cuda = torch::cuda::is_available();
+  if (choice == DeviceChoice::cuda && !cuda) {
+    throw std::runtime_error("device 'cuda' was asked for, but LibTorch sees no CUDA GPU here");
+  }
+  return choice != DeviceChoice::cpu && cuda ? "cuda" : "cpu";
+}
+
+}  // namespace poet

@@ -1,0 +1,57 @@
+#pragma once
+// The LibTorch side of a character model (internal to the engine): the module, its recurrent
+// state, and its conversion to and from checkpoint tensors.
+
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "checkpoint_file.h"
+#include "poet/engine/model_config.h"
+#include "poet/engine/vocabulary.h"
+
+namespace poet {
+
+// The recurrent state of a batch: h is [layers, batch, hidden]; c likewise for an LSTM and
+// undefined for the other cells.
+struct RnnState {
+  torch::Tensor h;
+  torch::Tensor c;
+};
+
+class CharRnnImpl : public torch::nn::Module {
+ public:
+  CharRnnImpl(const ModelConfig& config, int vocabulary_size);
+
+  // tokens: [batch, time] int64. Returns the top layer's outputs [batch, time, hidden] and the
+  // state after the last step; an empty state starts from zeros.
+  std::pair<torch::Tensor, RnnState> forward(const torch::Tensor& tokens, const RnnState& state = {});
+  // Output-layer logits for outputs [..., hidden] → [..., vocabulary].
+  torch::Tensor logits(const torch::Tensor& outputs);
+
+  const ModelConfig& config() const { return config_; }
+  int vocabulary_size() const { return vocabulary_size_; }
+
+ private:
+  ModelConfig config_;
+  int vocabulary_size_;
+  torch::nn::Embedding embedding_{nullptr};
+  torch::nn::LSTM lstm_{nullptr};
+  torch::nn::GRU gru_{nullptr};
+  torch::nn::RNN rnn_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+  torch::nn::Linear head_{nullptr};
+};
+TORCH_MODULE(CharRnn);
+
+// The model's weights as checkpoint tensors (copied to the CPU), named as the module names them.
+std::vector<checkpoint::Tensor> weights_of(CharRnn& model);
+
+// A model built from a checkpoint's configuration and filled with its weights on `device`.
+// Throws EngineError when the weights do not fit the configuration or the vocabulary.
+CharRnn model_from(const checkpoint::Contents& contents, const std::filesystem::path& file,
+                   const torch::Device& device);
+
+torch::Device torch_device(const std::string& name);
+
+}  // namespace poet

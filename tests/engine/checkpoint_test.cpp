@@ -1,0 +1,165 @@
+// The checkpoint file format, without LibTorch: round trip, atomic writes, and every refusal.
+
+#include "checkpoint_file.h"
+
+#include <gtest/gtest.h>
+
+#include <sys/resource.h>
+
+#include <cmath>
+#include <csignal>
+#include <fstream>
+#include <iterator>
+
+#include "poet/engine/engine.h"
+
+namespace poet::checkpoint {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Weights made from a formula, so that no LibTorch is involved in writing them.
+Contents formula_contents() {
+  Contents contents;
+  contents.model = {CellType::rnn, 4, 4, 1, 0.0};
+  contents.vocabulary = {U'春', U'眠', U'不', U'觉', U'晓', U'。'};
+  const std::int64_t vocabulary = 6 + 4;
+  const std::vector<std::pair<std::string, std::vector<std::int64_t>>> shapes = {
+      {"embedding.weight", {vocabulary, 4}}, {"rnn.weight_ih_l0", {4, 4}}, {"rnn.weight_hh_l0", {4, 4}},
+      {"rnn.bias_ih_l0", {4}},               {"rnn.bias_hh_l0", {4}},      {"head.weight", {vocabulary, 4}},
+      {"head.bias", {vocabulary}}};
+  int i = 0;
+  for (const auto& [name, shape] : shapes) {
+    Tensor tensor{name, shape, {}};
+    std::int64_t count = 1;
+    for (const auto d : shape) count *= d;
+    for (std::int64_t k = 0; k < count; ++k) tensor.values.push_back(static_cast<float>(std::sin(++i)));
+    contents.tensors.push_back(std::move(tensor));
+  }
+  contents.training = {{"step", 42}, {"valid_perplexity", 123.5}};
+  return contents;
+}
+
+std::string bytes_of(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+fs::path temp(const std::string& name) { return fs::path(testing::TempDir()) / name; }
+
+std::string refusal(const fs::path& path) {
+  try {
+    read(path);
+  } catch (const EngineError& error) {
+    return error.what();
+  }
+  return "(accepted)";
+}
+
+TEST(CheckpointFile, RoundTripsEverythingExactly) {
+  const Contents written = formula_contents();
+  write(temp("round.ckpt"), written);
+  const Contents back = read(temp("round.ckpt"));
+  EXPECT_EQ(back.model, written.model);
+  EXPECT_EQ(back.vocabulary, written.vocabulary);
+  EXPECT_EQ(back.training, written.training);
+  ASSERT_EQ(back.tensors.size(), written.tensors.size());
+  for (std::size_t i = 0; i < back.tensors.size(); ++i) {
+    EXPECT_EQ(back.tensors[i].name, written.tensors[i].name);
+    EXPECT_EQ(back.tensors[i].shape, written.tensors[i].shape);
+    EXPECT_EQ(back.tensors[i].values, written.tensors[i].values);  // bit for bit
+  }
+}
+
+// The bytes on disk are fixed by this format alone: the committed file was written by this
+// writer, and the same contents must still produce it exactly.
+TEST(CheckpointFile, MatchesTheCommittedGoldenFile) {
+  const fs::path golden = fs::path(POET_TEST_DATA_DIR) / "formula_v1.ckpt";
+  write(temp("golden.ckpt"), formula_contents());
+  if (std::getenv("POET_UPDATE_GOLDEN")) fs::copy_file(temp("golden.ckpt"), golden, fs::copy_options::overwrite_existing);
+  EXPECT_EQ(bytes_of(temp("golden.ckpt")), bytes_of(golden));
+  EXPECT_EQ(read(golden).tensors.back().values, formula_contents().tensors.back().values);
+}
+
+TEST(CheckpointFile, RefusesAMissingFile) {
+  EXPECT_EQ(refusal(temp("absent.ckpt")),
+            "cannot read checkpoint '" + temp("absent.ckpt").string() + "': No such file or directory");
+}
+
+TEST(CheckpointFile, RefusesSomethingElse) {
+  write_bytes(temp("poems.txt"), "床前明月光，疑是地上霜。\n");
+  EXPECT_EQ(refusal(temp("poems.txt")), "'" + temp("poems.txt").string() + "' is not a poet checkpoint");
+}
+
+TEST(CheckpointFile, RefusesATruncatedFile) {
+  write(temp("whole.ckpt"), formula_contents());
+  const std::string bytes = bytes_of(temp("whole.ckpt"));
+  for (const std::size_t keep : {std::size_t{20}, std::size_t{100}, bytes.size() - 1}) {
+    write_bytes(temp("cut.ckpt"), bytes.substr(0, keep));
+    EXPECT_EQ(refusal(temp("cut.ckpt")).find("' is truncated"), temp("cut.ckpt").string().size() + 1) << keep;
+  }
+}
+
+TEST(CheckpointFile, RefusesACorruptFile) {
+  write(temp("whole.ckpt"), formula_contents());
+  std::string bytes = bytes_of(temp("whole.ckpt"));
+  bytes[bytes.size() - 100] ^= 0x01;  // one bit of one weight
+  write_bytes(temp("flipped.ckpt"), bytes);
+  EXPECT_EQ(refusal(temp("flipped.ckpt")), "'" + temp("flipped.ckpt").string() + "' is corrupt: its checksum does not match");
+}
+
+TEST(CheckpointFile, RefusesAnotherFormatVersion) {
+  write(temp("whole.ckpt"), formula_contents());
+  std::string bytes = bytes_of(temp("whole.ckpt"));
+  bytes[8] = 2;
+  write_bytes(temp("v2.ckpt"), bytes);
+  EXPECT_EQ(refusal(temp("v2.ckpt")), "'" + temp("v2.ckpt").string() + "' is a version 2 checkpoint; this poet reads version 1");
+}
+
+TEST(CheckpointFile, ReplacesAtomicallyAndLeavesNoTemporaryFile) {
+  const fs::path dir = temp("atomic");
+  fs::create_directories(dir);
+  write(dir / "model.ckpt", formula_contents());
+  Contents second = formula_contents();
+  second.training["step"] = 43;
+  write(dir / "model.ckpt", second);
+  EXPECT_EQ(read(dir / "model.ckpt").training["step"], 43);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+}
+
+// A write that runs out of room (here: past a file-size limit, which fails write() just as a full
+// disk does) reports it and leaves the previous checkpoint as it was, with no temporary file.
+TEST(CheckpointFile, FailedSaveKeepsThePreviousCheckpoint) {
+  const fs::path dir = temp("full");
+  fs::create_directories(dir);
+  write(dir / "model.ckpt", formula_contents());
+  Contents bigger = formula_contents();
+  bigger.training["step"] = 99;
+  bigger.tensors.push_back({"padding", {4096}, std::vector<float>(4096, 1.0f)});
+
+  const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit previous{};
+  getrlimit(RLIMIT_FSIZE, &previous);
+  rlimit small = previous;
+  small.rlim_cur = 4096;
+  setrlimit(RLIMIT_FSIZE, &small);
+  std::string message;
+  try {
+    write(dir / "model.ckpt", bigger);
+  } catch (const EngineError& error) {
+    message = error.what();
+  }
+  setrlimit(RLIMIT_FSIZE, &previous);
+  std::signal(SIGXFSZ, previous_handler);
+
+  EXPECT_EQ(message, "cannot save checkpoint '" + (dir / "model.ckpt").string() + "': File too large");
+  EXPECT_EQ(read(dir / "model.ckpt").training["step"], 42);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+}
+
+}  // namespace
+}  // namespace poet::checkpoint

@@ -1,0 +1,46 @@
+#include "model_fixture.h"
+
+#include <gtest/gtest.h>
+
+#include "poet/engine/corpus.h"
+#include "poet/engine/text.h"
+
+namespace poet::test {
+
+std::vector<char32_t> fixture_characters() {
+  CharCounts counts;
+  std::size_t poems = 0;
+  read_corpus(std::filesystem::path(POET_CORPORA_DIR) / "fixture.tsv", [&](Poem&& poem) {
+    if (poems++ < 40) counts.add(decode_utf8(poem.text));
+  });
+  return Vocabulary::build(counts, 1).characters();
+}
+
+ModelConfig small_config(CellType cell) {
+  ModelConfig config;
+  config.cell = cell;
+  config.embedding_size = 16;
+  config.hidden_size = 32;
+  config.layers = 2;
+  return config;
+}
+
+checkpoint::Contents make_contents(CellType cell, std::uint64_t seed, std::int64_t step) {
+  torch::manual_seed(seed);
+  checkpoint::Contents contents;
+  contents.model = small_config(cell);
+  contents.vocabulary = fixture_characters();
+  CharRnn model(contents.model, static_cast<int>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
+  contents.tensors = weights_of(model);
+  contents.training = {{"step", step}};
+  return contents;
+}
+
+std::filesystem::path write_checkpoint(const std::string& name, CellType cell, std::uint64_t seed,
+                                       std::int64_t step) {
+  const auto path = std::filesystem::path(testing::TempDir()) / name;
+  checkpoint::write(path, make_contents(cell, seed, step));
+  return path;
+}
+
+}  // namespace poet::test
