@@ -11,6 +11,7 @@
 
 #include "line_reader.h"
 #include "poet/engine/engine.h"
+#include "poet/engine/names.h"
 #include "poet/engine/runtime.h"
 #include "poet/engine/version.h"
 #include "shell.h"
@@ -80,9 +81,7 @@ int main(int argc, char** argv) {
       fmt::print("poet {}\n", poet::kVersion);
       return 0;
     } else {
-      const auto guess = closest_name(arg, kOptions);
-      return usage_error(fmt::format("unknown option '{}'{}", arg,
-                                     guess ? fmt::format(" (did you mean '{}'?)", *guess) : ""));
+      return usage_error(fmt::format("unknown option '{}'{}", arg, poet::did_you_mean(arg, kOptions)));
     }
   }
 

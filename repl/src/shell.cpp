@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "poet/engine/version.h"
+#include "poet/engine/names.h"
 #include "words.h"
 
 namespace poet::repl {
@@ -15,11 +16,6 @@ const Command* find_command(std::string_view name) {
   const auto it = std::find_if(table.begin(), table.end(),
                                [&](const Command& c) { return c.name == name; });
   return it == table.end() ? nullptr : &*it;
-}
-
-std::string did_you_mean(std::string_view typed) {
-  const auto guess = closest_name(typed, command_names());
-  return guess ? fmt::format(" (did you mean '{}'?)", *guess) : std::string();
 }
 
 }  // namespace
@@ -67,7 +63,7 @@ std::string help_text(std::string_view topic) {
   if (!topic.empty()) {
     const Command* command = find_command(topic);
     if (command == nullptr) {
-      throw CommandError(fmt::format("no command '{}'{}", topic, did_you_mean(topic)));
+      throw CommandError(fmt::format("no command '{}'{}", topic, did_you_mean(topic, command_names())));
     }
     std::string text = fmt::format("usage: {}\n  {}", command->usage, command->summary);
     if (!command->details.empty()) text += fmt::format("\n  {}", command->details);
@@ -119,7 +115,7 @@ Outcome Shell::execute(std::string_view line) {
     const Command* command = find_command(words[0]);
     if (command == nullptr) {
       throw CommandError(fmt::format("unknown command '{}'{}; type 'help' for the list", words[0],
-                                     did_you_mean(words[0])));
+                                     did_you_mean(words[0], command_names())));
     }
     const std::vector<std::string> args(words.begin() + 1, words.end());
     if (args.size() < command->min_args || args.size() > command->max_args) {

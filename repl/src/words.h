@@ -1,7 +1,6 @@
 #pragma once
-// Splitting a command line into words, and finding the name a user probably meant.
+// Splitting a command line into words.
 
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -17,10 +16,5 @@ struct CommandError : std::runtime_error {
 // Splits on blanks, the way a shell does: '...' and "..." keep blanks inside a word, a backslash
 // escapes the next character. Throws CommandError on an unterminated quote.
 std::vector<std::string> split_words(std::string_view line);
-
-// The candidate closest to `typed` by edit distance (a swap of neighbours counts as one edit),
-// if it is close enough to be a likely typo.
-std::optional<std::string> closest_name(std::string_view typed,
-                                        const std::vector<std::string_view>& candidates);
 
 }  // namespace poet::repl

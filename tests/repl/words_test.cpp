@@ -26,19 +26,5 @@ TEST(SplitWords, UnterminatedQuoteIsAnError) {
   EXPECT_THROW(split_words("gen \"湖"), CommandError);
 }
 
-TEST(ClosestName, FindsTyposAndSwaps) {
-  const std::vector<std::string_view> names{"help", "quit", "gen", "acrostic"};
-  EXPECT_EQ(closest_name("hlep", names), "help");
-  EXPECT_EQ(closest_name("qiut", names), "quit");
-  EXPECT_EQ(closest_name("acrostc", names), "acrostic");
-  EXPECT_EQ(closest_name("gne", names), "gen");
-}
-
-TEST(ClosestName, GivesNothingForUnrelatedWords) {
-  const std::vector<std::string_view> names{"help", "quit"};
-  EXPECT_EQ(closest_name("x", names), std::nullopt);
-  EXPECT_EQ(closest_name("train", names), std::nullopt);
-}
-
 }  // namespace
 }  // namespace poet::repl

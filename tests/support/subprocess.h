@@ -11,6 +11,7 @@ struct Completed {
   int exit_code = -1;  // 128 + signal number if a signal ended it
   std::string out;
   std::string err;
+  long max_rss_kb = 0;  // the child's peak resident memory
 };
 
 Completed run_program(const std::string& program, const std::vector<std::string>& args,

@@ -1,0 +1,150 @@
+// poet_bench_engine: how fast the generation service steps, against what the hardware allows.
+//
+// The floor for one decoding step is reading every weight once (an RNN step touches each weight
+// once), so the benchmark times that read with a plain loop and reports the step as a multiple of
+// it. It also times a 五律 (48 characters) written greedily, a batch of 8 states in one step
+// against 8 single steps, and poet's peak memory with the model loaded.
+//
+// usage: poet_bench_engine [--quick]   (--quick: a small model and few repeats, as a smoke test)
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <filesystem>
+#include <numeric>
+
+#include "checkpoint_file.h"
+#include "model.h"
+#include "poet/engine/corpus.h"
+#include "poet/engine/engine.h"
+#include "poet/engine/runtime.h"
+#include "poet/engine/text.h"
+#include "subprocess.h"
+
+namespace {
+
+using namespace poet;
+using Clock = std::chrono::steady_clock;
+
+// Timings of several pieces of work, taken in turn, round after round, so that each sees the
+// same machine: the figures are compared as ratios, and this machine is shared and noisy.
+class Rounds {
+ public:
+  template <typename Work>
+  void time(std::size_t slot, Work&& work) {
+    if (times_.size() <= slot) times_.resize(slot + 1);
+    const auto start = Clock::now();
+    work();
+    times_[slot].push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+  }
+  // The median of one piece's timings, in microseconds.
+  double median_us(std::size_t slot) {
+    auto& times = times_[slot];
+    std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(times.size() / 2), times.end());
+    return times[times.size() / 2];
+  }
+
+ private:
+  std::vector<std::vector<double>> times_;
+};
+
+int argmax(const float* values, int count) {
+  return static_cast<int>(std::max_element(values, values + count) - values);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  const int repeats = quick ? 5 : 300;
+
+  // The default architecture over the Tang train split's characters.
+  CharCounts counts;
+  std::size_t poems = 0;
+  read_corpus(std::filesystem::path(POET_CORPORA_DIR) / (quick ? "fixture.tsv" : "tang.tsv"), [&](Poem&& poem) {
+    if (poem.split == Split::train) counts.add(decode_utf8(poem.text)), ++poems;
+  });
+  checkpoint::Contents contents;
+  contents.vocabulary = Vocabulary::build(counts, 1).characters();
+  if (quick) contents.model.hidden_size = 32;
+  torch::manual_seed(0);
+  CharRnn model(contents.model, static_cast<int>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
+  contents.tensors = weights_of(model);
+  const auto path = std::filesystem::temp_directory_path() / "poet_bench_engine.ckpt";
+  checkpoint::write(path, contents);
+
+  Engine engine(DeviceChoice::cpu);
+  const ModelInfo info = engine.load(path);
+  auto generation = engine.begin_generation(0);
+  const int vocabulary = generation->vocabulary_size();
+
+  // The floor: one pass over the weights a step reads (all of them but the embedding table, of
+  // which it reads one row), XOR-folded as 64-bit words so the loop runs at memory speed.
+  std::vector<std::uint64_t> step_weights;
+  for (const auto& tensor : contents.tensors) {
+    const std::size_t floats = tensor.name == "embedding.weight" ? static_cast<std::size_t>(tensor.shape[1])
+                                                                 : tensor.values.size();
+    const std::size_t start = step_weights.size();
+    step_weights.resize(start + (floats * sizeof(float) + 7) / 8);
+    std::memcpy(step_weights.data() + start, tensor.values.data(), floats * sizeof(float));
+  }
+  const std::size_t weight_bytes = step_weights.size() * sizeof(std::uint64_t);
+  volatile std::uint64_t sink = 0;
+  StateId state = generation->start(U"湖");
+  std::vector<StateId> beam;
+  for (int i = 0; i < 8; ++i) beam.push_back(generation->start(U"湖"));
+  const std::vector<int> tokens(8, generation->vocabulary().token(U'水'));
+
+  enum Slot { kRead, kStep, kBatch, kPoem };
+  Rounds rounds;
+  for (int round = 0; round < repeats; ++round) {
+    rounds.time(kRead, [&] {
+      sink = std::accumulate(step_weights.begin(), step_weights.end(), std::uint64_t{0}, std::bit_xor<>());
+    });
+    rounds.time(kStep, [&] {
+      const int token = argmax(generation->log_probs(state), vocabulary);
+      generation->step(&state, &token, 1);
+    });
+    rounds.time(kBatch, [&] { generation->step(beam.data(), tokens.data(), beam.size()); });
+    if (round % 10 == 0) {
+      rounds.time(kPoem, [&] {
+        StateId s = generation->start(U"湖");
+        for (int i = 1; i < 48; ++i) {
+          const int token = argmax(generation->log_probs(s), vocabulary);
+          generation->step(&s, &token, 1);
+        }
+        generation->release(s);
+      });
+    }
+  }
+  const double read_us = rounds.median_us(kRead), step_us = rounds.median_us(kStep);
+  const double batch_us = rounds.median_us(kBatch), poem_us = rounds.median_us(kPoem);
+
+  // poet itself with this model loaded: its peak resident memory.
+  const auto run = test::run_program(POET_EXECUTABLE, {"--model", path.string(), "--device", "cpu", "-c", "model"});
+  std::filesystem::remove(path);
+  if (run.exit_code != 0) {
+    fmt::print(stderr, "poet failed: {}\n", run.err);
+    return 1;
+  }
+
+  const RuntimeInfo runtime = runtime_info();
+  fmt::print("model: {}; vocabulary {} tokens ({} train poems); {:.2f}M parameters, {:.1f} MB read per step\n",
+             describe(info.config), vocabulary, poems, static_cast<double>(info.parameters) / 1e6,
+             static_cast<double>(weight_bytes) / 1e6);
+  fmt::print("runtime: LibTorch {}, {}, {} CPU thread{}; medians of {} interleaved rounds\n\n", runtime.torch_version,
+             runtime.blas.name, runtime.cpu_threads, runtime.cpu_threads == 1 ? "" : "s", repeats);
+  fmt::print("| measure | value |\n|---|---|\n");
+  fmt::print("| reading the weights a step uses, once (the floor) | {:.0f} µs ({:.1f} GB/s) |\n", read_us,
+             static_cast<double>(weight_bytes) / read_us / 1e3);
+  fmt::print("| one decoding step, one state | {:.0f} µs ({:.2f}x the weight read) |\n", step_us, step_us / read_us);
+  fmt::print("| a 五律 (48 characters) written greedily | {:.1f} ms |\n", poem_us / 1e3);
+  fmt::print("| one step of 8 states batched | {:.0f} µs ({:.2f}x one state, {:.2f}x eight single steps) |\n",
+             batch_us, batch_us / step_us, batch_us / (8 * step_us));
+  fmt::print("| poet's peak resident memory with this model loaded | {:.0f} MB |\n",
+             static_cast<double>(run.max_rss_kb) / 1024);
+  return 0;
+}
