@@ -21,6 +21,7 @@ namespace {
 constexpr char kMagic[8] = {'P', 'O', 'E', 'T', 'C', 'K', 'P', 'T'};
 constexpr std::size_t kPreambleSize = 32;
 constexpr std::size_t kChecksumSize = 8;
+constexpr std::string_view kOptimizerPrefix = "optimizer/";
 
 class Fnv1a {
  public:
@@ -103,18 +104,20 @@ void write(const std::filesystem::path& path, const Contents& contents) {
   header["training"] = contents.training;
   auto& table = header["tensors"] = nlohmann::json::array();
   std::uint64_t data_size = 0;
-  for (const auto& tensor : contents.tensors) {
+  const auto add_to_table = [&](const Tensor& tensor, std::string_view prefix) {
     if (element_count(tensor.shape) != static_cast<std::int64_t>(tensor.values.size())) {
       throw EngineError(fmt::format("tensor '{}' has {} values for its shape", tensor.name,
                                     tensor.values.size()));
     }
-    table.push_back({{"name", tensor.name}, {"shape", tensor.shape}});
+    table.push_back({{"name", std::string(prefix) + tensor.name}, {"shape", tensor.shape}});
     data_size += tensor.values.size() * sizeof(float);
-  }
+  };
+  for (const auto& tensor : contents.tensors) add_to_table(tensor, "");
+  for (const auto& tensor : contents.optimizer_state) add_to_table(tensor, kOptimizerPrefix);
   const std::string header_text = header.dump();
 
-  const std::filesystem::path temporary =
-      path.string() + fmt::format(".tmp{}", static_cast<long>(getpid()));
+  // One fixed name: a save cut short by a crash leaves at most one, which the next save reuses.
+  const std::filesystem::path temporary = path.string() + ".tmp";
   const auto fail = [&](int error) {
     ::unlink(temporary.c_str());
     return EngineError(fmt::format("cannot save checkpoint '{}': {}", path.string(), std::strerror(error)));
@@ -129,8 +132,8 @@ void write(const std::filesystem::path& path, const Contents& contents) {
   const std::uint64_t sizes[2] = {header_text.size(), data_size};
   out.write(sizes, sizeof sizes);
   out.write(header_text.data(), header_text.size());
-  for (const auto& tensor : contents.tensors) {
-    out.write(tensor.values.data(), tensor.values.size() * sizeof(float));
+  for (const auto* group : {&contents.tensors, &contents.optimizer_state}) {
+    for (const auto& tensor : *group) out.write(tensor.values.data(), tensor.values.size() * sizeof(float));
   }
   const std::uint64_t checksum = out.checksum();
   out.write_raw(&checksum, sizeof checksum);
@@ -201,7 +204,12 @@ Contents read(const std::filesystem::path& path) {
       tensor.values.resize(static_cast<std::size_t>(count));
       std::memcpy(tensor.values.data(), bytes.data() + offset, size);
       offset += size;
-      contents.tensors.push_back(std::move(tensor));
+      if (tensor.name.rfind(kOptimizerPrefix, 0) == 0) {
+        tensor.name.erase(0, kOptimizerPrefix.size());
+        contents.optimizer_state.push_back(std::move(tensor));
+      } else {
+        contents.tensors.push_back(std::move(tensor));
+      }
     }
     if (offset != bytes.size() - kChecksumSize) throw std::invalid_argument("data left over after the tensors");
   } catch (const std::exception& error) {  // JSON, UTF-8 and range errors alike

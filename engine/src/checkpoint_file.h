@@ -33,7 +33,8 @@ struct Tensor {
 struct Contents {
   ModelConfig model;
   std::vector<char32_t> vocabulary;  // token i + Vocabulary::kSpecialCount is vocabulary[i]
-  std::vector<Tensor> tensors;
+  std::vector<Tensor> tensors;           // the model's weights
+  std::vector<Tensor> optimizer_state;   // stored as "optimizer/NAME"; empty for inference files
   nlohmann::json training = nlohmann::json::object();  // the trainer's counters and history
 };
 

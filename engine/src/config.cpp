@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <sstream>
 #include <toml++/toml.h>
 #include <vector>
@@ -34,36 +35,74 @@ struct Key {
   std::function<void(Config&, const toml::node&, const std::string& source)> set;
 };
 
-int integer_of(const toml::node& node, const std::string& source, std::string_view key) {
-  const auto value = value_of<std::int64_t>(node, source, key);
-  if (value < INT32_MIN || value > INT32_MAX) {
-    throw ConfigError(fmt::format("{}: {} is out of range", where(source, node.source()), key));
+// A number of type T (an integer type or double), checked against T's range.
+template <typename T>
+T number_of(const toml::node& node, const std::string& source, std::string_view key) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return value_of<double>(node, source, key);
+  } else {
+    const auto value = value_of<std::int64_t>(node, source, key);
+    if constexpr (std::is_unsigned_v<T>) {
+      if (value < 0) throw ConfigError(fmt::format("{}: {} must not be negative", where(source, node.source()), key));
+    } else if (value < std::numeric_limits<T>::min() || value > std::numeric_limits<T>::max()) {
+      throw ConfigError(fmt::format("{}: {} is out of range", where(source, node.source()), key));
+    }
+    return static_cast<T>(value);
   }
-  return static_cast<int>(value);
+}
+
+template <typename T>
+Key number_key(std::string_view name, T& (*field)(Config&)) {
+  return {name, [name, field](Config& config, const toml::node& node, const std::string& source) {
+            field(config) = number_of<T>(node, source, name);
+          }};
+}
+
+// A key whose value is one of a few names.
+template <typename T>
+Key choice_key(std::string_view name, T& (*field)(Config&), std::optional<T> (*parse)(std::string_view),
+               std::string_view choices) {
+  return {name, [=](Config& config, const toml::node& node, const std::string& source) {
+            const auto text = value_of<std::string>(node, source, name);
+            const auto value = parse(text);
+            if (!value) {
+              throw ConfigError(fmt::format("{}: {} must be {}, not \"{}\"", where(source, node.source()), name,
+                                            choices, text));
+            }
+            field(config) = *value;
+          }};
 }
 
 const std::vector<Key>& model_keys() {
   static const std::vector<Key> keys = {
-      {"cell",
-       [](Config& config, const toml::node& node, const std::string& source) {
-         const auto name = value_of<std::string>(node, source, "cell");
-         const auto cell = parse_cell(name);
-         if (!cell) {
-           throw ConfigError(fmt::format("{}: cell must be \"rnn\", \"lstm\" or \"gru\", not \"{}\"",
-                                         where(source, node.source()), name));
-         }
-         config.model.cell = *cell;
-       }},
-      {"embedding_size", [](Config& c, const toml::node& n, const std::string& s) {
-         c.model.embedding_size = integer_of(n, s, "embedding_size");
-       }},
-      {"hidden_size", [](Config& c, const toml::node& n, const std::string& s) {
-         c.model.hidden_size = integer_of(n, s, "hidden_size");
-       }},
-      {"layers", [](Config& c, const toml::node& n, const std::string& s) { c.model.layers = integer_of(n, s, "layers"); }},
-      {"dropout", [](Config& c, const toml::node& n, const std::string& s) {
-         c.model.dropout = value_of<double>(n, s, "dropout");
-       }},
+      choice_key<CellType>("cell", [](Config& c) -> CellType& { return c.model.cell; }, parse_cell,
+                           "\"rnn\", \"lstm\" or \"gru\""),
+      number_key<int>("embedding_size", [](Config& c) -> int& { return c.model.embedding_size; }),
+      number_key<int>("hidden_size", [](Config& c) -> int& { return c.model.hidden_size; }),
+      number_key<int>("layers", [](Config& c) -> int& { return c.model.layers; }),
+      number_key<double>("dropout", [](Config& c) -> double& { return c.model.dropout; }),
+  };
+  return keys;
+}
+
+const std::vector<Key>& train_keys() {
+  static const std::vector<Key> keys = {
+      choice_key<OptimizerKind>("optimizer", [](Config& c) -> OptimizerKind& { return c.train.optimizer; },
+                                parse_optimizer, "\"adam\" or \"rmsprop\""),
+      number_key<double>("learning_rate", [](Config& c) -> double& { return c.train.learning_rate; }),
+      number_key<double>("final_learning_rate", [](Config& c) -> double& { return c.train.final_learning_rate; }),
+      number_key<std::int64_t>("warmup_steps", [](Config& c) -> std::int64_t& { return c.train.warmup_steps; }),
+      number_key<double>("clip_norm", [](Config& c) -> double& { return c.train.clip_norm; }),
+      number_key<int>("batch_size", [](Config& c) -> int& { return c.train.batch_size; }),
+      number_key<int>("max_length", [](Config& c) -> int& { return c.train.max_length; }),
+      number_key<int>("min_count", [](Config& c) -> int& { return c.train.min_count; }),
+      number_key<int>("epochs", [](Config& c) -> int& { return c.train.epochs; }),
+      number_key<std::int64_t>("steps", [](Config& c) -> std::int64_t& { return c.train.steps; }),
+      number_key<std::int64_t>("eval_every", [](Config& c) -> std::int64_t& { return c.train.eval_every; }),
+      number_key<std::int64_t>("checkpoint_every", [](Config& c) -> std::int64_t& { return c.train.checkpoint_every; }),
+      number_key<std::int64_t>("log_every", [](Config& c) -> std::int64_t& { return c.train.log_every; }),
+      number_key<std::uint64_t>("seed", [](Config& c) -> std::uint64_t& { return c.train.seed; }),
+      number_key<int>("threads", [](Config& c) -> int& { return c.train.threads; }),
   };
   return keys;
 }
@@ -73,7 +112,7 @@ struct Section {
   const std::vector<Key>& (*keys)();
 };
 
-constexpr Section kSections[] = {{"model", model_keys}};
+constexpr Section kSections[] = {{"model", model_keys}, {"train", train_keys}};
 
 template <typename Named>
 std::vector<std::string_view> names_of(const Named& items) {
@@ -118,6 +157,11 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     validate(config.model);
   } catch (const std::invalid_argument& error) {
     throw ConfigError(fmt::format("{}: [model] {}", source_name, error.what()));
+  }
+  try {
+    validate(config.train);
+  } catch (const std::invalid_argument& error) {
+    throw ConfigError(fmt::format("{}: [train] {}", source_name, error.what()));
   }
   return config;
 }

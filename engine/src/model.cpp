@@ -61,28 +61,32 @@ torch::Tensor CharRnnImpl::logits(const torch::Tensor& outputs) {
   return head_(dropout_(outputs));
 }
 
+checkpoint::Tensor to_checkpoint(const std::string& name, const torch::Tensor& tensor) {
+  const auto values = tensor.detach().to(torch::kCPU, torch::kFloat).contiguous();
+  checkpoint::Tensor out{name, values.sizes().vec(), {}};
+  out.values.assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+  return out;
+}
+
+void copy_from_checkpoint(torch::Tensor& target, const checkpoint::Tensor& source) {
+  torch::NoGradGuard no_grad;
+  target.copy_(torch::from_blob(const_cast<float*>(source.values.data()), source.shape, torch::kFloat));
+}
+
 std::vector<checkpoint::Tensor> weights_of(CharRnn& model) {
   std::vector<checkpoint::Tensor> tensors;
-  for (const auto& item : model->named_parameters()) {
-    const auto values = item.value().detach().to(torch::kCPU, torch::kFloat).contiguous();
-    checkpoint::Tensor tensor{item.key(), values.sizes().vec(), {}};
-    tensor.values.assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
-    tensors.push_back(std::move(tensor));
-  }
+  for (const auto& item : model->named_parameters()) tensors.push_back(to_checkpoint(item.key(), item.value()));
   return tensors;
 }
 
-CharRnn model_from(const checkpoint::Contents& contents, const std::filesystem::path& file,
-                   const torch::Device& device) {
-  const int vocabulary_size = static_cast<int>(contents.vocabulary.size()) + Vocabulary::kSpecialCount;
-  CharRnn model(contents.model, vocabulary_size);
+void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights, const std::filesystem::path& file) {
+  const int vocabulary_size = model->vocabulary_size();
   auto parameters = model->named_parameters();
-  if (parameters.size() != contents.tensors.size()) {
+  if (parameters.size() != weights.size()) {
     throw EngineError(fmt::format("'{}' holds {} weight tensors; its {} model has {}", file.string(),
-                                  contents.tensors.size(), describe(contents.model), parameters.size()));
+                                  weights.size(), describe(model->config()), parameters.size()));
   }
-  torch::NoGradGuard no_grad;
-  for (const auto& tensor : contents.tensors) {
+  for (const auto& tensor : weights) {
     auto* parameter = parameters.find(tensor.name);
     if (parameter == nullptr) {
       throw EngineError(fmt::format("'{}' holds weights '{}' that its model does not have", file.string(), tensor.name));
@@ -96,8 +100,14 @@ CharRnn model_from(const checkpoint::Contents& contents, const std::filesystem::
       throw EngineError(fmt::format("'{}': weights '{}' have shape {} where the model needs {}", file.string(),
                                     tensor.name, fmt::join(tensor.shape, "x"), fmt::join(parameter->sizes(), "x")));
     }
-    parameter->copy_(torch::from_blob(const_cast<float*>(tensor.values.data()), parameter->sizes(), torch::kFloat));
+    copy_from_checkpoint(*parameter, tensor);
   }
+}
+
+CharRnn model_from(const checkpoint::Contents& contents, const std::filesystem::path& file,
+                   const torch::Device& device) {
+  CharRnn model(contents.model, static_cast<int>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
+  load_weights(model, contents.tensors, file);
   model->to(device);
   model->eval();
   return model;

@@ -44,8 +44,15 @@ class CharRnnImpl : public torch::nn::Module {
 };
 TORCH_MODULE(CharRnn);
 
-// The model's weights as checkpoint tensors (copied to the CPU), named as the module names them.
+// A tensor as a checkpoint stores it: float32 values copied to the CPU.
+checkpoint::Tensor to_checkpoint(const std::string& name, const torch::Tensor& tensor);
+// Copies a checkpoint tensor's values into `target`, whose shape it must have.
+void copy_from_checkpoint(torch::Tensor& target, const checkpoint::Tensor& source);
+
+// The model's weights as checkpoint tensors, named as the module names them.
 std::vector<checkpoint::Tensor> weights_of(CharRnn& model);
+// Fills a model with a checkpoint's weights; throws EngineError when they do not fit it.
+void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights, const std::filesystem::path& file);
 
 // A model built from a checkpoint's configuration and filled with its weights on `device`.
 // Throws EngineError when the weights do not fit the configuration or the vocabulary.

@@ -6,6 +6,7 @@
 
 #include "poet/engine/version.h"
 #include "poet/engine/names.h"
+#include "training.h"
 #include "words.h"
 
 namespace poet::repl {
@@ -47,6 +48,14 @@ const std::vector<Command>& command_table() {
        [](Shell& shell, const std::vector<std::string>&) {
          shell.terminal().result("reloaded " + describe_model(shell.engine().reload()));
        }},
+      {"train", kTrainUsage, "train a model from scratch, or resume one exactly where it stopped",
+       "--corpus: a prepared corpus or a file of one poem per line (default: the Tang poems);\n"
+       "  --resume: continue a checkpoint's run with its optimizer, schedule and data order;\n"
+       "  --steps/--epochs: the length of the run; --config: a TOML file (default ./poet.toml);\n"
+       "  --out: the checkpoint to write (default model.ckpt, or the resumed one), with the best\n"
+       "  kept beside it as NAME.best.ckpt and the loss history as NAME.loss.csv. Ctrl-C stops\n"
+       "  training after the current step and saves a checkpoint.",
+       0, 12, run_training},
       {"quit", "quit", "leave poet", "Ctrl-D at the prompt, or the end of a script, does the same.",
        0, 0, [](Shell& shell, const std::vector<std::string>&) { shell.request_quit(); }},
   };

@@ -16,8 +16,25 @@ Terminal::Terminal(std::FILE* out, std::FILE* err, bool interactive)
     : out_(out), err_(err), interactive_(interactive), colour_(interactive && colour_allowed(err)) {}
 
 void Terminal::result(std::string_view text) {
+  if (status_shown_) fmt::print(err_, "\r\x1b[K");
+  status_shown_ = false;
   fmt::print(out_, "{}{}", text, text.empty() || text.back() != '\n' ? "\n" : "");
   std::fflush(out_);
+}
+
+void Terminal::note(std::string_view text) {
+  std::fflush(out_);
+  if (status_shown_) fmt::print(err_, "\r\x1b[K");
+  status_shown_ = false;
+  fmt::print(err_, "{}\n", text);
+  std::fflush(err_);
+}
+
+void Terminal::status(std::string_view text) {
+  if (!isatty(fileno(err_))) return;
+  fmt::print(err_, "\r\x1b[K{}", text);
+  std::fflush(err_);
+  status_shown_ = true;
 }
 
 void Terminal::warning(std::string_view text) { diagnostic("warning", "\x1b[33m", text); }
@@ -26,6 +43,8 @@ void Terminal::error(std::string_view text) { diagnostic("error", "\x1b[31m", te
 
 void Terminal::diagnostic(std::string_view label, std::string_view colour, std::string_view text) {
   std::fflush(out_);  // keep results and diagnostics in input order when both go to one file
+  if (status_shown_) fmt::print(err_, "\r\x1b[K");
+  status_shown_ = false;
   if (!interactive_ && line_number_ > 0) {
     fmt::print(err_, "line {}: {}{}\n", line_number_, label == "error" ? "" : "warning: ", text);
   } else if (colour_) {

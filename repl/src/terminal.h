@@ -16,8 +16,12 @@ class Terminal {
   void set_line(int line_number) { line_number_ = line_number; }
 
   void result(std::string_view text);   // a command's output, on standard output
+  void note(std::string_view text);     // news while a command runs, on standard error
   void warning(std::string_view text);  // on standard error
   void error(std::string_view text);    // on standard error
+  // A line that the next status replaces, on a terminal (progress while training); elsewhere,
+  // where lines cannot be replaced, nothing.
+  void status(std::string_view text);
 
  private:
   void diagnostic(std::string_view label, std::string_view colour, std::string_view text);
@@ -26,6 +30,7 @@ class Terminal {
   std::FILE* err_;
   bool interactive_;
   bool colour_;
+  bool status_shown_ = false;
   int line_number_ = 0;
 };
 

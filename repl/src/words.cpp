@@ -1,5 +1,9 @@
 #include "words.h"
 
+#include <algorithm>
+
+#include "poet/engine/names.h"
+
 
 namespace poet::repl {
 
@@ -36,6 +40,30 @@ std::vector<std::string> split_words(std::string_view line) {
   if (quote != 0) throw CommandError(std::string("unterminated ") + quote + " quote");
   if (in_word) words.push_back(std::move(word));
   return words;
+}
+
+const std::string* ParsedArgs::option(std::string_view name) const {
+  for (auto it = options.rbegin(); it != options.rend(); ++it) {
+    if (it->first == name) return &it->second;
+  }
+  return nullptr;
+}
+
+ParsedArgs parse_options(const std::vector<std::string>& args, const std::vector<std::string_view>& options) {
+  ParsedArgs parsed;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.size() < 2 || arg[0] != '-') {
+      parsed.positional.push_back(arg);
+      continue;
+    }
+    if (std::find(options.begin(), options.end(), arg) == options.end()) {
+      throw CommandError("unknown option '" + arg + "'" + did_you_mean(arg, options));
+    }
+    if (i + 1 == args.size()) throw CommandError("missing value after '" + arg + "'");
+    parsed.options.emplace_back(arg, args[++i]);
+  }
+  return parsed;
 }
 
 }  // namespace poet::repl

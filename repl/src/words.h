@@ -13,6 +13,17 @@ struct CommandError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A command's arguments once its options are taken out: `train --steps 100 --out a.ckpt`.
+struct ParsedArgs {
+  std::vector<std::string> positional;
+  std::vector<std::pair<std::string, std::string>> options;  // in the order given
+  const std::string* option(std::string_view name) const;    // the last value given, or null
+};
+
+// Takes `--name value` pairs for the names in `options` out of `args`; an unknown option or one
+// without its value throws CommandError naming it (with the closest known option).
+ParsedArgs parse_options(const std::vector<std::string>& args, const std::vector<std::string_view>& options);
+
 // Splits on blanks, the way a shell does: '...' and "..." keep blanks inside a word, a backslash
 // escapes the next character. Throws CommandError on an unterminated quote.
 std::vector<std::string> split_words(std::string_view line);

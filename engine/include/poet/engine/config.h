@@ -8,6 +8,10 @@
 //   hidden_size = 256
 //   layers = 2
 //   dropout = 0.0
+//
+//   [train]                 # see TrainConfig in trainer.h for every key
+//   optimizer = "adam"
+//   batch_size = 64
 
 #include <filesystem>
 #include <stdexcept>
@@ -15,6 +19,7 @@
 #include <string_view>
 
 #include "poet/engine/model_config.h"
+#include "poet/engine/trainer.h"
 
 namespace poet {
 
@@ -25,6 +30,7 @@ struct ConfigError : std::runtime_error {
 
 struct Config {
   ModelConfig model;
+  TrainConfig train;
 };
 
 // Keys that are absent keep their defaults; unknown sections and keys are errors, with the

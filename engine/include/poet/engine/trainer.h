@@ -1,0 +1,99 @@
+#pragma once
+// Training a character model on a corpus, from scratch or resumed exactly from a checkpoint.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "poet/engine/model_config.h"
+
+namespace poet {
+
+enum class OptimizerKind { adam, rmsprop };
+
+struct TrainConfig {
+  OptimizerKind optimizer = OptimizerKind::adam;
+  double learning_rate = 3e-3;  // the peak, reached after the warm-up
+  double final_learning_rate = 3e-4;  // cosine decay ends here at the last step
+  std::int64_t warmup_steps = 100;
+  double clip_norm = 1.0;  // gradients are scaled down to this total norm; 0 turns clipping off
+  int batch_size = 64;     // poems per batch
+  int max_length = 126;    // longest poem trained on, in characters
+  int min_count = 2;       // rarer characters become <unk>
+  int epochs = 10;         // the length of a run when `steps` is 0
+  std::int64_t steps = 0;  // the length of a run in optimizer steps; 0: use `epochs`
+  std::int64_t eval_every = 500;        // steps between validation perplexities
+  std::int64_t checkpoint_every = 500;  // steps between checkpoints
+  std::int64_t log_every = 50;          // steps between training-loss entries in the history
+  std::uint64_t seed = 1;
+  int threads = 0;  // LibTorch CPU threads; 0: one per core
+
+  bool operator==(const TrainConfig& other) const;
+};
+
+std::string_view optimizer_name(OptimizerKind kind);
+std::optional<OptimizerKind> parse_optimizer(std::string_view name);
+void validate(const TrainConfig& config);  // throws std::invalid_argument
+
+// One row of the loss history: a training loss, a validation perplexity, or both.
+struct HistoryEntry {
+  std::int64_t step = 0;
+  double epoch = 0;  // epochs done, fractional
+  std::optional<double> train_loss;  // mean per character over the steps since the last entry
+  std::optional<double> valid_perplexity;
+  double wall_seconds = 0;      // training time since the run first started, across resumes
+  double tokens_per_second = 0;
+};
+
+struct TrainProgress {
+  std::int64_t step = 0;
+  std::int64_t total_steps = 0;
+  double epoch = 0;
+  double loss = 0;  // recent mean per character
+  double tokens_per_second = 0;
+  double seconds_left = 0;
+};
+
+struct TrainRequest {
+  std::filesystem::path corpus;
+  std::optional<std::filesystem::path> resume;  // continue this checkpoint's run exactly
+  std::filesystem::path out;                    // the latest checkpoint; the best goes beside it
+  ModelConfig model;                            // for a new run; a resumed run keeps its own
+  TrainConfig train;                            // likewise, but for the length of the run
+  std::optional<std::int64_t> steps;            // overrides the length of the run
+  std::optional<int> epochs;
+};
+
+struct TrainEvents {
+  std::function<void(const TrainProgress&)> progress;
+  std::function<void(const HistoryEntry&)> history;
+  std::function<void(const std::filesystem::path&, std::int64_t step)> checkpoint;
+  std::function<void(const std::string&)> note;  // corpus problems, the vocabulary, what resumed
+};
+
+struct TrainResult {
+  std::int64_t step = 0;
+  bool stopped = false;  // stop was asked for before the last step
+  std::optional<double> best_valid_perplexity;
+  std::filesystem::path latest;
+  std::filesystem::path best;
+};
+
+// Trains until the last step or until `stop` becomes true, checkpointing on the way and at the
+// end, so stopping at any moment leaves a checkpoint to resume from. Throws EngineError.
+TrainResult train(const TrainRequest& request, const TrainEvents& events, const std::atomic<bool>& stop);
+
+// The path of the best checkpoint kept beside `latest`: model.ckpt → model.best.ckpt.
+std::filesystem::path best_checkpoint_path(const std::filesystem::path& latest);
+// The loss history kept beside a checkpoint, as CSV: model.ckpt → model.loss.csv.
+std::filesystem::path history_csv_path(const std::filesystem::path& checkpoint);
+
+// The loss history stored in a checkpoint.
+std::vector<HistoryEntry> read_history(const std::filesystem::path& checkpoint);
+void write_history_csv(const std::filesystem::path& file, const std::vector<HistoryEntry>& history);
+
+}  // namespace poet

@@ -1,0 +1,138 @@
+#include "training_state.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "checkpoint_file.h"
+#include "poet/engine/engine.h"
+
+namespace poet {
+
+std::string_view optimizer_name(OptimizerKind kind) { return kind == OptimizerKind::adam ? "adam" : "rmsprop"; }
+
+std::optional<OptimizerKind> parse_optimizer(std::string_view name) {
+  if (name == "adam") return OptimizerKind::adam;
+  if (name == "rmsprop") return OptimizerKind::rmsprop;
+  return std::nullopt;
+}
+
+bool TrainConfig::operator==(const TrainConfig& o) const { return to_json(*this) == to_json(o); }
+
+void validate(const TrainConfig& c) {
+  const auto check = [](bool ok, std::string_view what) {
+    if (!ok) throw std::invalid_argument(std::string(what));
+  };
+  check(c.learning_rate > 0 && c.learning_rate < 10, "learning_rate must be above 0 and below 10");
+  check(c.final_learning_rate >= 0 && c.final_learning_rate <= c.learning_rate,
+        "final_learning_rate must be from 0 to learning_rate");
+  check(c.warmup_steps >= 0, "warmup_steps must be 0 or more");
+  check(c.clip_norm >= 0, "clip_norm must be 0 (off) or more");
+  check(c.batch_size >= 1 && c.batch_size <= 65536, "batch_size must be 1 to 65536");
+  check(c.max_length >= 1, "max_length must be 1 or more");
+  check(c.min_count >= 1, "min_count must be 1 or more");
+  check(c.epochs >= 1, "epochs must be 1 or more");
+  check(c.steps >= 0, "steps must be 0 (use epochs) or more");
+  check(c.eval_every >= 1 && c.checkpoint_every >= 1 && c.log_every >= 1,
+        "eval_every, checkpoint_every and log_every must be 1 or more");
+  check(c.threads >= 0 && c.threads <= 1024, "threads must be 0 (one per core) to 1024");
+}
+
+nlohmann::json to_json(const TrainConfig& c) {
+  return {{"optimizer", optimizer_name(c.optimizer)},
+          {"learning_rate", c.learning_rate},
+          {"final_learning_rate", c.final_learning_rate},
+          {"warmup_steps", c.warmup_steps},
+          {"clip_norm", c.clip_norm},
+          {"batch_size", c.batch_size},
+          {"max_length", c.max_length},
+          {"min_count", c.min_count},
+          {"epochs", c.epochs},
+          {"steps", c.steps},
+          {"eval_every", c.eval_every},
+          {"checkpoint_every", c.checkpoint_every},
+          {"log_every", c.log_every},
+          {"seed", c.seed},
+          {"threads", c.threads}};
+}
+
+TrainConfig train_config_from_json(const nlohmann::json& j) {
+  TrainConfig c;
+  c.optimizer = parse_optimizer(j.at("optimizer").get<std::string>()).value_or(OptimizerKind::adam);
+  c.learning_rate = j.at("learning_rate");
+  c.final_learning_rate = j.at("final_learning_rate");
+  c.warmup_steps = j.at("warmup_steps");
+  c.clip_norm = j.at("clip_norm");
+  c.batch_size = j.at("batch_size");
+  c.max_length = j.at("max_length");
+  c.min_count = j.at("min_count");
+  c.epochs = j.at("epochs");
+  c.steps = j.at("steps");
+  c.eval_every = j.at("eval_every");
+  c.checkpoint_every = j.at("checkpoint_every");
+  c.log_every = j.at("log_every");
+  c.seed = j.at("seed");
+  c.threads = j.at("threads");
+  return c;
+}
+
+nlohmann::json to_json(const std::vector<HistoryEntry>& history) {
+  auto rows = nlohmann::json::array();
+  for (const auto& e : history) {
+    nlohmann::json row = {{"step", e.step}, {"epoch", e.epoch}, {"wall_seconds", e.wall_seconds},
+                          {"tokens_per_second", e.tokens_per_second}};
+    if (e.train_loss) row["train_loss"] = *e.train_loss;
+    if (e.valid_perplexity) row["valid_perplexity"] = *e.valid_perplexity;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<HistoryEntry> history_from_json(const nlohmann::json& rows) {
+  std::vector<HistoryEntry> history;
+  for (const auto& row : rows) {
+    HistoryEntry e;
+    e.step = row.at("step");
+    e.epoch = row.at("epoch");
+    e.wall_seconds = row.at("wall_seconds");
+    e.tokens_per_second = row.at("tokens_per_second");
+    if (row.contains("train_loss")) e.train_loss = row["train_loss"].get<double>();
+    if (row.contains("valid_perplexity")) e.valid_perplexity = row["valid_perplexity"].get<double>();
+    history.push_back(e);
+  }
+  return history;
+}
+
+std::filesystem::path best_checkpoint_path(const std::filesystem::path& latest) {
+  auto best = latest;
+  return best.replace_extension(".best" + latest.extension().string());
+}
+
+std::filesystem::path history_csv_path(const std::filesystem::path& checkpoint) {
+  auto csv = checkpoint;
+  return csv.replace_extension(".loss.csv");
+}
+
+std::vector<HistoryEntry> read_history(const std::filesystem::path& checkpoint) {
+  const auto contents = checkpoint::read(checkpoint);
+  return history_from_json(contents.training.value("history", nlohmann::json::array()));
+}
+
+void write_history_csv(const std::filesystem::path& file, const std::vector<HistoryEntry>& history) {
+  const auto temporary = file.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << "step,epoch,train_loss,valid_perplexity,wall_seconds,tokens_per_second\n";
+    for (const auto& e : history) {
+      out << fmt::format("{},{:.4f},{},{},{:.1f},{:.0f}\n", e.step, e.epoch,
+                         e.train_loss ? fmt::format("{:.5f}", *e.train_loss) : "",
+                         e.valid_perplexity ? fmt::format("{:.4f}", *e.valid_perplexity) : "", e.wall_seconds,
+                         e.tokens_per_second);
+    }
+    if (!out.flush()) throw EngineError(fmt::format("cannot write '{}'", file.string()));
+  }
+  std::filesystem::rename(temporary, file);
+}
+
+}  // namespace poet

@@ -1,0 +1,172 @@
+#include "poet/engine/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "checkpoint_file.h"
+#include "model_fixture.h"
+#include "poet/engine/engine.h"
+
+namespace poet {
+namespace {
+
+namespace fs = std::filesystem;
+
+TrainRequest tiny_request(CellType cell, const std::string& name) {
+  TrainRequest request;
+  request.corpus = fs::path(POET_CORPORA_DIR) / "fixture.tsv";
+  request.model = test::small_config(cell);
+  request.model.dropout = 0.1;  // so that resuming must also reproduce the dropout masks
+  request.train.batch_size = 16;
+  request.train.steps = 8;
+  request.train.warmup_steps = 2;
+  request.train.eval_every = 4;
+  request.train.checkpoint_every = 3;
+  request.train.log_every = 2;
+  request.train.min_count = 1;
+  request.train.threads = 1;
+  request.train.seed = 5;
+  const auto dir = fs::path(testing::TempDir()) / name;
+  fs::create_directories(dir);
+  request.out = dir / "model.ckpt";
+  return request;
+}
+
+// Trains `request` for its 8 steps straight through, and a copy of it in two halves: stopped
+// after step 4 (as Ctrl-C or `train stop` would), then resumed from its checkpoint. Returns the
+// two final checkpoints.
+std::pair<fs::path, fs::path> straight_and_in_halves(const TrainRequest& request, const std::string& name) {
+  const std::atomic<bool> never{false};
+  TrainRequest straight = request;
+  straight.out = fs::path(testing::TempDir()) / (name + "_straight.ckpt");
+  EXPECT_EQ(train(straight, {}, never).step, 8);
+
+  TrainRequest halves = request;
+  halves.out = fs::path(testing::TempDir()) / (name + "_halves.ckpt");
+  std::atomic<bool> stop{false};
+  TrainEvents events;
+  events.progress = [&](const TrainProgress& p) {
+    if (p.step == 4) stop = true;
+  };
+  const TrainResult first = train(halves, events, stop);
+  EXPECT_TRUE(first.stopped);
+  EXPECT_EQ(first.step, 4);
+  halves.resume = halves.out;
+  halves.model = {};  // a resumed run takes its settings from the checkpoint
+  halves.train = {};
+  const TrainResult second = train(halves, {}, never);
+  EXPECT_EQ(second.step, 8);
+  EXPECT_FALSE(second.stopped);
+  return {straight.out, halves.out};
+}
+
+class TrainerCell : public testing::TestWithParam<CellType> {};
+INSTANTIATE_TEST_SUITE_P(Cells, TrainerCell, testing::Values(CellType::rnn, CellType::lstm, CellType::gru),
+                         [](const auto& info) { return std::string(cell_name(info.param)); });
+
+// N steps straight through, and N/2 steps + stop + resume + N/2 more, give the same weights, the
+// same optimizer moments and the same loss history, bit for bit.
+TEST_P(TrainerCell, ResumeContinuesExactly) {
+  const std::string name(cell_name(GetParam()));
+  const auto [straight, halves] = straight_and_in_halves(tiny_request(GetParam(), name), name);
+  const auto a = checkpoint::read(straight);
+  const auto b = checkpoint::read(halves);
+  ASSERT_EQ(a.tensors.size(), b.tensors.size());
+  for (std::size_t i = 0; i < a.tensors.size(); ++i) {
+    EXPECT_EQ(a.tensors[i].values, b.tensors[i].values) << a.tensors[i].name;
+  }
+  ASSERT_EQ(a.optimizer_state.size(), b.optimizer_state.size());
+  for (std::size_t i = 0; i < a.optimizer_state.size(); ++i) {
+    EXPECT_EQ(a.optimizer_state[i].values, b.optimizer_state[i].values) << a.optimizer_state[i].name;
+  }
+  const auto history_a = read_history(straight);
+  const auto history_b = read_history(halves);
+  ASSERT_EQ(history_a.size(), history_b.size());
+  for (std::size_t i = 0; i < history_a.size(); ++i) {
+    EXPECT_EQ(history_a[i].step, history_b[i].step);
+    EXPECT_EQ(history_a[i].train_loss, history_b[i].train_loss) << "entry " << i;
+    EXPECT_EQ(history_a[i].valid_perplexity, history_b[i].valid_perplexity) << "entry " << i;
+  }
+}
+
+TEST(Trainer, RmspropResumesExactlyToo) {
+  TrainRequest request = tiny_request(CellType::gru, "rmsprop");
+  request.train.optimizer = OptimizerKind::rmsprop;
+  const auto [straight, halves] = straight_and_in_halves(request, "rmsprop");
+  const auto a = checkpoint::read(straight);
+  const auto b = checkpoint::read(halves);
+  for (std::size_t i = 0; i < a.tensors.size(); ++i) EXPECT_EQ(a.tensors[i].values, b.tensors[i].values) << a.tensors[i].name;
+  EXPECT_EQ(a.optimizer_state.back().name, "head.bias.square_avg");
+  EXPECT_EQ(a.optimizer_state.back().values, b.optimizer_state.back().values);
+}
+
+TEST(Trainer, KeepsTheBestCheckpointApartAndTheHistoryAsCsv) {
+  TrainRequest request = tiny_request(CellType::lstm, "history");
+  const std::atomic<bool> never{false};
+  std::vector<std::pair<fs::path, std::int64_t>> saved;
+  TrainEvents events;
+  events.checkpoint = [&](const fs::path& path, std::int64_t step) { saved.emplace_back(path, step); };
+  const TrainResult result = train(request, events, never);
+
+  const auto history = read_history(request.out);
+  std::optional<double> best;
+  std::size_t losses = 0;
+  for (const auto& entry : history) {
+    if (entry.valid_perplexity && (!best || *entry.valid_perplexity < *best)) best = entry.valid_perplexity;
+    losses += entry.train_loss.has_value();
+  }
+  EXPECT_EQ(losses, 4u);  // steps 2, 4, 6, 8
+  ASSERT_TRUE(best);
+  EXPECT_EQ(result.best_valid_perplexity, best);
+  EXPECT_EQ(result.best, request.out.parent_path() / "model.best.ckpt");
+  EXPECT_EQ(checkpoint::read(result.best).training["valid_perplexity"].get<double>(), *best);
+  EXPECT_TRUE(std::find(saved.begin(), saved.end(), std::make_pair(request.out, std::int64_t{3})) != saved.end());
+
+  std::ifstream csv(request.out.parent_path() / "model.loss.csv");
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_EQ(header, "step,epoch,train_loss,valid_perplexity,wall_seconds,tokens_per_second");
+  std::size_t rows = 0;
+  for (std::string line; std::getline(csv, line);) ++rows;
+  EXPECT_EQ(rows, history.size());
+}
+
+TEST(Trainer, LearnsTheFixtureCorpus) {
+  TrainRequest request = tiny_request(CellType::lstm, "learns");
+  request.model.dropout = 0;
+  request.train.steps = 60;
+  request.train.eval_every = 60;
+  request.train.log_every = 1;
+  request.train.learning_rate = 1e-2;
+  const std::atomic<bool> never{false};
+  train(request, {}, never);
+  const auto history = read_history(request.out);
+  ASSERT_GE(history.size(), 2u);
+  // From about ln(vocabulary) untrained, the loss must fall by over a nat.
+  EXPECT_LT(*history.back().train_loss, *history.front().train_loss - 1.0);
+}
+
+TEST(Trainer, RefusesToResumeAnInferenceCheckpoint) {
+  TrainRequest request = tiny_request(CellType::lstm, "inference");
+  request.resume = test::write_checkpoint("inference.ckpt", CellType::lstm, 1);
+  const std::atomic<bool> never{false};
+  try {
+    train(request, {}, never);
+    FAIL() << "a checkpoint without training state cannot be resumed";
+  } catch (const EngineError& error) {
+    EXPECT_EQ(std::string(error.what()), "'" + request.resume->string() +
+                                             "' has no training state (an inference checkpoint) and cannot be resumed");
+  }
+}
+
+TEST(Trainer, ReportsACorpusWithNothingToTrainOn) {
+  TrainRequest request = tiny_request(CellType::lstm, "empty");
+  request.corpus = request.out.parent_path() / "empty.txt";
+  std::ofstream(request.corpus) << "\n";
+  const std::atomic<bool> never{false};
+  EXPECT_THROW(train(request, {}, never), EngineError);
+}
+
+}  // namespace
+}  // namespace poet

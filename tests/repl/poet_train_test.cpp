@@ -1,0 +1,119 @@
+// Training through poet as a script runs it: to completion, progress on standard error, and a
+// checkpoint that survives even SIGKILL.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <thread>
+
+#include "subprocess.h"
+
+namespace poet {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kFixture = std::string(POET_CORPORA_DIR) + "/fixture.tsv";
+
+fs::path scratch(const std::string& name) {
+  const auto dir = fs::path(testing::TempDir()) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// A config for a small, fast model; `train` overrides [train] keys.
+fs::path small_config(const fs::path& dir, const std::map<std::string, std::string>& train = {}) {
+  std::map<std::string, std::string> keys{{"batch_size", "16"}, {"min_count", "1"},     {"threads", "1"},
+                                          {"warmup_steps", "2"}, {"eval_every", "4"},   {"checkpoint_every", "2"},
+                                          {"log_every", "2"}};
+  for (const auto& [key, value] : train) keys[key] = value;
+  const auto file = dir / "poet.toml";
+  std::ofstream out(file);
+  out << "[model]\nembedding_size = 16\nhidden_size = 32\n[train]\n";
+  for (const auto& [key, value] : keys) out << key << " = " << value << "\n";
+  return file;
+}
+
+std::int64_t steps_trained(const fs::path& checkpoint) {
+  const auto run = test::run_program(POET_EXECUTABLE, {"--model", checkpoint.string(), "-c", "model"});
+  std::smatch match;
+  const std::regex trained("trained +([0-9]+) steps");
+  if (run.exit_code != 0 || !std::regex_search(run.out, match, trained)) return -1;
+  return std::stoll(match[1]);
+}
+
+TEST(PoetTrain, TrainsAsAScriptCommandAndTheResultLoads) {
+  const auto dir = scratch("train_script");
+  const auto out = dir / "m.ckpt";
+  const auto run = test::run_program(
+      POET_EXECUTABLE, {"-c", fmt::format("train --corpus {} --steps 4 --config {} --out {}", kFixture,
+                                          small_config(dir).string(), out.string())});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out.rfind(fmt::format("trained at step 4, best validation perplexity "), 0), 0u) << run.out;
+  EXPECT_NE(run.err.find(fmt::format("saved {} (step 4)", out.string())), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("step 2  epoch"), std::string::npos) << run.err;
+  EXPECT_TRUE(fs::exists(dir / "m.best.ckpt"));
+  EXPECT_TRUE(fs::exists(dir / "m.loss.csv"));
+  EXPECT_EQ(steps_trained(out), 4);
+}
+
+TEST(PoetTrain, BadOptionsAndFilesAreOneLineErrors) {
+  const auto dir = scratch("train_errors");
+  const auto run = test::run_program(POET_EXECUTABLE, {}, fmt::format(
+      "train --step 4\ntrain --steps many\ntrain --corpus {}/none.txt\ntrain --config {}/none.toml\nhelp train\n",
+      dir.string(), dir.string()));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err, fmt::format("line 1: unknown option '--step' (did you mean '--steps'?)\n"
+                                 "line 2: --steps must be a positive whole number, not 'many'\n"
+                                 "line 3: cannot read corpus '{0}/none.txt'\n"
+                                 "line 4: cannot read config '{0}/none.toml'\n",
+                                 dir.string()));
+  EXPECT_NE(run.out.find("usage: train"), std::string::npos);
+}
+
+// Killed with SIGKILL in the middle of a run, training leaves its last checkpoint intact and
+// resumes from it: at most the steps since that checkpoint are lost.
+TEST(PoetTrain, SurvivesSigkillAndResumes) {
+  const auto dir = scratch("train_kill");
+  const auto out = dir / "m.ckpt";
+  const auto config = small_config(dir, {{"steps", "100000"}, {"checkpoint_every", "1"}});
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    const std::string command =
+        fmt::format("train --corpus {} --config {} --out {}", kFixture, config.string(), out.string());
+    execl(POET_EXECUTABLE, POET_EXECUTABLE, "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (steps_trained(out) < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  const std::int64_t saved = steps_trained(out);
+  ASSERT_GE(saved, 3) << "the last checkpoint must load after SIGKILL";
+  const auto run = test::run_program(
+      POET_EXECUTABLE, {"-c", fmt::format("train --corpus {} --resume {} --steps {}", kFixture, out.string(), saved + 2)});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find(fmt::format("resuming {} at step {} of {}", out.string(), saved, saved + 2)), std::string::npos)
+      << run.err;
+  EXPECT_EQ(steps_trained(out), saved + 2);
+}
+
+}  // namespace
+}  // namespace poet
