@@ -44,7 +44,8 @@ nlohmann::json model_json(const ModelConfig& model) {
           {"embedding_size", model.embedding_size},
           {"hidden_size", model.hidden_size},
           {"layers", model.layers},
-          {"dropout", model.dropout}};
+          {"dropout", model.dropout},
+          {"adaptive_cutoffs", model.adaptive_cutoffs}};
 }
 
 ModelConfig model_from_json(const nlohmann::json& json) {
@@ -56,6 +57,8 @@ ModelConfig model_from_json(const nlohmann::json& json) {
   model.hidden_size = json.at("hidden_size").get<int>();
   model.layers = json.at("layers").get<int>();
   model.dropout = json.at("dropout").get<double>();
+  // Absent from checkpoints written before the adaptive softmax existed: those have a full one.
+  model.adaptive_cutoffs = json.value("adaptive_cutoffs", std::vector<int>{});
   validate(model);
   return model;
 }

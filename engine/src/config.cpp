@@ -81,6 +81,18 @@ const std::vector<Key>& model_keys() {
       number_key<int>("hidden_size", [](Config& c) -> int& { return c.model.hidden_size; }),
       number_key<int>("layers", [](Config& c) -> int& { return c.model.layers; }),
       number_key<double>("dropout", [](Config& c) -> double& { return c.model.dropout; }),
+      {"adaptive_cutoffs",
+       [](Config& config, const toml::node& node, const std::string& source) {
+         const auto* array = node.as_array();
+         if (array == nullptr) {
+           throw ConfigError(fmt::format("{}: adaptive_cutoffs must be an array of integers, [] for a full softmax",
+                                         where(source, node.source())));
+         }
+         config.model.adaptive_cutoffs.clear();
+         for (const auto& element : *array) {
+           config.model.adaptive_cutoffs.push_back(number_of<int>(element, source, "adaptive_cutoffs"));
+         }
+       }},
   };
   return keys;
 }

@@ -49,9 +49,7 @@ std::shared_ptr<const LoadedModel> load_model(const std::filesystem::path& file,
   return std::make_shared<const LoadedModel>(std::move(info), std::move(*vocabulary), std::move(model));
 }
 
-torch::Tensor log_softmax_on_cpu(const torch::Tensor& logits) {
-  return torch::log_softmax(logits, -1).to(torch::kCPU, torch::kFloat).contiguous();
-}
+torch::Tensor on_cpu(const torch::Tensor& log_probs) { return log_probs.to(torch::kCPU, torch::kFloat).contiguous(); }
 
 detail::FileVersion version_of(const std::filesystem::path& file) {
   struct stat info {};
@@ -124,7 +122,7 @@ StateId Generation::start_tokens(const std::vector<int>& tokens) {
   const auto device = model_->model->parameters().front().device();
   const auto batch = torch::tensor(input, torch::kLong).unsqueeze(0).to(device);
   auto [outputs, state] = model_->model->forward(batch);
-  const auto log_probs = log_softmax_on_cpu(model_->model->logits(outputs.select(1, -1))).squeeze(0);
+  const auto log_probs = on_cpu(model_->model->log_probs(outputs.select(1, -1))).squeeze(0);
   return states_->add(std::move(state),
                       std::vector<float>(log_probs.data_ptr<float>(), log_probs.data_ptr<float>() + log_probs.numel()));
 }
@@ -175,7 +173,7 @@ void Generation::step(const StateId* states, const int* tokens, std::size_t coun
   }
   const auto device = batched.h.device();
   auto [outputs, next] = model_->model->forward(torch::tensor(input, torch::kLong).unsqueeze(1).to(device), batched);
-  const auto log_probs = log_softmax_on_cpu(model_->model->logits(outputs.squeeze(1)));
+  const auto log_probs = on_cpu(model_->model->log_probs(outputs.squeeze(1)));
   const float* rows = log_probs.data_ptr<float>();
   const auto width = static_cast<std::size_t>(vocabulary_size());
   for (std::size_t i = 0; i < count; ++i) {

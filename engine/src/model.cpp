@@ -37,7 +37,16 @@ CharRnnImpl::CharRnnImpl(const ModelConfig& config, int vocabulary_size)
       break;
   }
   dropout_ = register_module("dropout", torch::nn::Dropout(config.dropout));
-  head_ = register_module("head", torch::nn::Linear(config.hidden_size, vocabulary_size));
+  std::vector<std::int64_t> cutoffs;
+  for (const int cutoff : config.adaptive_cutoffs) {
+    if (cutoff < vocabulary_size - 1) cutoffs.push_back(cutoff);
+  }
+  if (cutoffs.empty()) {
+    head_ = register_module("head", torch::nn::Linear(config.hidden_size, vocabulary_size));
+  } else {
+    adaptive_ = register_module("adaptive", torch::nn::AdaptiveLogSoftmaxWithLoss(
+        torch::nn::AdaptiveLogSoftmaxWithLossOptions(config.hidden_size, vocabulary_size, cutoffs).div_value(4.0)));
+  }
 }
 
 std::pair<torch::Tensor, RnnState> CharRnnImpl::forward(const torch::Tensor& tokens, const RnnState& state) {
@@ -52,13 +61,21 @@ std::pair<torch::Tensor, RnnState> CharRnnImpl::forward(const torch::Tensor& tok
   return {output, {h, {}}};
 }
 
-torch::Tensor CharRnnImpl::logits(const torch::Tensor& outputs) {
+torch::Tensor CharRnnImpl::log_probs(const torch::Tensor& outputs) {
+  if (adaptive_) return adaptive_->log_prob(outputs);
   // One row, as in decoding a single state: BLAS does the matrix-vector product about 5x faster
   // than the one-row matrix product nn::Linear makes of it (tests/bench/engine_bench.cpp).
-  if (!is_training() && outputs.dim() == 2 && outputs.size(0) == 1) {
-    return torch::addmv(head_->bias, head_->weight, outputs[0]).unsqueeze(0);
+  if (outputs.size(0) == 1) {
+    return torch::log_softmax(torch::addmv(head_->bias, head_->weight, outputs[0]), -1).unsqueeze(0);
   }
-  return head_(dropout_(outputs));
+  return torch::log_softmax(head_(outputs), -1);
+}
+
+torch::Tensor CharRnnImpl::summed_nll(const torch::Tensor& outputs, const torch::Tensor& targets) {
+  const auto inputs = dropout_(outputs);
+  if (adaptive_) return -adaptive_->forward(inputs, targets).output.sum();
+  return torch::nn::functional::cross_entropy(head_(inputs), targets,
+                                              torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
 }
 
 checkpoint::Tensor to_checkpoint(const std::string& name, const torch::Tensor& tensor) {
@@ -92,7 +109,8 @@ void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights
       throw EngineError(fmt::format("'{}' holds weights '{}' that its model does not have", file.string(), tensor.name));
     }
     if (parameter->sizes().vec() != tensor.shape) {
-      const bool vocabulary_row = tensor.name == "embedding.weight" || tensor.name.rfind("head.", 0) == 0;
+      const bool vocabulary_row = tensor.name == "embedding.weight" || tensor.name.rfind("head.", 0) == 0 ||
+                                  tensor.name.rfind("adaptive.", 0) == 0;
       if (vocabulary_row && !tensor.shape.empty() && tensor.shape[0] != vocabulary_size) {
         throw EngineError(fmt::format("'{}' has a vocabulary of {} tokens but weights for {}", file.string(),
                                       vocabulary_size, tensor.shape[0]));

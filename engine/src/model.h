@@ -26,8 +26,11 @@ class CharRnnImpl : public torch::nn::Module {
   // tokens: [batch, time] int64. Returns the top layer's outputs [batch, time, hidden] and the
   // state after the last step; an empty state starts from zeros.
   std::pair<torch::Tensor, RnnState> forward(const torch::Tensor& tokens, const RnnState& state = {});
-  // Output-layer logits for outputs [..., hidden] → [..., vocabulary].
-  torch::Tensor logits(const torch::Tensor& outputs);
+  // The next token's log-probabilities over the whole vocabulary: [rows, hidden] → [rows, vocabulary].
+  torch::Tensor log_probs(const torch::Tensor& outputs);
+  // The summed negative log-likelihood of `targets` [rows] after `outputs` [rows, hidden]. With an
+  // adaptive softmax this computes only the clusters the targets fall in: most of its speed.
+  torch::Tensor summed_nll(const torch::Tensor& outputs, const torch::Tensor& targets);
 
   const ModelConfig& config() const { return config_; }
   int vocabulary_size() const { return vocabulary_size_; }
@@ -40,7 +43,8 @@ class CharRnnImpl : public torch::nn::Module {
   torch::nn::GRU gru_{nullptr};
   torch::nn::RNN rnn_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
-  torch::nn::Linear head_{nullptr};
+  torch::nn::Linear head_{nullptr};                           // a full softmax's output layer
+  torch::nn::AdaptiveLogSoftmaxWithLoss adaptive_{nullptr};  // or an adaptive one
 };
 TORCH_MODULE(CharRnn);
 

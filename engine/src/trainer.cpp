@@ -16,6 +16,7 @@
 #include "model.h"
 #include "poet/engine/corpus.h"
 #include "poet/engine/engine.h"
+#include "poet/engine/runtime.h"
 #include "poet/engine/text.h"
 #include "training_state.h"
 
@@ -122,14 +123,19 @@ Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices) {
   return batch;
 }
 
-// The summed negative log-likelihood of every real next token of a batch; padding is masked.
-torch::Tensor summed_loss(CharRnn& model, const torch::Tensor& tokens) {
-  const auto length = tokens.size(1) - 1;
-  auto [outputs, state] = model->forward(tokens.narrow(1, 0, length));
-  const auto logits = model->logits(outputs);
-  return torch::nn::functional::cross_entropy(
-      logits.reshape({-1, logits.size(-1)}), tokens.narrow(1, 1, length).reshape(-1),
-      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(Vocabulary::kPad).reduction(torch::kSum));
+// The summed negative log-likelihood of every real next token of a batch. Padding (rare: batches
+// hold poems of one length) is left out before the output layer, so it costs nothing there.
+torch::Tensor summed_loss(CharRnn& model, const Batch& batch) {
+  const auto length = batch.tokens.size(1) - 1;
+  auto [outputs, state] = model->forward(batch.tokens.narrow(1, 0, length));
+  auto rows = outputs.reshape({-1, outputs.size(-1)});
+  auto targets = batch.tokens.narrow(1, 1, length).reshape(-1);
+  if (batch.targets < targets.size(0)) {
+    const auto real = targets.ne(Vocabulary::kPad);
+    rows = rows.index({real});
+    targets = targets.index({real});
+  }
+  return model->summed_nll(rows, targets);
 }
 
 // Per-character perplexity over a set of poems: exp of the mean negative log-likelihood of each
@@ -146,7 +152,7 @@ double perplexity(CharRnn& model, const Poems& poems, int batch_size) {
     const std::vector<std::size_t> indices(order.begin() + static_cast<std::ptrdiff_t>(start),
                                            order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), start + static_cast<std::size_t>(batch_size))));
     const Batch batch = make_batch(poems, indices);
-    total += summed_loss(model, batch.tokens).item<double>();
+    total += summed_loss(model, batch).item<double>();
     targets += batch.targets;
   }
   model->train();
@@ -250,6 +256,16 @@ double learning_rate_at(const TrainConfig& config, std::int64_t step, std::int64
          0.5 * (config.learning_rate - config.final_learning_rate) * (1 + std::cos(M_PI * std::min(1.0, progress)));
 }
 
+// LibTorch's intra-op threads. OpenBLAS runs the matrix products, which dominate training, on a
+// pool of its own with one thread per core; a LibTorch pool on the same cores only competes with
+// it (40% slower on two cores, in tests/bench/train_bench.sh's set-up). So 0 means one LibTorch
+// thread with OpenBLAS and one per core with any other BLAS.
+int intra_op_threads(int configured) {
+  if (configured > 0) return configured;
+  if (runtime_info().blas.name == "OpenBLAS") return 1;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 }  // namespace
 
 // ---- The run -------------------------------------------------------------------------------
@@ -279,7 +295,7 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events, const 
   } catch (const std::invalid_argument& error) {
     throw EngineError(error.what());
   }
-  at::set_num_threads(config.threads > 0 ? config.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  at::set_num_threads(intra_op_threads(config.threads));
 
   const Dataset data = load_dataset(request.corpus, config, resumed ? &resumed->vocabulary : nullptr, events);
   const auto steps_per_epoch = static_cast<std::int64_t>((data.train.size() + config.batch_size - 1) / config.batch_size);
@@ -338,7 +354,7 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events, const 
     const Batch batch = make_batch(data.train, batches[static_cast<std::size_t>(step % steps_per_epoch)]);
 
     torch::manual_seed(config.seed * 1000003 + static_cast<std::uint64_t>(step));  // this step's dropout masks
-    const auto loss = summed_loss(model, batch.tokens);
+    const auto loss = summed_loss(model, batch);
     optimizer.zero_grad();
     (loss / static_cast<double>(batch.targets)).backward();
     if (config.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);

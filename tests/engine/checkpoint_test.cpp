@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 // Weights made from a formula, so that no LibTorch is involved in writing them.
 Contents formula_contents() {
   Contents contents;
-  contents.model = {CellType::rnn, 4, 4, 1, 0.0};
+  contents.model = {CellType::rnn, 4, 4, 1, 0.0, {}};
   contents.vocabulary = {U'春', U'眠', U'不', U'觉', U'晓', U'。'};
   const std::int64_t vocabulary = 6 + 4;
   const std::vector<std::pair<std::string, std::vector<std::int64_t>>> shapes = {

@@ -71,7 +71,7 @@ TEST_P(EachCell, Trains) {
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-2));
   const auto loss_now = [&] {
     auto [outputs, state] = model->forward(input);
-    return torch::cross_entropy_loss(model->logits(outputs).flatten(0, 1), target.flatten());
+    return model->summed_nll(outputs.flatten(0, 1), target.flatten()) / target.numel();
   };
   const double before = loss_now().item<double>();
   for (int i = 0; i < 100; ++i) {
@@ -141,6 +141,38 @@ TEST(Checkpoint, FormatIsIndependentOfLibTorch) {
   Engine engine(DeviceChoice::cpu);
   engine.load(golden);
   EXPECT_EQ(sample(*engine.begin_generation(1), U"春", 10).size(), 10u);
+}
+
+// An adaptive softmax (the default output layer) through a checkpoint and the batched step.
+TEST(AdaptiveSoftmax, RoundTripsAndStepsLikeTheFullOne) {
+  auto contents = test::make_contents(CellType::lstm, 3);
+  contents.model.adaptive_cutoffs = {50, 200};
+  torch::manual_seed(3);
+  CharRnn model(contents.model, static_cast<int>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
+  contents.tensors = weights_of(model);
+  EXPECT_TRUE(std::any_of(contents.tensors.begin(), contents.tensors.end(),
+                          [](const auto& t) { return t.name == "adaptive.tail.1.1.weight"; }));
+  const auto path = fs::path(testing::TempDir()) / "adaptive.ckpt";
+  checkpoint::write(path, contents);
+  auto loaded = model_from(checkpoint::read(path), path, torch::kCPU);
+  for (const auto& item : model->named_parameters()) {
+    EXPECT_TRUE(torch::equal(item.value(), loaded->named_parameters()[item.key()])) << item.key();
+  }
+
+  Engine engine(DeviceChoice::cpu);
+  engine.load(path);
+  auto generation = engine.begin_generation(0);
+  StateId pair[] = {generation->start(U"春"), generation->start(U"山")};
+  const StateId alone = generation->start(U"山");
+  const int tokens[] = {generation->vocabulary().token(U'风'), generation->vocabulary().token(U'风')};
+  generation->step(pair, tokens, 2);
+  generation->step(&alone, &tokens[1], 1);
+  double total = 0;
+  for (int t = 0; t < generation->vocabulary_size(); ++t) {
+    ASSERT_NEAR(generation->log_probs(pair[1])[t], generation->log_probs(alone)[t], 1e-5) << t;
+    total += std::exp(generation->log_probs(alone)[t]);
+  }
+  EXPECT_NEAR(total, 1.0, 1e-4) << "the clusters' probabilities must add up to one";
 }
 
 TEST(Generation, ClonesAreIndependent) {

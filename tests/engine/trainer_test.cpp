@@ -97,7 +97,7 @@ TEST(Trainer, RmspropResumesExactlyToo) {
   const auto a = checkpoint::read(straight);
   const auto b = checkpoint::read(halves);
   for (std::size_t i = 0; i < a.tensors.size(); ++i) EXPECT_EQ(a.tensors[i].values, b.tensors[i].values) << a.tensors[i].name;
-  EXPECT_EQ(a.optimizer_state.back().name, "head.bias.square_avg");
+  EXPECT_NE(a.optimizer_state.back().name.find(".square_avg"), std::string::npos);
   EXPECT_EQ(a.optimizer_state.back().values, b.optimizer_state.back().values);
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace poet {
 
@@ -19,6 +20,11 @@ struct ModelConfig {
   int hidden_size = 256;
   int layers = 2;
   double dropout = 0.0;  // between layers and before the output layer, in training only
+  // The output layer: empty for a full softmax over the vocabulary; otherwise an adaptive
+  // softmax whose head holds the tokens below the first cutoff and whose smaller clusters hold
+  // the rarer ones (tokens are numbered most frequent first). Cutoffs at or beyond the
+  // vocabulary's size are left out, so one setting serves any corpus.
+  std::vector<int> adaptive_cutoffs = {1000, 3000};
 
   bool operator==(const ModelConfig& other) const;
 };
@@ -26,7 +32,7 @@ struct ModelConfig {
 // Throws std::invalid_argument naming the first value out of range.
 void validate(const ModelConfig& config);
 
-// For people: "LSTM, 2 layers of 256, embedding 128, dropout 0.1".
+// For people: "LSTM, 2 layers of 256, embedding 128, dropout 0.1, adaptive softmax 1000/3000".
 std::string describe(const ModelConfig& config);
 
 }  // namespace poet

@@ -30,7 +30,7 @@ struct TrainConfig {
   std::int64_t checkpoint_every = 500;  // steps between checkpoints
   std::int64_t log_every = 50;          // steps between training-loss entries in the history
   std::uint64_t seed = 1;
-  int threads = 0;  // LibTorch CPU threads; 0: one per core
+  int threads = 0;  // LibTorch CPU threads; 0: 1 with OpenBLAS (it threads the matrix products itself), else one per core
 
   bool operator==(const TrainConfig& other) const;
 };
