@@ -336,7 +336,7 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events, const 
     if (last_perplexity) contents.training["valid_perplexity"] = *last_perplexity;
     if (best) contents.training["best_valid_perplexity"] = *best;
     checkpoint::write(path, contents);
-    write_history_csv(history_csv_path(path), history);
+    if (path == request.out) write_history_csv(history_csv_path(path), history);
     if (events.checkpoint) events.checkpoint(path, step);
   };
 
@@ -374,7 +374,8 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events, const 
                        steps_left * static_cast<double>(batch.targets) / std::max(rate, 1e-9)});
     }
 
-    const bool last_step = step == total_steps;
+    // The last step, or the one before a stop: log and validate it, so every run ends measured.
+    const bool last_step = step == total_steps || stop;
     const bool log = step % config.log_every == 0 || last_step;
     const bool evaluate = (step % config.eval_every == 0 || last_step) && !data.valid.empty();
     if (log || evaluate) {

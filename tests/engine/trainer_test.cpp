@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "checkpoint_file.h"
 #include "model_fixture.h"
@@ -28,6 +29,7 @@ TrainRequest tiny_request(CellType cell, const std::string& name) {
   request.train.threads = 1;
   request.train.seed = 5;
   const auto dir = fs::path(testing::TempDir()) / name;
+  fs::remove_all(dir);  // nothing from an earlier run may pass for this one's output
   fs::create_directories(dir);
   request.out = dir / "model.ckpt";
   return request;
@@ -130,6 +132,7 @@ TEST(Trainer, KeepsTheBestCheckpointApartAndTheHistoryAsCsv) {
   std::size_t rows = 0;
   for (std::string line; std::getline(csv, line);) ++rows;
   EXPECT_EQ(rows, history.size());
+  EXPECT_FALSE(fs::exists(request.out.parent_path() / "model.best.loss.csv")) << "one history, beside the latest";
 }
 
 TEST(Trainer, LearnsTheFixtureCorpus) {
@@ -145,6 +148,41 @@ TEST(Trainer, LearnsTheFixtureCorpus) {
   ASSERT_GE(history.size(), 2u);
   // From about ln(vocabulary) untrained, the loss must fall by over a nat.
   EXPECT_LT(*history.back().train_loss, *history.front().train_loss - 1.0);
+}
+
+// The prompt trains in a background thread while the user keeps writing poems: generation on
+// one thread stays exactly what it is alone while another thread trains.
+TEST(Trainer, GenerationIsUndisturbedByTrainingInAnotherThread) {
+  Engine engine(DeviceChoice::cpu);
+  engine.load(test::write_checkpoint("beside_training.ckpt", CellType::lstm, 9));
+  const auto greedy_poem = [&] {
+    auto generation = engine.begin_generation(0);
+    StateId state = generation->start(U"山");
+    std::vector<int> tokens;
+    for (int i = 0; i < 24; ++i) {
+      const float* p = generation->log_probs(state);
+      tokens.push_back(static_cast<int>(std::max_element(p, p + generation->vocabulary_size()) - p));
+      generation->step(&state, &tokens.back(), 1);
+    }
+    return tokens;
+  };
+  const auto alone = greedy_poem();
+
+  TrainRequest request = tiny_request(CellType::gru, "background");
+  request.train.steps = 30;
+  const std::atomic<bool> never{false};
+  std::atomic<bool> finished{false};
+  std::thread trainer([&] {
+    train(request, {}, never);
+    finished = true;
+  });
+  int poems = 0;
+  while (!finished || poems < 5) {
+    ASSERT_EQ(greedy_poem(), alone);
+    ++poems;
+  }
+  trainer.join();
+  EXPECT_EQ(read_history(request.out).back().step, 30);
 }
 
 TEST(Trainer, RefusesToResumeAnInferenceCheckpoint) {
