@@ -8,33 +8,27 @@
 #include "poet/engine/engine.h"
 
 namespace poet {
+namespace {
+
+// The recurrent stack's options, the same for every cell (an RNN's nonlinearity defaults to tanh).
+template <typename Options>
+Options stack_options(const ModelConfig& config) {
+  return Options(config.embedding_size, config.hidden_size)
+      .num_layers(config.layers)
+      .dropout(config.layers > 1 ? config.dropout : 0.0)  // only exists between stacked layers
+      .batch_first(true);
+}
+
+}  // namespace
 
 CharRnnImpl::CharRnnImpl(const ModelConfig& config, int vocabulary_size)
     : config_(config), vocabulary_size_(vocabulary_size) {
   validate(config);
   embedding_ = register_module("embedding", torch::nn::Embedding(vocabulary_size, config.embedding_size));
-  // Dropout between stacked layers only exists with two or more.
-  const double between = config.layers > 1 ? config.dropout : 0.0;
   switch (config.cell) {
-    case CellType::lstm:
-      lstm_ = register_module("rnn", torch::nn::LSTM(torch::nn::LSTMOptions(config.embedding_size, config.hidden_size)
-                                                         .num_layers(config.layers)
-                                                         .dropout(between)
-                                                         .batch_first(true)));
-      break;
-    case CellType::gru:
-      gru_ = register_module("rnn", torch::nn::GRU(torch::nn::GRUOptions(config.embedding_size, config.hidden_size)
-                                                       .num_layers(config.layers)
-                                                       .dropout(between)
-                                                       .batch_first(true)));
-      break;
-    case CellType::rnn:
-      rnn_ = register_module("rnn", torch::nn::RNN(torch::nn::RNNOptions(config.embedding_size, config.hidden_size)
-                                                       .num_layers(config.layers)
-                                                       .nonlinearity(torch::kTanh)
-                                                       .dropout(between)
-                                                       .batch_first(true)));
-      break;
+    case CellType::lstm: lstm_ = register_module("rnn", torch::nn::LSTM(stack_options<torch::nn::LSTMOptions>(config))); break;
+    case CellType::gru: gru_ = register_module("rnn", torch::nn::GRU(stack_options<torch::nn::GRUOptions>(config))); break;
+    case CellType::rnn: rnn_ = register_module("rnn", torch::nn::RNN(stack_options<torch::nn::RNNOptions>(config))); break;
   }
   dropout_ = register_module("dropout", torch::nn::Dropout(config.dropout));
   std::vector<std::int64_t> cutoffs;

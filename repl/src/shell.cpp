@@ -19,6 +19,12 @@ const Command* find_command(std::string_view name) {
   return it == table.end() ? nullptr : &*it;
 }
 
+// A usage line short enough for the command list: its options folded into "[options]".
+std::string brief_usage(std::string_view usage) {
+  const auto options = usage.find(" [--");
+  return options == std::string_view::npos ? std::string(usage) : std::string(usage.substr(0, options)) + " [options]";
+}
+
 }  // namespace
 
 const std::vector<Command>& command_table() {
@@ -79,10 +85,10 @@ std::string help_text(std::string_view topic) {
     return text;
   }
   std::size_t width = 0;
-  for (const auto& command : command_table()) width = std::max(width, command.usage.size());
+  for (const auto& command : command_table()) width = std::max(width, brief_usage(command.usage).size());
   std::string text = "Commands:\n";
   for (const auto& command : command_table()) {
-    text += fmt::format("  {:<{}}  {}\n", command.usage, width, command.summary);
+    text += fmt::format("  {:<{}}  {}\n", brief_usage(command.usage), width, command.summary);
   }
   text += "Type 'help <command>' for more about one.";
   return text;

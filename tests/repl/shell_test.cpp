@@ -48,9 +48,11 @@ TEST(CommandTable, EveryCommandHasUsageAndSummary) {
 TEST(HelpText, ListsEveryCommandFromTheTable) {
   const std::string text = help_text();
   for (const auto& command : command_table()) {
-    EXPECT_NE(text.find(command.usage), std::string::npos) << command.name;
+    EXPECT_NE(text.find("\n  " + std::string(command.name)), std::string::npos) << command.name;
     EXPECT_NE(text.find(command.summary), std::string::npos) << command.name;
   }
+  EXPECT_NE(text.find("  train [options]  "), std::string::npos) << "options fold into [options]:\n" << text;
+  EXPECT_NE(help_text("train").find("usage: train [--corpus FILE]"), std::string::npos);
 }
 
 TEST(HelpText, ExplainsOneCommandOrSuggestsTheClosest) {

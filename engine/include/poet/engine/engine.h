@@ -104,7 +104,6 @@ class Engine {
   // Loads the last file given to load() again.
   ModelInfo reload();
   std::optional<ModelInfo> model_info() const;
-  std::string device() const { return device_; }
 
   // A generation on the current model; throws EngineError when no model is loaded.
   std::unique_ptr<Generation> begin_generation(std::uint64_t seed) const;
