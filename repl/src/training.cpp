@@ -91,15 +91,18 @@ void run_training(Shell& shell, const std::vector<std::string>& args) {
   Terminal& terminal = shell.terminal();
   TrainEvents events;
   events.note = [&](const std::string& text) { terminal.note(text); };
+  TrainProgress latest;
   events.progress = [&](const TrainProgress& p) {
+    latest = p;
     terminal.status(fmt::format("step {}/{}  epoch {:.2f}  loss {:.3f}  {:.0f} chars/s  {} left", p.step,
                                 p.total_steps, p.epoch, p.loss, p.tokens_per_second, duration(p.seconds_left)));
   };
+  // The lines that stay: in scripts and logs the only progress there is.
   events.history = [&](const HistoryEntry& e) {
-    std::string line = fmt::format("step {}  epoch {:.2f}", e.step, e.epoch);
+    std::string line = fmt::format("step {}/{}  epoch {:.2f}", e.step, latest.total_steps, e.epoch);
     if (e.train_loss) line += fmt::format("  loss {:.4f}", *e.train_loss);
     if (e.valid_perplexity) line += fmt::format("  validation perplexity {:.2f}", *e.valid_perplexity);
-    terminal.note(line + fmt::format("  {:.0f} chars/s", e.tokens_per_second));
+    terminal.note(line + fmt::format("  {:.0f} chars/s  {} left", e.tokens_per_second, duration(latest.seconds_left)));
   };
   events.checkpoint = [&](const fs::path& path, std::int64_t step) {
     terminal.note(fmt::format("saved {} (step {})", path.string(), step));

@@ -15,6 +15,8 @@
 #include <functional>
 #include <filesystem>
 #include <numeric>
+#include <string>
+#include <unistd.h>
 
 #include "checkpoint_file.h"
 #include "model.h"
@@ -73,7 +75,7 @@ int main(int argc, char** argv) {
   torch::manual_seed(0);
   CharRnn model(contents.model, static_cast<int>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
   contents.tensors = weights_of(model);
-  const auto path = std::filesystem::temp_directory_path() / "poet_bench_engine.ckpt";
+  const auto path = std::filesystem::temp_directory_path() / ("poet_bench_engine_" + std::to_string(getpid()) + ".ckpt");
   checkpoint::write(path, contents);
 
   Engine engine(DeviceChoice::cpu);

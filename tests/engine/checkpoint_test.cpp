@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "poet/engine/engine.h"
+#include "scratch.h"
 
 namespace poet::checkpoint {
 namespace {
@@ -49,7 +50,7 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
-fs::path temp(const std::string& name) { return fs::path(testing::TempDir()) / name; }
+fs::path temp(const std::string& name) { return fs::path(test::scratch_dir()) / name; }
 
 std::string refusal(const fs::path& path) {
   try {

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "scratch.h"
 #include "poet/engine/text.h"
 
 namespace poet {
@@ -49,7 +50,7 @@ TEST(PlainCorpus, ReadsTitlesAndReportsBadLinesByNumber) {
 }
 
 TEST(PreparedCorpus, RoundTripsThroughItsLineFormat) {
-  const auto path = std::filesystem::path(testing::TempDir()) / "round_trip.tsv";
+  const auto path = std::filesystem::path(test::scratch_dir()) / "round_trip.tsv";
   const Poem poem = make_poem("登\t鹳雀楼", "王之涣", "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。");
   std::ofstream(path) << kCorpusHeader << '\n' << corpus_line(poem) << '\n';
   std::vector<CorpusProblem> problems;
@@ -64,7 +65,7 @@ TEST(PreparedCorpus, RoundTripsThroughItsLineFormat) {
 }
 
 TEST(PreparedCorpus, ReportsMalformedLines) {
-  const auto path = std::filesystem::path(testing::TempDir()) / "malformed.tsv";
+  const auto path = std::filesystem::path(test::scratch_dir()) / "malformed.tsv";
   std::ofstream(path) << kCorpusHeader << '\n'
                       << "train\t五绝\t王之涣\t登鹳雀楼\n"
                       << "train\t七绝\t王之涣\t登鹳雀楼\t白日依山尽，黄河入海流。欲穷千里目，更上一层楼。\n"
@@ -79,7 +80,7 @@ TEST(PreparedCorpus, ReportsMalformedLines) {
 }
 
 TEST(PreparedCorpus, RefusesAnotherFormatVersionAndMissingFiles) {
-  const auto path = std::filesystem::path(testing::TempDir()) / "future.tsv";
+  const auto path = std::filesystem::path(test::scratch_dir()) / "future.tsv";
   std::ofstream(path) << "# poet corpus v9\tsplit\n";
   EXPECT_THROW(read_corpus(path, [](Poem&&) {}), std::runtime_error);
   EXPECT_THROW(read_corpus(kData / "no_such_file.txt", [](Poem&&) {}), std::runtime_error);

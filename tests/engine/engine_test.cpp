@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "model_fixture.h"
+#include "scratch.h"
 #include "poet/engine/corpus.h"
 #include "poet/engine/text.h"
 
@@ -86,7 +87,7 @@ TEST_P(EachCell, CheckpointRoundTripIsBitIdenticalAndGeneratesTheSameText) {
   const auto path = test::write_checkpoint("cell.ckpt", GetParam(), 7);
   auto contents = checkpoint::read(path);
   auto model = model_from(contents, path, torch::kCPU);
-  const auto again = fs::path(testing::TempDir()) / "cell_again.ckpt";
+  const auto again = fs::path(test::scratch_dir()) / "cell_again.ckpt";
   contents.tensors = weights_of(model);
   checkpoint::write(again, contents);
   auto reloaded = model_from(checkpoint::read(again), again, torch::kCPU);
@@ -152,7 +153,7 @@ TEST(AdaptiveSoftmax, RoundTripsAndStepsLikeTheFullOne) {
   contents.tensors = weights_of(model);
   EXPECT_TRUE(std::any_of(contents.tensors.begin(), contents.tensors.end(),
                           [](const auto& t) { return t.name == "adaptive.tail.1.1.weight"; }));
-  const auto path = fs::path(testing::TempDir()) / "adaptive.ckpt";
+  const auto path = fs::path(test::scratch_dir()) / "adaptive.ckpt";
   checkpoint::write(path, contents);
   auto loaded = model_from(checkpoint::read(path), path, torch::kCPU);
   for (const auto& item : model->named_parameters()) {
@@ -222,10 +223,10 @@ TEST(Engine, FailedLoadKeepsTheOldModelServing) {
   Engine engine(DeviceChoice::cpu);
   const auto good = test::write_checkpoint("good.ckpt", CellType::lstm, 3);
   engine.load(good);
-  const auto bad = fs::path(testing::TempDir()) / "bad.ckpt";
+  const auto bad = fs::path(test::scratch_dir()) / "bad.ckpt";
   std::ofstream(bad) << "not a checkpoint";
   EXPECT_THROW(engine.load(bad), EngineError);
-  EXPECT_THROW(engine.load(fs::path(testing::TempDir()) / "missing.ckpt"), EngineError);
+  EXPECT_THROW(engine.load(fs::path(test::scratch_dir()) / "missing.ckpt"), EngineError);
   EXPECT_EQ(engine.model_info()->file, fs::absolute(good));
   EXPECT_EQ(greedy(*engine.begin_generation(0), 5).size(), 5u);
 }
@@ -233,7 +234,7 @@ TEST(Engine, FailedLoadKeepsTheOldModelServing) {
 TEST(Engine, RefusesWeightsThatDoNotFitTheVocabulary) {
   auto contents = test::make_contents(CellType::lstm, 3);
   contents.vocabulary.pop_back();
-  const auto path = fs::path(testing::TempDir()) / "wrong_vocabulary.ckpt";
+  const auto path = fs::path(test::scratch_dir()) / "wrong_vocabulary.ckpt";
   checkpoint::write(path, contents);
   Engine engine(DeviceChoice::cpu);
   try {
@@ -249,7 +250,7 @@ TEST(Engine, RefusesWeightsThatDoNotFitTheVocabulary) {
 TEST(Engine, RefusesWeightsOfAnotherShape) {
   auto contents = test::make_contents(CellType::lstm, 3);
   contents.model.hidden_size = 64;
-  const auto path = fs::path(testing::TempDir()) / "wrong_shape.ckpt";
+  const auto path = fs::path(test::scratch_dir()) / "wrong_shape.ckpt";
   checkpoint::write(path, contents);
   Engine engine(DeviceChoice::cpu);
   EXPECT_THROW(engine.load(path), EngineError);
@@ -310,7 +311,7 @@ TEST(Engine, HotSwapUnderConcurrentGeneration) {
 }
 
 TEST(Engine, WatchReloadsAReplacedCheckpoint) {
-  const auto dir = fs::path(testing::TempDir()) / "watch";
+  const auto dir = fs::path(test::scratch_dir()) / "watch";
   fs::create_directories(dir);
   const auto path = dir / "latest.ckpt";
   checkpoint::write(path, test::make_contents(CellType::gru, 1, 100));

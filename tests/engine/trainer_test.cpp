@@ -5,6 +5,7 @@
 #include <fstream>
 #include <thread>
 
+#include "scratch.h"
 #include "checkpoint_file.h"
 #include "model_fixture.h"
 #include "poet/engine/engine.h"
@@ -28,7 +29,7 @@ TrainRequest tiny_request(CellType cell, const std::string& name) {
   request.train.min_count = 1;
   request.train.threads = 1;
   request.train.seed = 5;
-  const auto dir = fs::path(testing::TempDir()) / name;
+  const auto dir = fs::path(test::scratch_dir()) / name;
   fs::remove_all(dir);  // nothing from an earlier run may pass for this one's output
   fs::create_directories(dir);
   request.out = dir / "model.ckpt";
@@ -41,11 +42,11 @@ TrainRequest tiny_request(CellType cell, const std::string& name) {
 std::pair<fs::path, fs::path> straight_and_in_halves(const TrainRequest& request, const std::string& name) {
   const std::atomic<bool> never{false};
   TrainRequest straight = request;
-  straight.out = fs::path(testing::TempDir()) / (name + "_straight.ckpt");
+  straight.out = fs::path(test::scratch_dir()) / (name + "_straight.ckpt");
   EXPECT_EQ(train(straight, {}, never).step, 8);
 
   TrainRequest halves = request;
-  halves.out = fs::path(testing::TempDir()) / (name + "_halves.ckpt");
+  halves.out = fs::path(test::scratch_dir()) / (name + "_halves.ckpt");
   std::atomic<bool> stop{false};
   TrainEvents events;
   events.progress = [&](const TrainProgress& p) {

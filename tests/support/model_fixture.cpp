@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "scratch.h"
 #include "poet/engine/corpus.h"
 #include "poet/engine/text.h"
 
@@ -38,7 +39,7 @@ checkpoint::Contents make_contents(CellType cell, std::uint64_t seed, std::int64
 
 std::filesystem::path write_checkpoint(const std::string& name, CellType cell, std::uint64_t seed,
                                        std::int64_t step) {
-  const auto path = std::filesystem::path(testing::TempDir()) / name;
+  const auto path = std::filesystem::path(test::scratch_dir()) / name;
   checkpoint::write(path, make_contents(cell, seed, step));
   return path;
 }
