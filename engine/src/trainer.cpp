@@ -258,8 +258,7 @@ double learning_rate_at(const TrainConfig& config, std::int64_t step, std::int64
 
 // LibTorch's intra-op threads. OpenBLAS runs the matrix products, which dominate training, on a
 // pool of its own with one thread per core; a LibTorch pool on the same cores only competes with
-// it (40% slower on two cores, in tests/bench/train_bench.sh's set-up). So 0 means one LibTorch
-// thread with OpenBLAS and one per core with any other BLAS.
+// it. So 0 means one LibTorch thread with OpenBLAS and one per core with any other BLAS.
 int intra_op_threads(int configured) {
   if (configured > 0) return configured;
   if (runtime_info().blas.name == "OpenBLAS") return 1;
