@@ -71,7 +71,7 @@ RuntimeInfo runtime_info() {
 std::string runtime_warning(const RuntimeInfo& info) {
   if (!info.blas.is_reference) return {};
   return "LibTorch is using the reference BLAS (" + info.blas.library +
-         "): training runs about 4x slower. Install libopenblas0-pthread (.ci/setup does).";
+         "): training runs many times slower. Install libopenblas0-pthread (.ci/setup does).";
 }
 
 }  // namespace poet

@@ -13,7 +13,7 @@ TEST(Runtime, ReportsTheLibTorchItIsBuiltAgainst) {
   EXPECT_EQ(info.cuda_devices, static_cast<int>(torch::cuda::device_count()));
 }
 
-// The setup script installs OpenBLAS; if this fails, LibTorch silently trains ~4x slower.
+// The setup script installs OpenBLAS; if this fails, LibTorch silently trains many times slower.
 TEST(Runtime, LoadsAnOptimisedBlasNotTheReferenceOne) {
   const RuntimeInfo info = runtime_info();
   EXPECT_FALSE(info.blas.is_reference) << "BLAS library: " << info.blas.library;

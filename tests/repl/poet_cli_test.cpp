@@ -2,6 +2,7 @@
 // output, diagnostics on standard error, the exit status telling whether everything worked.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "subprocess.h"
 
@@ -107,6 +108,17 @@ TEST(PoetModel, FailedLoadKeepsTheModelAndLaterCommandsRun) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err, "line 2: '" + std::string(POET_TEST_DATA_DIR) + "/plain_with_errors.txt' is not a poet checkpoint\n");
   EXPECT_NE(run.out.find("reloaded " + kCheckpoint), std::string::npos) << run.out;
+}
+
+// Run against Debian's reference BLAS (where libblas3 is installed), poet says so at start.
+TEST(PoetRuntime, WarnsWhenTheReferenceBlasIsLoaded) {
+  const std::string reference = "/usr/lib/x86_64-linux-gnu/blas";
+  if (access((reference + "/libblas.so.3").c_str(), R_OK) != 0) GTEST_SKIP() << "no reference BLAS installed";
+  const auto run = test::run_program("/usr/bin/env", {"LD_LIBRARY_PATH=" + reference, POET_EXECUTABLE, "-c", "quit"});
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.err.rfind("warning: LibTorch is using the reference BLAS (" + reference + "/libblas.so.3", 0), 0u) << run.err;
+  EXPECT_NE(run.err.find("Install libopenblas0-pthread"), std::string::npos);
+  EXPECT_EQ(poet({"-c", "quit"}).err, "") << "no warning with OpenBLAS";
 }
 
 TEST(PoetModel, CudaWithoutAGpuIsRefusedAtStart) {
