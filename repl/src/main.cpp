@@ -6,10 +6,12 @@
 
 #include <clocale>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <string_view>
 
 #include "line_reader.h"
+#include "poet/engine/decoders.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/names.h"
 #include "poet/engine/runtime.h"
@@ -21,7 +23,7 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: poet [--model CHECKPOINT] [--device auto|cpu|cuda] [-c COMMAND]... [--bail]\n"
+    "usage: poet [--model CHECKPOINT] [--device auto|cpu|cuda] [--plugin-dir DIR]... [-c COMMAND]... [--bail]\n"
     "\n"
     "Writes classical Chinese poems at a '> ' prompt. When standard input is not a terminal, or\n"
     "with -c, poet runs the commands as a script: results on standard output, diagnostics on\n"
@@ -29,6 +31,7 @@ constexpr std::string_view kUsage =
     "\n"
     "  --model CHECKPOINT  load this checkpoint at start\n"
     "  --device DEVICE     where the model runs: auto (a GPU if LibTorch sees one), cpu, cuda\n"
+    "  --plugin-dir DIR    also load the decoder plugins in DIR (repeatable)\n"
     "  -c COMMAND          run COMMAND instead of reading standard input (repeatable)\n"
     "  --bail              stop a script at the first command that fails\n"
     "  --help              show this text\n"
@@ -37,6 +40,7 @@ constexpr std::string_view kUsage =
 struct Options {
   std::vector<std::string> commands;
   std::optional<std::string> model;
+  std::vector<std::filesystem::path> plugin_dirs;
   poet::DeviceChoice device = poet::DeviceChoice::automatic;
   bool bail = false;
 };
@@ -59,10 +63,11 @@ int main(int argc, char** argv) {
   use_utf8_locale();
 
   Options options;
-  static const std::vector<std::string_view> kOptions{"-c", "--model", "--device", "--bail", "--help", "--version"};
+  static const std::vector<std::string_view> kOptions{"-c", "--model", "--device", "--plugin-dir", "--bail",
+                                                      "--help", "--version"};
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    const bool takes_value = arg == "-c" || arg == "--model" || arg == "--device";
+    const bool takes_value = arg == "-c" || arg == "--model" || arg == "--device" || arg == "--plugin-dir";
     if (takes_value && i + 1 == argc) return usage_error(fmt::format("missing value after '{}'", arg));
     if (arg == "-c") {
       options.commands.emplace_back(argv[++i]);
@@ -72,6 +77,8 @@ int main(int argc, char** argv) {
       const auto device = poet::parse_device(argv[++i]);
       if (!device) return usage_error(fmt::format("unknown device '{}': use auto, cpu or cuda", argv[i]));
       options.device = *device;
+    } else if (arg == "--plugin-dir") {
+      options.plugin_dirs.emplace_back(argv[++i]);
     } else if (arg == "--bail") {
       options.bail = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -111,10 +118,15 @@ int main(int argc, char** argv) {
     }
   }
 
+  poet::DecoderSet decoders(poet::decoder_folders(options.plugin_dirs));
+  for (const auto& refused : decoders.refused()) {
+    terminal.warning(fmt::format("decoder plugin {} refused: {}", refused.file.string(), refused.reason));
+  }
+
   auto reader = !options.commands.empty() ? list_reader(options.commands)
                 : interactive             ? prompt_reader()
                                           : stream_reader();
-  Shell shell(terminal, *engine);
+  Shell shell(terminal, *engine, decoders);
   for (int line_number = 1;; ++line_number) {
     const auto line = reader->next();
     if (!line) break;

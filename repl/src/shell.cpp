@@ -1,6 +1,7 @@
 #include "shell.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -54,6 +55,19 @@ const std::vector<Command>& command_table() {
        [](Shell& shell, const std::vector<std::string>&) {
          shell.terminal().result("reloaded " + describe_model(shell.engine().reload()));
        }},
+      {"decoders", "decoders [reload]", "list the decoder plugins and their parameters",
+       "Each decoder with its version and parameters (default, accepted values), then any plugin\n"
+       "  refused and why. 'decoders reload' loads them all again, picking up a rebuilt plugin.\n"
+       "  poet looks beside itself (lib/poet/decoders), in each --plugin-dir, then in\n"
+       "  POET_PLUGIN_PATH (folders separated by ':').",
+       0, 1,
+       [](Shell& shell, const std::vector<std::string>& args) {
+         if (!args.empty()) {
+           if (args[0] != "reload") throw CommandError("usage: decoders [reload]");
+           shell.decoders().reload();
+         }
+         shell.terminal().result(describe_decoders(shell.decoders()));
+       }},
       {"train", kTrainUsage, "train a model from scratch, or resume one exactly where it stopped",
        "--corpus: a prepared corpus or a file of one poem per line (default: the Tang poems);\n"
        "  --resume: continue a checkpoint's run with its optimizer, schedule and data order;\n"
@@ -91,6 +105,29 @@ std::string help_text(std::string_view topic) {
     text += fmt::format("  {:<{}}  {}\n", brief_usage(command.usage), width, command.summary);
   }
   text += "Type 'help <command>' for more about one.";
+  return text;
+}
+
+std::string describe_decoders(const DecoderSet& decoders) {
+  std::string text;
+  for (const auto& decoder : decoders.decoders()) {
+    std::vector<std::string_view> traits;
+    if (decoder->streams()) traits.push_back("streams");
+    if (decoder->writes_acrostics()) traits.push_back("writes acrostics");
+    text += fmt::format("{} {}  {}{}\n", decoder->name(), decoder->version(), decoder->help(),
+                        traits.empty() ? "" : fmt::format(" ({})", fmt::join(traits, ", ")));
+    std::size_t width = 0;
+    for (const auto& param : decoder->params()) width = std::max(width, param.name.size());
+    for (const auto& param : decoder->params()) {
+      text += fmt::format("    {:<{}}  {:<6}  {}; {}\n", param.name, width, param.format(param.default_value),
+                          param.help, param.accepted());
+    }
+  }
+  if (decoders.decoders().empty()) text += "no decoders loaded\n";
+  for (const auto& refused : decoders.refused()) {
+    text += fmt::format("refused {}: {}\n", refused.file.string(), refused.reason);
+  }
+  text.pop_back();
   return text;
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "poet/engine/decoders.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/runtime.h"
 #include "terminal.h"
@@ -33,23 +34,29 @@ enum class Outcome { ok, failed, quit };
 
 class Shell {
  public:
-  Shell(Terminal& terminal, Engine& engine) : terminal_(terminal), engine_(engine) {}
+  Shell(Terminal& terminal, Engine& engine, DecoderSet& decoders)
+      : terminal_(terminal), engine_(engine), decoders_(decoders) {}
 
   // Runs one input line. Blank lines and lines starting with '#' do nothing.
   Outcome execute(std::string_view line);
 
   Terminal& terminal() { return terminal_; }
   Engine& engine() { return engine_; }
+  DecoderSet& decoders() { return decoders_; }
   void request_quit() { quit_requested_ = true; }
 
  private:
   Terminal& terminal_;
   Engine& engine_;
+  DecoderSet& decoders_;
   bool quit_requested_ = false;
 };
 
 // `help` with no topic, or `help <command>`; throws CommandError for an unknown topic.
 std::string help_text(std::string_view topic = {});
+
+// What `decoders` prints: each decoder with its parameters, then the plugins refused and why.
+std::string describe_decoders(const DecoderSet& decoders);
 
 // What `model` prints about a loaded model.
 std::string describe_model(const ModelInfo& info);

@@ -13,7 +13,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 rate() {  # chars/s at the last step of a short run
-  env "$@" "$repo/build/repl/poet" -c "train --steps $steps --out $work/m.ckpt" 2>&1 \
+  env "$@" "$repo/build/bin/poet" -c "train --steps $steps --out $work/m.ckpt" 2>&1 \
     | sed -n "s/^step $steps\/$steps .*  \([0-9]*\) chars\/s .*/\1/p"
 }
 for round in 1 2; do

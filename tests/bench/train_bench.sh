@@ -12,7 +12,7 @@
 set -euo pipefail
 minutes=${1:-5}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-poet=$repo/build/repl/poet
+poet=$repo/build/bin/poet
 peer=${POET_PEER:-$repo/../shared/bench/peer_train.py}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

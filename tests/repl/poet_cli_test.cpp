@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "subprocess.h"
 
 namespace poet {
@@ -39,6 +41,40 @@ TEST(PoetScript, BailStopsAtTheFirstFailure) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err, "line 1: unknown command 'hepl' (did you mean 'help'?); type 'help' for the list\n");
   EXPECT_EQ(run.out, "");
+}
+
+TEST(PoetDecoders, ListsTheBuiltInDecodersWithTheirParameters) {
+  const auto run = poet({"-c", "decoders"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.err, "");
+  for (const char* expected : {"\nbeam 1.0.0  ", "greedy 1.0.0  ", "\ntemperature 1.0.0  ", "acrostic 1.0.0  ",
+                               "    top-p        0.9     ", "    inner        sample  "}) {
+    EXPECT_NE(run.out.find(expected), std::string::npos) << expected << " in\n" << run.out;
+  }
+}
+
+TEST(PoetDecoders, RefusedPluginsAreReportedAndPoetCarriesOn) {
+  const auto run = poet({"--plugin-dir", POET_TEST_PLUGINS "/refused", "-c", "decoders", "-c", "help quit"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("test_wrong_abi.so refused: it was built for decoder ABI version 99, but this poet speaks "
+                         "version 1\n"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.out.find("refused " POET_TEST_PLUGINS "/refused/test_no_entry.so: exports no 'poet_decoder_entry'"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("usage: quit"), std::string::npos);
+}
+
+TEST(PoetDecoders, PluginPathAddsFoldersAndReloadReadsThemAgain) {
+  const std::string path = std::string(POET_TEST_PLUGINS) + "/misbehave_v1:" + POET_TEST_PLUGINS + "/nowhere";
+  setenv("POET_PLUGIN_PATH", path.c_str(), 1);
+  const auto run = poet({"-c", "decoders reload"});
+  unsetenv("POET_PLUGIN_PATH");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("\nmisbehave 1  breaks the rules, for tests"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("/nowhere: no such folder"), std::string::npos) << run.out;
+  EXPECT_EQ(poet({"-c", "decoders again"}).err, "line 1: usage: decoders [reload]\n");
 }
 
 TEST(PoetScript, QuitStopsReadingInput) {

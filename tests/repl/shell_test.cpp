@@ -17,7 +17,8 @@ struct ShellFixture : ::testing::Test {
         err(open_memstream(&err_buffer, &err_size)),
         terminal(out, err, /*interactive=*/false),
         engine(DeviceChoice::cpu),
-        shell(terminal, engine) {}
+        decoders({}),
+        shell(terminal, engine, decoders) {}
   ~ShellFixture() override {
     std::fclose(out);
     std::fclose(err);
@@ -34,6 +35,7 @@ struct ShellFixture : ::testing::Test {
   std::FILE* err;
   Terminal terminal;
   Engine engine;
+  DecoderSet decoders;
   Shell shell;
 };
 

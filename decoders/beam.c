@@ -1,0 +1,30 @@
+/* beam: keeps the `width` likeliest partial poems at every step, all stepped in one batch, and
+ * returns the likeliest finished one. It cannot stream: the leader may change until the end. */
+#include <poet/decoder.h>
+#include <poet/decoder_sdk.h>
+
+enum { WIDTH, LENGTH_PENALTY, NO_REPEAT_NGRAM, NO_REPEAT_LINE };
+
+static const poet_param_info params[] = {
+    {"width", POET_PARAM_INT, 8, 1, 64, NULL, "partial poems kept at each step"},
+    {"length-penalty", POET_PARAM_REAL, 1, 0, 2, NULL,
+     "finished poems score log-probability / length^this (0: no normalisation)"},
+    {"no-repeat-ngram", POET_PARAM_INT, 3, 0, 8, NULL, "never repeat a run of this many characters (0: allow)"},
+    {"no-repeat-line", POET_PARAM_BOOL, 1, 0, 1, NULL, "never write a line twice"},
+};
+
+static int32_t decode(const poet_host *host, const poet_request *request, poet_state *result) {
+  poet_sdk_beam_options options;
+  options.width = (int32_t)request->params[WIDTH];
+  options.length_penalty = request->params[LENGTH_PENALTY];
+  options.no_repeat_ngram = (int32_t)request->params[NO_REPEAT_NGRAM];
+  options.no_repeat_line = request->params[NO_REPEAT_LINE] != 0;
+  options.stop_at_line_end = 0;
+  return poet_sdk_beam_search(host, request->start, &options, result);
+}
+
+static const poet_decoder beam = {
+    POET_DECODER_ABI_VERSION, "beam", "1.0.0", "beam search: the likeliest poem among `width` kept at each step",
+    0, params, sizeof params / sizeof params[0], NULL, decode};
+
+POET_DECODER_EXPORT const poet_decoder *poet_decoder_entry(void) { return &beam; }

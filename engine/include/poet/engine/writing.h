@@ -1,0 +1,46 @@
+#pragma once
+// Writing a poem: the host side of the decoder ABI. It starts the model on the poem's beginning,
+// hands a decoder plugin the callbacks of poet/decoder.h, keeps every state's text against the
+// poem's form, streams what the decoder settles, and checks what comes back.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "poet/engine/decoders.h"
+#include "poet/engine/engine.h"
+#include "poet/engine/form_rule.h"
+
+namespace poet {
+
+struct PoemRequest {
+  std::u32string start;  // the poem's first characters (gen); may be empty
+  std::u32string heads;  // one character per line (acrostic); empty otherwise
+  std::u32string mood;   // a line read into the model first to set the mood; not part of the poem
+  FormRule form = FormRule::automatic();
+  std::vector<double> params;  // one per decoder parameter; empty: the decoder's defaults
+  // Called with each piece of text as it is settled, in order; together they are the poem.
+  std::function<void(const std::string& utf8)> on_text;
+  const std::atomic<bool>* cancel = nullptr;  // set by Ctrl-C
+};
+
+struct WrittenPoem {
+  std::string text;                // UTF-8, marks included
+  std::vector<std::string> lines;  // each line with its closing mark
+  double log_prob = 0;             // the model's, of the tokens the decoder chose
+};
+
+// Thrown when Ctrl-C stopped the poem; what was streamed stays on the screen.
+struct Cancelled : EngineError {
+  Cancelled() : EngineError("stopped") {}
+};
+
+// Writes one poem with `decoder` on `generation`'s model. Throws EngineError for a request that
+// cannot be written (a character outside the vocabulary, heads that do not fit the form, a
+// beginning that breaks it) or a decoder that fails or breaks the ABI, and Cancelled.
+WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const PoemRequest& request);
+
+}  // namespace poet

@@ -1,0 +1,237 @@
+#include "poet/engine/decoders.h"
+
+#include <dlfcn.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "poet/decoder.h"
+#include "poet/engine/engine.h"
+#include "poet/engine/names.h"
+
+namespace poet {
+namespace {
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+std::vector<std::string> split(std::string_view text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find(separator, start)) != std::string_view::npos; start = end + 1) {
+    parts.emplace_back(text.substr(start, end - start));
+  }
+  parts.emplace_back(text.substr(start));
+  return parts;
+}
+
+// A plugin is refused with the first of these it fails; the message says what was wrong.
+struct Refusal : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
+  if (info.name == nullptr || !valid_name(info.name)) {
+    throw Refusal(fmt::format("decoder '{}' has a parameter with an invalid name", decoder));
+  }
+  DecoderParam param;
+  param.name = info.name;
+  param.help = info.help != nullptr ? info.help : "";
+  param.default_value = info.default_value;
+  param.min_value = info.min_value;
+  param.max_value = info.max_value;
+  switch (info.type) {
+    case POET_PARAM_INT: param.type = ParamType::integer; break;
+    case POET_PARAM_REAL: param.type = ParamType::real; break;
+    case POET_PARAM_BOOL:
+      param.type = ParamType::boolean;
+      param.min_value = 0;
+      param.max_value = 1;
+      break;
+    case POET_PARAM_CHOICE:
+      param.type = ParamType::choice;
+      if (info.choices == nullptr || *info.choices == '\0') {
+        throw Refusal(fmt::format("parameter '{}' is a choice with no choices", param.name));
+      }
+      param.choices = split(info.choices, '|');
+      param.min_value = 0;
+      param.max_value = static_cast<double>(param.choices.size() - 1);
+      break;
+    default: throw Refusal(fmt::format("parameter '{}' has an unknown type {}", param.name, info.type));
+  }
+  if (!(param.min_value <= param.max_value) || !(param.default_value >= param.min_value) ||
+      !(param.default_value <= param.max_value)) {
+    throw Refusal(fmt::format("parameter '{}' has its default {} outside its range {} to {}", param.name,
+                              info.default_value, param.min_value, param.max_value));
+  }
+  return param;
+}
+
+}  // namespace
+
+// ---- parameters ----------------------------------------------------------------------------
+
+std::string DecoderParam::accepted() const {
+  switch (type) {
+    case ParamType::integer: return fmt::format("a whole number from {} to {}", min_value, max_value);
+    case ParamType::real: return fmt::format("a number from {} to {}", min_value, max_value);
+    case ParamType::boolean: return "on or off";
+    case ParamType::choice: {
+      std::string text;
+      for (std::size_t i = 0; i < choices.size(); ++i) {
+        text += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+      }
+      return text;
+    }
+  }
+  return {};
+}
+
+double DecoderParam::parse(std::string_view text) const {
+  const auto bad = [&] { return EngineError(fmt::format("{} must be {}, not '{}'", name, accepted(), text)); };
+  if (type == ParamType::boolean) {
+    if (text == "on" || text == "true" || text == "1" || text == "yes") return 1;
+    if (text == "off" || text == "false" || text == "0" || text == "no") return 0;
+    throw bad();
+  }
+  if (type == ParamType::choice) {
+    const auto it = std::find(choices.begin(), choices.end(), text);
+    if (it == choices.end()) throw bad();
+    return static_cast<double>(it - choices.begin());
+  }
+  const std::string copy(text);
+  char* end = nullptr;
+  const double value = std::strtod(copy.c_str(), &end);
+  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(value) || value < min_value ||
+      value > max_value || (type == ParamType::integer && value != std::floor(value))) {
+    throw bad();
+  }
+  return value;
+}
+
+std::string DecoderParam::format(double value) const {
+  switch (type) {
+    case ParamType::integer: return fmt::format("{}", static_cast<long long>(value));
+    case ParamType::real: return fmt::format("{}", value);
+    case ParamType::boolean: return value != 0 ? "on" : "off";
+    case ParamType::choice: return choices.at(static_cast<std::size_t>(value));
+  }
+  return {};
+}
+
+const DecoderParam* Decoder::param(std::string_view name) const {
+  const auto it = std::find_if(params_.begin(), params_.end(), [&](const auto& p) { return p.name == name; });
+  return it == params_.end() ? nullptr : &*it;
+}
+
+std::vector<double> Decoder::default_values() const {
+  std::vector<double> values;
+  for (const auto& param : params_) values.push_back(param.default_value);
+  return values;
+}
+
+// ---- loading -------------------------------------------------------------------------------
+
+DecoderSet::DecoderSet(std::vector<std::filesystem::path> folders) : folders_(std::move(folders)) { reload(); }
+
+void DecoderSet::reload() {
+  // Let go of the old libraries first, so a rebuilt file at the same path is read afresh.
+  decoders_.clear();
+  refused_.clear();
+  for (const auto& folder : folders_) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(folder, error)) {
+      refused_.push_back({folder, "no such folder"});
+      continue;
+    }
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+      if (entry.path().extension() == ".so") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) load_file(file);
+  }
+}
+
+void DecoderSet::load_file(const std::filesystem::path& file) {
+  try {
+    void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) throw Refusal(fmt::format("cannot be loaded: {}", ::dlerror()));
+    std::shared_ptr<void> library(handle, [](void* h) { ::dlclose(h); });
+    void* symbol = ::dlsym(handle, POET_DECODER_ENTRY_NAME);
+    if (symbol == nullptr) {
+      throw Refusal(fmt::format("exports no '{}': it is not a poet decoder", POET_DECODER_ENTRY_NAME));
+    }
+    const poet_decoder* descriptor = reinterpret_cast<poet_decoder_entry_fn>(symbol)();
+    if (descriptor == nullptr) throw Refusal(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
+    if (descriptor->abi_version != POET_DECODER_ABI_VERSION) {
+      throw Refusal(fmt::format("it was built for decoder ABI version {}, but this poet speaks version {}",
+                                descriptor->abi_version, POET_DECODER_ABI_VERSION));
+    }
+    if (descriptor->name == nullptr || !valid_name(descriptor->name)) {
+      throw Refusal("its name is missing or not made of a-z, 0-9 and '-'");
+    }
+    if (descriptor->decode == nullptr) throw Refusal(fmt::format("decoder '{}' has no decode()", descriptor->name));
+    if (find(descriptor->name)) {
+      throw Refusal(fmt::format("a decoder named '{}' is already loaded from {}", descriptor->name,
+                                find(descriptor->name)->file().string()));
+    }
+    if (descriptor->param_count > 0 && descriptor->params == nullptr) {
+      throw Refusal(fmt::format("decoder '{}' declares {} parameters but no table", descriptor->name,
+                                descriptor->param_count));
+    }
+
+    auto decoder = std::make_shared<Decoder>();
+    decoder->name_ = descriptor->name;
+    decoder->version_ = descriptor->version != nullptr ? descriptor->version : "";
+    decoder->help_ = descriptor->help != nullptr ? descriptor->help : "";
+    decoder->file_ = file;
+    decoder->streams_ = (descriptor->capabilities & POET_CAP_STREAMS) != 0;
+    decoder->writes_acrostics_ = (descriptor->capabilities & POET_CAP_HEADS) != 0;
+    for (std::size_t i = 0; i < descriptor->param_count; ++i) {
+      decoder->params_.push_back(read_param(descriptor->params[i], decoder->name_));
+    }
+    if (descriptor->init != nullptr) {
+      if (const char* message = descriptor->init()) {
+        throw Refusal(fmt::format("decoder '{}' could not start: {}", decoder->name_, message));
+      }
+    }
+    decoder->descriptor_ = descriptor;
+    decoder->library_ = std::move(library);
+    decoders_.push_back(std::move(decoder));
+  } catch (const Refusal& refusal) {
+    refused_.push_back({file, refusal.what()});
+  }
+}
+
+std::shared_ptr<const Decoder> DecoderSet::find(std::string_view name) const {
+  const auto it = std::find_if(decoders_.begin(), decoders_.end(), [&](const auto& d) { return d->name() == name; });
+  return it == decoders_.end() ? nullptr : *it;
+}
+
+std::vector<std::string_view> DecoderSet::names() const {
+  std::vector<std::string_view> names;
+  for (const auto& decoder : decoders_) names.push_back(decoder->name());
+  return names;
+}
+
+std::vector<std::filesystem::path> decoder_folders(const std::vector<std::filesystem::path>& plugin_dirs) {
+  std::vector<std::filesystem::path> folders;
+  std::error_code error;
+  const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) folders.push_back((executable.parent_path() / POET_DECODER_RELATIVE_DIR).lexically_normal());
+  folders.insert(folders.end(), plugin_dirs.begin(), plugin_dirs.end());
+  if (const char* path = std::getenv("POET_PLUGIN_PATH"); path != nullptr && *path != '\0') {
+    for (const auto& folder : split(path, ':')) {
+      if (!folder.empty()) folders.emplace_back(folder);
+    }
+  }
+  return folders;
+}
+
+}  // namespace poet

@@ -1,0 +1,343 @@
+#include "poet/engine/writing.h"
+
+#include <fmt/format.h>
+
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "poet/decoder.h"
+#include "poet/engine/text.h"
+
+namespace poet {
+namespace {
+
+constexpr float kForbidden = -std::numeric_limits<float>::infinity();
+
+std::vector<int> tokens_of(const Vocabulary& vocabulary, std::u32string_view text) {
+  std::vector<int> tokens;
+  for (const char32_t c : text) {
+    const auto token = vocabulary.find(c);
+    if (!token) throw EngineError(fmt::format("'{}' is not in the model's vocabulary", encode_utf8(c)));
+    tokens.push_back(*token);
+  }
+  return tokens;
+}
+
+// The host's side of one decode() call: the states a decoder works with, each with its poem so
+// far and where that poem stands against the form. The callbacks of poet_host land here; none
+// lets an exception cross into the plugin: a misuse is recorded and reported after decode().
+class Host {
+ public:
+  Host(Generation& generation, const FormRule& rule, const PoemRequest& request)
+      : generation_(generation), rule_(rule), request_(request) {
+    const Vocabulary& vocabulary = generation.vocabulary();
+    token_texts_.resize(static_cast<std::size_t>(vocabulary.size()));
+    for (int token = Vocabulary::kSpecialCount; token < vocabulary.size(); ++token) {
+      token_texts_[static_cast<std::size_t>(token)] = encode_utf8(vocabulary.character(token));
+      if (vocabulary.is_punctuation(token)) marks_.emplace_back(token, vocabulary.character(token));
+    }
+  }
+
+  ~Host() {
+    for (std::size_t id = 0; id < tracks_.size(); ++id) {
+      if (tracks_[id]) generation_.release(static_cast<StateId>(id));
+    }
+  }
+
+  // The state that has read the mood and the beginning, and the beginning checked against the form.
+  StateId start(const std::vector<int>& mood, const std::vector<int>& beginning) {
+    std::vector<int> input = mood;
+    if (!mood.empty()) input.insert(input.end(), {Vocabulary::kEnd, Vocabulary::kStart});
+    Track track{FormCursor(rule_), {}, 0, {}, false};
+    for (const int token : beginning) {
+      const char32_t c = generation_.vocabulary().character(token);
+      if (!(is_verse_punctuation(c) ? track.cursor.allows_mark(c) : track.cursor.allows_character())) {
+        throw EngineError(fmt::format("'{}' does not fit the form: {}",
+                                      encode_utf8(request_.start), rule_.describe()));
+      }
+      track.cursor.add(c);
+      track.text.push_back(token);
+    }
+    input.insert(input.end(), beginning.begin(), beginning.end());
+    const StateId id = generation_.start_tokens(input);
+    track_slot(id) = std::move(track);
+    return id;
+  }
+
+  poet_host table() {
+    poet_host host{};
+    host.context = this;
+    host.vocabulary_size = generation_.vocabulary_size();
+    host.end_token = Vocabulary::kEnd;
+    host.log_probs = [](void* c, poet_state s) { return self(c).log_probs(s); };
+    host.position = [](void* c, poet_state s, poet_position* p) { self(c).position(s, p); };
+    host.text = [](void* c, poet_state s, poet_token* t, std::size_t n) { return self(c).text(s, t, n); };
+    host.token_text = [](void* c, poet_token t) { return self(c).token_text(t); };
+    host.clone = [](void* c, poet_state s) { return self(c).clone(s); };
+    host.release = [](void* c, poet_state s) { self(c).release(s); };
+    host.step = [](void* c, const poet_state* s, const poet_token* t, std::size_t n) { return self(c).step(s, t, n); };
+    host.random = [](void* c) { return self(c).generation_.random().uniform(); };
+    host.cancelled = [](void* c) { return static_cast<int32_t>(self(c).cancelled()); };
+    host.show = [](void* c, poet_state s) { return self(c).show(s); };
+    host.fail = [](void* c, const char* message) {
+      self(c).decoder_message_ = message != nullptr ? message : "";
+    };
+    return host;
+  }
+
+  // What went wrong on the host's side (a misuse of the ABI), if anything.
+  const std::optional<std::string>& misuse() const { return misuse_; }
+  const std::string& decoder_message() const { return decoder_message_; }
+  bool cancelled() const { return request_.cancel != nullptr && request_.cancel->load(); }
+
+  // The finished poem in `state`, after the rest of its text is shown.
+  WrittenPoem finish(poet_state state) {
+    Track* track = find(state, "decode() returned");
+    if (track == nullptr) throw EngineError(*misuse_);
+    if (!track->cursor.finished()) throw EngineError("returned a poem that is not finished");
+    if (!stream(track->text)) throw EngineError("returned a poem that does not continue the text it showed");
+    WrittenPoem poem;
+    poem.log_prob = track->log_prob;
+    std::u32string line;
+    for (const int token : track->text) {
+      const char32_t c = generation_.vocabulary().character(token);
+      line += c;
+      if (is_verse_punctuation(c)) poem.lines.push_back(encode_utf8(std::exchange(line, {})));
+    }
+    for (const auto& l : poem.lines) poem.text += l;
+    return poem;
+  }
+
+ private:
+  struct Track {
+    FormCursor cursor;
+    std::vector<int> text;  // the poem's tokens so far
+    double log_prob;        // of the tokens stepped, under the form
+    std::vector<float> allowed;  // the log-probabilities under the form, when fresh
+    bool fresh;
+  };
+
+  static Host& self(void* context) { return *static_cast<Host*>(context); }
+
+  std::optional<Track>& track_slot(StateId id) {
+    if (tracks_.size() <= static_cast<std::size_t>(id)) tracks_.resize(static_cast<std::size_t>(id) + 1);
+    return tracks_[static_cast<std::size_t>(id)];
+  }
+
+  Track* find(poet_state state, std::string_view call) {
+    if (state >= 0 && static_cast<std::size_t>(state) < tracks_.size() && tracks_[static_cast<std::size_t>(state)]) {
+      return &*tracks_[static_cast<std::size_t>(state)];
+    }
+    misuse(fmt::format("{} state {}, which does not exist or was released", call, state));
+    return nullptr;
+  }
+
+  void misuse(std::string message) {
+    if (!misuse_) misuse_ = std::move(message);
+  }
+
+  // The model's log-probabilities with what the form forbids set to -inf. Not renormalised: a
+  // poem the form pushes into an unlikely mark scores as unlikely as the model finds it. Only the
+  // few marks and special tokens need a look, so this costs one copy of the row.
+  const std::vector<float>& allowed(StateId id, Track& track) {
+    if (track.fresh) return track.allowed;
+    const float* raw = generation_.log_probs(id);
+    const std::size_t size = static_cast<std::size_t>(generation_.vocabulary_size());
+    if (track.cursor.allows_character()) {
+      track.allowed.assign(raw, raw + size);
+      std::fill_n(track.allowed.begin(), Vocabulary::kSpecialCount, kForbidden);
+    } else {
+      track.allowed.assign(size, kForbidden);
+    }
+    for (const auto& [token, mark] : marks_) {
+      track.allowed[static_cast<std::size_t>(token)] = track.cursor.allows_mark(mark) ? raw[token] : kForbidden;
+    }
+    if (track.cursor.allows_end()) track.allowed[Vocabulary::kEnd] = raw[Vocabulary::kEnd];
+    track.fresh = true;
+    return track.allowed;
+  }
+
+  const float* log_probs(poet_state state) {
+    Track* track = find(state, "log_probs() of");
+    if (track == nullptr) {
+      nothing_.assign(static_cast<std::size_t>(generation_.vocabulary_size()), kForbidden);
+      return nothing_.data();
+    }
+    return allowed(state, *track).data();
+  }
+
+  void position(poet_state state, poet_position* position) {
+    Track* track = find(state, "position() of");
+    *position = {};
+    if (track == nullptr) return;
+    position->line = track->cursor.line();
+    position->column = track->cursor.column();
+    position->finished = track->cursor.finished() ? 1 : 0;
+  }
+
+  std::size_t text(poet_state state, poet_token* tokens, std::size_t capacity) {
+    Track* track = find(state, "text() of");
+    if (track == nullptr) return 0;
+    std::copy_n(track->text.begin(), std::min(capacity, track->text.size()), tokens);
+    return track->text.size();
+  }
+
+  const char* token_text(poet_token token) {
+    if (token < 0 || static_cast<std::size_t>(token) >= token_texts_.size()) return nullptr;
+    const std::string& text = token_texts_[static_cast<std::size_t>(token)];
+    return text.empty() ? nullptr : text.c_str();
+  }
+
+  poet_state clone(poet_state state) {
+    Track* track = find(state, "clone() of");
+    if (track == nullptr) return -1;
+    Track copy = *track;
+    const StateId id = generation_.clone(state);
+    track_slot(id) = std::move(copy);
+    return id;
+  }
+
+  void release(poet_state state) {
+    if (find(state, "release() of") == nullptr) return;
+    generation_.release(state);
+    tracks_[static_cast<std::size_t>(state)].reset();
+  }
+
+  int32_t step(const poet_state* states, const poet_token* tokens, std::size_t count) {
+    if (cancelled()) return POET_CANCELLED;
+    std::vector<StateId> model_states;
+    std::vector<int> model_tokens;
+    for (std::size_t i = 0; i < count; ++i) {
+      Track* track = find(states[i], "step() of");
+      if (track == nullptr) return POET_ERROR;
+      if (tokens[i] < 0 || tokens[i] >= generation_.vocabulary_size() ||
+          !(allowed(states[i], *track)[static_cast<std::size_t>(tokens[i])] > kForbidden)) {
+        misuse(fmt::format("step() chose {} where the form does not allow it",
+                           generation_.vocabulary().display(tokens[i] < 0 ? Vocabulary::kUnk : tokens[i])));
+        return POET_ERROR;
+      }
+      for (std::size_t j = 0; j < i; ++j) {
+        if (states[j] == states[i]) {
+          misuse(fmt::format("step() got state {} twice", states[i]));
+          return POET_ERROR;
+        }
+      }
+      // The end of the poem needs no model step: nothing is read after it.
+      if (tokens[i] != Vocabulary::kEnd) {
+        model_states.push_back(states[i]);
+        model_tokens.push_back(tokens[i]);
+      }
+    }
+    generation_.step(model_states.data(), model_tokens.data(), model_states.size());
+    for (std::size_t i = 0; i < count; ++i) {
+      Track& track = *tracks_[static_cast<std::size_t>(states[i])];
+      track.log_prob += track.allowed[static_cast<std::size_t>(tokens[i])];
+      if (tokens[i] == Vocabulary::kEnd) {
+        track.cursor.end();
+      } else {
+        track.cursor.add(generation_.vocabulary().character(tokens[i]));
+        track.text.push_back(tokens[i]);
+      }
+      track.fresh = false;
+    }
+    return POET_OK;
+  }
+
+  int32_t show(poet_state state) {
+    Track* track = find(state, "show() of");
+    if (track == nullptr) return POET_ERROR;
+    if (!stream(track->text)) {
+      misuse("show() of a state whose text does not continue the text shown already");
+      return POET_ERROR;
+    }
+    return POET_OK;
+  }
+
+  // Shows what `text` adds to the text shown so far; false if it does not continue it.
+  bool stream(const std::vector<int>& text) {
+    if (text.size() < shown_.size() || !std::equal(shown_.begin(), shown_.end(), text.begin())) return false;
+    std::string piece;
+    for (std::size_t i = shown_.size(); i < text.size(); ++i) piece += token_texts_[static_cast<std::size_t>(text[i])];
+    shown_ = text;
+    if (!piece.empty() && request_.on_text) request_.on_text(piece);
+    return true;
+  }
+
+  Generation& generation_;
+  const FormRule& rule_;
+  const PoemRequest& request_;
+  std::vector<std::string> token_texts_;  // UTF-8 of each character token; empty for specials
+  std::vector<std::pair<int, char32_t>> marks_;  // the tokens of verse punctuation
+  std::vector<std::optional<Track>> tracks_;  // by StateId: the states the decoder may use
+  std::vector<int> shown_;                    // the text streamed so far
+  std::vector<float> nothing_;                // what log_probs() of a bad state returns
+  std::optional<std::string> misuse_;
+  std::string decoder_message_;
+};
+
+}  // namespace
+
+WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const PoemRequest& request) {
+  const Vocabulary& vocabulary = generation.vocabulary();
+  FormRule rule = request.form;
+  if (!request.heads.empty()) {
+    if (!decoder.writes_acrostics()) {
+      throw EngineError(fmt::format("decoder '{}' does not write acrostics; use one that does, such as 'acrostic'",
+                                    decoder.name()));
+    }
+    if (!request.start.empty()) throw EngineError("an acrostic takes head characters, not a beginning");
+    const int lines = static_cast<int>(request.heads.size());
+    if (rule.line_counts.size() == 1 && rule.line_counts[0] != lines) {
+      throw EngineError(fmt::format("{} has {} lines, but {} head characters were given", rule.describe(),
+                                    rule.line_counts[0], lines));
+    }
+    rule = rule.with_lines(lines);
+    for (const char32_t head : request.heads) {
+      if (is_verse_punctuation(head)) throw EngineError(fmt::format("a head character cannot be '{}'", encode_utf8(head)));
+    }
+  }
+  const std::vector<int> heads = tokens_of(vocabulary, request.heads);
+  const std::vector<int> mood = tokens_of(vocabulary, request.mood);
+  const std::vector<int> beginning = tokens_of(vocabulary, request.start);
+  const std::vector<double> params = request.params.empty() ? decoder.default_values() : request.params;
+  if (params.size() != decoder.params().size()) {
+    throw EngineError(fmt::format("decoder '{}' takes {} parameters, not {}", decoder.name(),
+                                  decoder.params().size(), params.size()));
+  }
+
+  Host host(generation, rule, request);
+  const poet_host table = host.table();
+  poet_request call{};
+  call.start = host.start(mood, beginning);
+  call.heads = heads.data();
+  call.head_count = heads.size();
+  call.params = params.data();
+  poet_state result = -1;
+  const int32_t status = decoder.descriptor().decode(&table, &call, &result);
+
+  const auto failure = [&](std::string_view what) {
+    return EngineError(fmt::format("decoder '{}' {}", decoder.name(), what));
+  };
+  if (host.misuse()) throw failure(*host.misuse());
+  if (status == POET_CANCELLED || (status != POET_OK && host.cancelled())) throw Cancelled();
+  if (status == POET_ERROR) {
+    throw failure(fmt::format("failed: {}", host.decoder_message().empty() ? "it gave no reason"
+                                                                           : host.decoder_message()));
+  }
+  if (status != POET_OK) throw failure(fmt::format("returned an unknown status {}", status));
+  WrittenPoem poem;
+  try {
+    poem = host.finish(result);
+  } catch (const EngineError& error) {
+    throw failure(error.what());
+  }
+  for (std::size_t i = 0; i < heads.size(); ++i) {
+    if (i >= poem.lines.size() || decode_utf8(poem.lines[i]).front() != request.heads[i]) {
+      throw failure(fmt::format("did not begin line {} with '{}'", i + 1, encode_utf8(request.heads[i])));
+    }
+  }
+  return poem;
+}
+
+}  // namespace poet

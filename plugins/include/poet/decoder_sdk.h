@@ -1,0 +1,352 @@
+/* poet/decoder_sdk.h: helpers for writing decoders, shared by the built-in ones and free for any
+ * plugin: choosing the likeliest token, sampling with temperature, top-k and top-p, spotting
+ * repetition, and beam search over batched steps.
+ *
+ * Header-only C99 (every function static), so a plugin that uses it still depends on nothing but
+ * poet/decoder.h and the C library. */
+#ifndef POET_DECODER_SDK_H
+#define POET_DECODER_SDK_H
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "poet/decoder.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The token with the highest log-probability, or -1 when every one is -INFINITY. */
+static inline poet_token poet_sdk_argmax(const float *log_probs, int32_t count) {
+  poet_token best = -1;
+  int32_t i;
+  for (i = 0; i < count; ++i) {
+    if (log_probs[i] > -INFINITY && (best < 0 || log_probs[i] > log_probs[best])) best = i;
+  }
+  return best;
+}
+
+typedef struct poet_sdk_candidate {
+  poet_token token;
+  double weight; /* log-probability / temperature, then probability */
+} poet_sdk_candidate;
+
+static inline int poet_sdk_by_weight_descending(const void *a, const void *b) {
+  const double x = ((const poet_sdk_candidate *)a)->weight, y = ((const poet_sdk_candidate *)b)->weight;
+  if (x != y) return x > y ? -1 : 1;
+  return ((const poet_sdk_candidate *)a)->token - ((const poet_sdk_candidate *)b)->token;
+}
+
+/* Draws a token from log_probs / temperature, keeping only the top_k likeliest (0: all) and the
+ * smallest set whose probability reaches top_p (1: all). The one uniform number comes from the
+ * host, so the draw is reproducible. Returns -1 if no token is allowed or memory runs out. */
+static inline poet_token poet_sdk_sample(const poet_host *host, const float *log_probs, double temperature,
+                                  int32_t top_k, double top_p) {
+  const int32_t count = host->vocabulary_size;
+  const poet_token best = poet_sdk_argmax(log_probs, count);
+  poet_sdk_candidate *candidates;
+  size_t kept = 0, i;
+  double total = 0, cumulative = 0, target;
+  poet_token chosen;
+  if (best < 0) return -1;
+  if (temperature <= 0) return best;
+  candidates = (poet_sdk_candidate *)malloc((size_t)count * sizeof *candidates);
+  if (candidates == NULL) return -1;
+  /* Tokens e^-30 times less likely than the best one cannot be drawn in practice; leaving them
+   * out keeps the sort short. */
+  for (i = 0; i < (size_t)count; ++i) {
+    const double weight = (log_probs[i] - log_probs[best]) / temperature;
+    if (weight > -30) {
+      candidates[kept].token = (poet_token)i;
+      candidates[kept].weight = weight;
+      ++kept;
+    }
+  }
+  qsort(candidates, kept, sizeof *candidates, poet_sdk_by_weight_descending);
+  if (top_k > 0 && (size_t)top_k < kept) kept = (size_t)top_k;
+  for (i = 0; i < kept; ++i) {
+    candidates[i].weight = exp(candidates[i].weight);
+    total += candidates[i].weight;
+  }
+  if (top_p < 1) {
+    for (i = 0; i < kept; ++i) {
+      cumulative += candidates[i].weight;
+      if (cumulative >= top_p * total) {
+        kept = i + 1;
+        total = cumulative;
+        break;
+      }
+    }
+  }
+  target = host->random(host->context) * total;
+  chosen = candidates[kept - 1].token;
+  cumulative = 0;
+  for (i = 0; i < kept; ++i) {
+    cumulative += candidates[i].weight;
+    if (target < cumulative) {
+      chosen = candidates[i].token;
+      break;
+    }
+  }
+  free(candidates);
+  return chosen;
+}
+
+/* Chooses the next token of `state` from its log-probabilities; -1 when it cannot (after
+ * host->fail()). `user` is whatever the decoder passed to poet_sdk_write. */
+typedef poet_token (*poet_sdk_chooser)(const poet_host *host, poet_state state, const float *log_probs, void *user);
+
+/* Writes on from `state` one token at a time, each picked by `choose`, showing the text as it
+ * goes, until the poem ends, or with stop_at_line_end until the current line ends. The state is
+ * stepped in place. Returns POET_OK or a poet_status. */
+static inline int32_t poet_sdk_write(const poet_host *host, poet_state state, poet_sdk_chooser choose, void *user,
+                              int stop_at_line_end) {
+  poet_position position;
+  int32_t line, status;
+  host->position(host->context, state, &position);
+  line = position.line;
+  while (!position.finished && !(stop_at_line_end && position.line != line)) {
+    poet_token token = choose(host, state, host->log_probs(host->context, state), user);
+    if (token < 0) return POET_ERROR;
+    status = host->step(host->context, &state, &token, 1);
+    if (status == POET_OK) status = host->show(host->context, state);
+    if (status != POET_OK) return status;
+    host->position(host->context, state, &position);
+  }
+  return POET_OK;
+}
+
+/* Whether a token is one of the punctuation marks that end a line. */
+static inline int poet_sdk_is_mark(const poet_host *host, poet_token token) {
+  static const char *const marks[] = {"\xef\xbc\x8c", "\xe3\x80\x82", "\xef\xbc\x9f", "\xef\xbc\x81", "\xef\xbc\x9b"};
+  const char *text = host->token_text(host->context, token);
+  size_t i;
+  if (text == NULL) return 0;
+  for (i = 0; i < sizeof marks / sizeof marks[0]; ++i) {
+    if (strcmp(text, marks[i]) == 0) return 1;
+  }
+  return 0;
+}
+
+/* Whether appending `token` to a poem's tokens would repeat it: complete an n-gram of
+ * characters (no marks) that the poem already has, when ngram > 1, or close a line identical to
+ * an earlier line, when no_repeat_line is set. */
+static inline int poet_sdk_repeats(const poet_host *host, const poet_token *tokens, size_t count, poet_token token,
+                            int32_t ngram, int no_repeat_line) {
+  const int mark = token == host->end_token || poet_sdk_is_mark(host, token);
+  size_t i, j;
+  if (!mark && ngram > 1 && count + 1 >= (size_t)ngram) {
+    const size_t n = (size_t)ngram, tail = count + 1 - n; /* the new n-gram starts at tail */
+    for (j = tail; j < count; ++j) {
+      if (poet_sdk_is_mark(host, tokens[j])) return 0;
+    }
+    for (i = 0; i + n <= count; ++i) {
+      if (tokens[i + n - 1] != token || memcmp(tokens + i, tokens + tail, (n - 1) * sizeof *tokens) != 0) continue;
+      for (j = i; j < i + n && !poet_sdk_is_mark(host, tokens[j]); ++j) {
+      }
+      if (j == i + n) return 1;
+    }
+  }
+  if (mark && no_repeat_line && token != host->end_token) {
+    size_t line_start = count, start;
+    while (line_start > 0 && !poet_sdk_is_mark(host, tokens[line_start - 1])) --line_start;
+    if (line_start == count) return 0;
+    for (start = 0; start < line_start;) {
+      size_t end = start;
+      while (end < line_start && !poet_sdk_is_mark(host, tokens[end])) ++end;
+      if (end - start == count - line_start &&
+          memcmp(tokens + start, tokens + line_start, (end - start) * sizeof *tokens) == 0) {
+        return 1;
+      }
+      start = end + 1;
+    }
+  }
+  return 0;
+}
+
+/* Settings of poet_sdk_beam_search. */
+typedef struct poet_sdk_beam_options {
+  int32_t width;         /* hypotheses kept after each step */
+  double length_penalty; /* a finished hypothesis scores log-probability / length^length_penalty */
+  int32_t no_repeat_ngram;
+  int32_t no_repeat_line;
+  int32_t stop_at_line_end; /* finish a hypothesis when its current line ends, not the poem */
+} poet_sdk_beam_options;
+
+typedef struct poet_sdk_hypothesis {
+  poet_state state;
+  double score;  /* summed log-probability of the tokens chosen by the search */
+  size_t length; /* tokens chosen by the search */
+  int32_t line;  /* the line it started on (for stop_at_line_end) */
+} poet_sdk_hypothesis;
+
+static inline double poet_sdk_normalised(const poet_sdk_hypothesis *h, double length_penalty) {
+  return h->length == 0 ? h->score : h->score / pow((double)h->length, length_penalty);
+}
+
+static inline int poet_sdk_by_score_descending(const void *a, const void *b) {
+  const double x = ((const poet_sdk_hypothesis *)a)->score, y = ((const poet_sdk_hypothesis *)b)->score;
+  return x > y ? -1 : x < y ? 1 : 0;
+}
+
+/* Beam search from `start` (which it takes over) until the poem ends, or with stop_at_line_end
+ * until the current line ends. Every hypothesis in a round is stepped in one batched call. Stores
+ * the best finished state in *result and returns POET_OK, or a poet_status. */
+static inline int32_t poet_sdk_beam_search(const poet_host *host, poet_state start, const poet_sdk_beam_options *options,
+                                    poet_state *result) {
+  const size_t width = options->width > 0 ? (size_t)options->width : 1;
+  const int32_t vocabulary = host->vocabulary_size;
+  /* live: hypotheses being extended; candidates: their expansions, each (parent, token, score) */
+  poet_sdk_hypothesis *live = (poet_sdk_hypothesis *)malloc(width * sizeof *live);
+  poet_sdk_hypothesis *next = (poet_sdk_hypothesis *)malloc(width * sizeof *next);
+  poet_sdk_hypothesis *candidates = (poet_sdk_hypothesis *)malloc(width * width * sizeof *candidates);
+  poet_token *chosen = (poet_token *)malloc(width * width * sizeof *chosen);
+  poet_state *parents = (poet_state *)malloc(width * sizeof *parents);
+  poet_state *states = (poet_state *)malloc(width * sizeof *states);
+  poet_token *tokens = (poet_token *)malloc(width * sizeof *tokens);
+  size_t text_capacity = 256;
+  poet_token *text = (poet_token *)malloc(text_capacity * sizeof *text);
+  poet_sdk_hypothesis best;
+  size_t live_count = 1, i, j, k;
+  int32_t status = POET_OK;
+  poet_position position;
+
+  best.state = -1;
+  best.score = -INFINITY;
+  if (!live || !next || !candidates || !chosen || !parents || !states || !tokens || !text) {
+    host->fail(host->context, "beam search: out of memory");
+    status = POET_ERROR;
+    live_count = 0;
+  } else {
+    host->position(host->context, start, &position);
+    live[0].state = start;
+    live[0].score = 0;
+    live[0].length = 0;
+    live[0].line = position.line;
+  }
+
+  while (live_count > 0 && status == POET_OK) {
+    size_t candidate_count = 0, next_count = 0;
+    /* Each hypothesis proposes its `width` best tokens that do not repeat the poem. */
+    for (i = 0; i < live_count; ++i) {
+      const float *log_probs = host->log_probs(host->context, live[i].state);
+      size_t length = host->text(host->context, live[i].state, text, text_capacity), found = 0;
+      if (length > text_capacity) {
+        text_capacity = length * 2;
+        free(text);
+        text = (poet_token *)malloc(text_capacity * sizeof *text);
+        if (text == NULL) break;
+        length = host->text(host->context, live[i].state, text, text_capacity);
+      }
+      for (j = 0; j < width; ++j) chosen[i * width + j] = -1;
+      for (k = 0; k < (size_t)vocabulary; ++k) { /* insertion into the top `width`, by log-prob */
+        const float value = log_probs[k];
+        size_t at;
+        if (!(value > -INFINITY)) continue;
+        if (found == width && value <= log_probs[chosen[i * width + width - 1]]) continue;
+        if (poet_sdk_repeats(host, text, length, (poet_token)k, options->no_repeat_ngram, options->no_repeat_line)) {
+          continue;
+        }
+        at = found < width ? found++ : width - 1;
+        while (at > 0 && log_probs[chosen[i * width + at - 1]] < value) {
+          chosen[i * width + at] = chosen[i * width + at - 1];
+          --at;
+        }
+        chosen[i * width + at] = (poet_token)k;
+      }
+      for (j = 0; j < found; ++j) {
+        poet_sdk_hypothesis *c = &candidates[candidate_count++];
+        c->state = (poet_state)(i * width + j); /* its slot in `chosen` until it is stepped */
+        c->score = live[i].score + log_probs[chosen[i * width + j]];
+        c->length = live[i].length + 1;
+        c->line = live[i].line;
+      }
+    }
+    if (text == NULL) {
+      host->fail(host->context, "beam search: out of memory");
+      status = POET_ERROR;
+      break;
+    }
+    if (candidate_count == 0) break; /* every continuation repeats: keep the best finished one */
+    qsort(candidates, candidate_count, sizeof *candidates, poet_sdk_by_score_descending);
+    if (candidate_count > width) candidate_count = width;
+
+    /* Step the survivors in one batch: a parent's first child takes its state, later ones a clone. */
+    for (i = 0; i < live_count; ++i) parents[i] = live[i].state;
+    for (i = 0; i < candidate_count; ++i) {
+      const size_t slot = (size_t)candidates[i].state, parent = slot / width;
+      poet_state state = parents[parent];
+      if (state < 0) {
+        state = host->clone(host->context, live[parent].state);
+        if (state < 0) {
+          status = POET_ERROR;
+          break;
+        }
+      } else {
+        parents[parent] = -1;
+      }
+      states[next_count] = state;
+      tokens[next_count] = chosen[slot];
+      next[next_count] = candidates[i];
+      next[next_count].state = state;
+      ++next_count;
+    }
+    for (i = 0; i < live_count; ++i) {
+      if (parents[i] >= 0) host->release(host->context, parents[i]);
+    }
+    if (status == POET_OK) status = host->step(host->context, states, tokens, next_count);
+    live_count = 0;
+    for (i = 0; i < next_count; ++i) {
+      host->position(host->context, next[i].state, &position);
+      if (status == POET_OK && !position.finished && !(options->stop_at_line_end && position.line != next[i].line)) {
+        live[live_count++] = next[i];
+        continue;
+      }
+      if (status == POET_OK && poet_sdk_normalised(&next[i], options->length_penalty) >
+                                   (best.state < 0 ? -INFINITY : poet_sdk_normalised(&best, options->length_penalty))) {
+        if (best.state >= 0) host->release(host->context, best.state);
+        best = next[i];
+      } else {
+        host->release(host->context, next[i].state);
+      }
+    }
+    /* A live hypothesis that cannot beat the best finished one even at zero further cost is dropped
+     * (log-probabilities only fall); without a length penalty that ends the search early. */
+    if (best.state >= 0 && options->length_penalty == 0) {
+      for (i = 0, j = 0; i < live_count; ++i) {
+        if (live[i].score > best.score) {
+          live[j++] = live[i];
+        } else {
+          host->release(host->context, live[i].state);
+        }
+      }
+      live_count = j;
+    }
+  }
+  for (i = 0; i < live_count; ++i) host->release(host->context, live[i].state);
+  free(live);
+  free(next);
+  free(candidates);
+  free(chosen);
+  free(parents);
+  free(states);
+  free(tokens);
+  free(text);
+  if (status == POET_OK && best.state < 0) {
+    host->fail(host->context, "beam search: every continuation repeated the poem");
+    status = POET_ERROR;
+  }
+  if (status != POET_OK) {
+    if (best.state >= 0) host->release(host->context, best.state);
+    return status;
+  }
+  *result = best.state;
+  return POET_OK;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* POET_DECODER_SDK_H */
