@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "interrupt.h"
 #include "shell.h"
 
 namespace poet::repl {
@@ -26,27 +27,47 @@ std::filesystem::path history_file() {
   return dir / "poet" / "history";
 }
 
-// Completes the first word of a line from the command table.
-char* command_generator(const char* text, int state) {
+// The candidates for the word being completed, filtered by what is typed of it.
+std::vector<std::string>& candidates() {
+  static std::vector<std::string> list;
+  return list;
+}
+
+char* candidate_generator(const char* text, int state) {
   static std::size_t index;
   if (state == 0) index = 0;
-  const auto& table = command_table();
   const std::size_t length = std::strlen(text);
-  while (index < table.size()) {
-    const auto name = table[index++].name;
-    if (name.compare(0, length, text) == 0) return strdup(std::string(name).c_str());
+  while (index < candidates().size()) {
+    const std::string& candidate = candidates()[index++];
+    if (candidate.compare(0, length, text) == 0) return strdup(candidate.c_str());
   }
   return nullptr;
 }
 
+Shell* completing_shell = nullptr;  // the shell whose commands Tab completes
+
+// libedit counts `start` in characters, not bytes: the byte where the start-th character begins.
+std::size_t byte_offset(std::string_view line, int characters) {
+  std::size_t at = 0;
+  for (int seen = 0; at < line.size(); ++at) {
+    if ((static_cast<unsigned char>(line[at]) & 0xC0) != 0x80 && seen++ == characters) break;
+  }
+  return at;
+}
+
 char** complete(const char* text, int start, int /*end*/) {
-  rl_attempted_completion_over = 1;  // no file-name completion as a fallback
-  return start == 0 ? rl_completion_matches(text, command_generator) : nullptr;
+  const std::string_view line(rl_line_buffer);
+  auto list = completions(*completing_shell, line.substr(0, byte_offset(line, start)));
+  rl_attempted_completion_over = list ? 1 : 0;  // nullopt: let file names be completed
+  if (!list) return nullptr;
+  candidates() = std::move(*list);
+  return rl_completion_matches(text, candidate_generator);
 }
 
 class PromptReader final : public LineReader {
  public:
-  PromptReader() : history_(history_file()) {
+  explicit PromptReader(Shell& shell) : history_(history_file()) {
+    completing_shell = &shell;
     rl_readline_name = "poet";
     rl_attempted_completion_function = complete;
     using_history();
@@ -56,6 +77,10 @@ class PromptReader final : public LineReader {
 
   std::optional<std::string> next() override {
     char* raw = readline("> ");
+    while (raw == nullptr && interrupted().exchange(false)) {  // Ctrl-C: drop the line, prompt again
+      std::cout << '\n';
+      raw = readline("> ");
+    }
     if (raw == nullptr) {
       std::cout << '\n';  // leave the terminal on a fresh line after Ctrl-D
       return std::nullopt;
@@ -102,7 +127,7 @@ class ListReader final : public LineReader {
 
 }  // namespace
 
-std::unique_ptr<LineReader> prompt_reader() { return std::make_unique<PromptReader>(); }
+std::unique_ptr<LineReader> prompt_reader(Shell& shell) { return std::make_unique<PromptReader>(shell); }
 std::unique_ptr<LineReader> stream_reader() { return std::make_unique<StreamReader>(); }
 std::unique_ptr<LineReader> list_reader(std::vector<std::string> lines) {
   return std::make_unique<ListReader>(std::move(lines));

@@ -16,9 +16,12 @@ class LineReader {
   virtual std::optional<std::string> next() = 0;
 };
 
-// A `> ` prompt with line editing, completion of command names, and history kept across runs in
+class Shell;
+
+// A `> ` prompt with line editing, Tab completion from `shell`'s command table (commands, options,
+// decoder names, settings and their values, file names), and history kept across runs in
 // $XDG_DATA_HOME/poet/history (default ~/.local/share/poet/history).
-std::unique_ptr<LineReader> prompt_reader();
+std::unique_ptr<LineReader> prompt_reader(Shell& shell);
 // Lines of standard input, read as they come.
 std::unique_ptr<LineReader> stream_reader();
 std::unique_ptr<LineReader> list_reader(std::vector<std::string> lines);

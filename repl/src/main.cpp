@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "interrupt.h"
 #include "line_reader.h"
 #include "poet/engine/decoders.h"
 #include "poet/engine/engine.h"
@@ -23,7 +24,8 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: poet [--model CHECKPOINT] [--device auto|cpu|cuda] [--plugin-dir DIR]... [-c COMMAND]... [--bail]\n"
+    "usage: poet [--model CHECKPOINT] [--device auto|cpu|cuda] [--plugin-dir DIR]... [--json]\n"
+    "            [-c COMMAND]... [--bail]\n"
     "\n"
     "Writes classical Chinese poems at a '> ' prompt. When standard input is not a terminal, or\n"
     "with -c, poet runs the commands as a script: results on standard output, diagnostics on\n"
@@ -32,6 +34,7 @@ constexpr std::string_view kUsage =
     "  --model CHECKPOINT  load this checkpoint at start\n"
     "  --device DEVICE     where the model runs: auto (a GPU if LibTorch sees one), cpu, cuda\n"
     "  --plugin-dir DIR    also load the decoder plugins in DIR (repeatable)\n"
+    "  --json              print each result as one JSON object per line (JSON Lines)\n"
     "  -c COMMAND          run COMMAND instead of reading standard input (repeatable)\n"
     "  --bail              stop a script at the first command that fails\n"
     "  --help              show this text\n"
@@ -43,6 +46,7 @@ struct Options {
   std::vector<std::filesystem::path> plugin_dirs;
   poet::DeviceChoice device = poet::DeviceChoice::automatic;
   bool bail = false;
+  bool json = false;
 };
 
 int usage_error(const std::string& message) {
@@ -63,7 +67,7 @@ int main(int argc, char** argv) {
   use_utf8_locale();
 
   Options options;
-  static const std::vector<std::string_view> kOptions{"-c", "--model", "--device", "--plugin-dir", "--bail",
+  static const std::vector<std::string_view> kOptions{"-c", "--model", "--device", "--plugin-dir", "--json", "--bail",
                                                       "--help", "--version"};
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -79,6 +83,8 @@ int main(int argc, char** argv) {
       options.device = *device;
     } else if (arg == "--plugin-dir") {
       options.plugin_dirs.emplace_back(argv[++i]);
+    } else if (arg == "--json") {
+      options.json = true;
     } else if (arg == "--bail") {
       options.bail = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -102,6 +108,10 @@ int main(int argc, char** argv) {
 
   const bool interactive = options.commands.empty() && isatty(STDIN_FILENO);
   Terminal terminal(stdout, stderr, interactive);
+  terminal.set_json(options.json);
+  // At the prompt, Ctrl-C stops the running command and never poet.
+  std::optional<InterruptScope> interrupt;
+  if (interactive) interrupt.emplace();
   const poet::RuntimeInfo runtime = poet::runtime_info();
   if (const auto warning = poet::runtime_warning(runtime); !warning.empty()) {
     terminal.warning(warning);
@@ -123,10 +133,10 @@ int main(int argc, char** argv) {
     terminal.warning(fmt::format("decoder plugin {} refused: {}", refused.file.string(), refused.reason));
   }
 
-  auto reader = !options.commands.empty() ? list_reader(options.commands)
-                : interactive             ? prompt_reader()
-                                          : stream_reader();
   Shell shell(terminal, *engine, decoders);
+  auto reader = !options.commands.empty() ? list_reader(options.commands)
+                : interactive             ? prompt_reader(shell)
+                                          : stream_reader();
   for (int line_number = 1;; ++line_number) {
     const auto line = reader->next();
     if (!line) break;

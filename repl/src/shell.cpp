@@ -7,6 +7,8 @@
 
 #include "poet/engine/version.h"
 #include "poet/engine/names.h"
+#include "interrupt.h"
+#include "poems.h"
 #include "training.h"
 #include "words.h"
 
@@ -34,7 +36,34 @@ const std::vector<Command>& command_table() {
        "With a command's name, shows its usage and what it does.", 0, 1,
        [](Shell& shell, const std::vector<std::string>& args) {
          shell.terminal().result(help_text(args.empty() ? std::string_view() : args[0]));
+       },
+       [](Shell&, const std::vector<std::string>& before) -> std::optional<std::vector<std::string>> {
+         if (before.size() != 1) return std::vector<std::string>{};
+         const auto names = command_names();
+         return std::vector<std::string>(names.begin(), names.end());
        }},
+      {"gen", kGenUsage, "write a poem that begins with <start>",
+       "--decoder: the decoder to write with (default: the one 'use' chose); --form: 五绝, 七绝,\n"
+       "  五律, 七律 (or 5x4, 7x4, 5x8, 7x8), auto (the first line picks 4 or 8 lines of 5 or 7) or\n"
+       "  free; --mood: a line read into the model first to set the mood, not printed; --seed: the\n"
+       "  same seed writes the same poem; -n: how many poems; --beam N: beam search of width N;\n"
+       "  --PARAM VALUE: any parameter of the decoder, e.g. --temperature 0.8 (see 'decoders').\n"
+       "  Ctrl-C stops the poem being written.",
+       1, 40, run_gen, complete_poem},
+      {"acrostic", kAcrosticUsage, "write a 藏头诗: line i begins with the i-th of <heads>",
+       "One line per head character, in the form given (its line count must match) or, by\n"
+       "  default, lines of 5 or 7 as the first line goes. Writes with the 'acrostic' decoder,\n"
+       "  whose --inner strategy (greedy, sample or beam) writes the rest of each line; the other\n"
+       "  options are gen's.",
+       1, 40, run_acrostic, complete_poem},
+      {"use", "use <decoder>", "choose the decoder gen writes with", "'decoders' lists them.", 1, 1, run_use,
+       complete_use},
+      {"set", "set <key> <value>", "change a generation setting or decoder parameter",
+       "Keys: form, seed (a number, or random), count (poems per gen), any parameter of the\n"
+       "  current decoder (set temperature 0.8), or DECODER.PARAM for another (set beam.width 4).\n"
+       "  A value outside the parameter's range is refused.",
+       2, 2, run_set, complete_set},
+      {"settings", "settings", "show the generation settings", "", 0, 0, run_settings},
       {"model", "model", "show the loaded model: cell, sizes, vocabulary, device, training",
        "Shows the checkpoint file, the architecture, the vocabulary size, the device, the steps it\n"
        "  was trained for and its last validation perplexity.",
@@ -67,6 +96,9 @@ const std::vector<Command>& command_table() {
            shell.decoders().reload();
          }
          shell.terminal().result(describe_decoders(shell.decoders()));
+       },
+       [](Shell&, const std::vector<std::string>& before) -> std::optional<std::vector<std::string>> {
+         return before.size() == 1 ? std::vector<std::string>{"reload"} : std::vector<std::string>{};
        }},
       {"train", kTrainUsage, "train a model from scratch, or resume one exactly where it stopped",
        "--corpus: a prepared corpus or a file of one poem per line (default: the Tang poems);\n"
@@ -75,11 +107,37 @@ const std::vector<Command>& command_table() {
        "  --out: the checkpoint to write (default model.ckpt, or the resumed one), with the best\n"
        "  kept beside it as NAME.best.ckpt and the loss history as NAME.loss.csv. Ctrl-C stops\n"
        "  training after the current step and saves a checkpoint.",
-       0, 12, run_training},
+       0, 12, run_training, complete_training},
+      {"loss", "loss [--csv FILE]", "chart how the loaded model was trained: loss and validation perplexity",
+       "The training loss and the validation perplexity over the steps, as the checkpoint records\n"
+       "  them, with the last values; --csv FILE writes the history out instead (step, epoch, loss,\n"
+       "  perplexity, wall time, chars/s).",
+       0, 2, run_loss,
+       [](Shell&, const std::vector<std::string>& before) -> std::optional<std::vector<std::string>> {
+         if (before.back() == "--csv") return std::nullopt;
+         return std::vector<std::string>{"--csv"};
+       }},
       {"quit", "quit", "leave poet", "Ctrl-D at the prompt, or the end of a script, does the same.",
        0, 0, [](Shell& shell, const std::vector<std::string>&) { shell.request_quit(); }},
   };
   return table;
+}
+
+std::optional<std::vector<std::string>> completions(Shell& shell, std::string_view before) {
+  std::vector<std::string> words;
+  try {
+    words = split_words(before);
+  } catch (const CommandError&) {
+    return std::vector<std::string>{};  // inside an open quote
+  }
+  if (words.empty()) {
+    const auto names = command_names();
+    return std::vector<std::string>(names.begin(), names.end());
+  }
+  const Command* command = find_command(words[0]);
+  if (command == nullptr) return std::vector<std::string>{};
+  if (command->complete == nullptr) return std::nullopt;
+  return command->complete(shell, words);
 }
 
 std::vector<std::string_view> command_names() {
@@ -170,6 +228,8 @@ Outcome Shell::execute(std::string_view line) {
                                      did_you_mean(words[0], command_names())));
     }
     const std::vector<std::string> args(words.begin() + 1, words.end());
+    interrupted() = false;  // a Ctrl-C before this command is not meant for it
+    terminal_.set_command(command->name);
     if (args.size() < command->min_args || args.size() > command->max_args) {
       throw CommandError(fmt::format("usage: {}", command->usage));
     }

@@ -3,12 +3,14 @@
 // table row: its name, usage, help and handler; `help`, error suggestions and completion all read
 // that table.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "poet/engine/decoders.h"
 #include "poet/engine/engine.h"
+#include "generation_settings.h"
 #include "poet/engine/runtime.h"
 #include "terminal.h"
 
@@ -25,6 +27,9 @@ struct Command {
   std::size_t max_args;
   // Writes results through shell.terminal(); throws CommandError when the command fails.
   void (*run)(Shell& shell, const std::vector<std::string>& args);
+  // Tab completion: the candidates for the word being typed, given the words before it (the
+  // command's name first). Null, or nullopt from it: complete file names.
+  std::optional<std::vector<std::string>> (*complete)(Shell& shell, const std::vector<std::string>& before) = nullptr;
 };
 
 const std::vector<Command>& command_table();
@@ -43,14 +48,19 @@ class Shell {
   Terminal& terminal() { return terminal_; }
   Engine& engine() { return engine_; }
   DecoderSet& decoders() { return decoders_; }
+  GenerationSettings& settings() { return settings_; }
   void request_quit() { quit_requested_ = true; }
 
  private:
   Terminal& terminal_;
   Engine& engine_;
   DecoderSet& decoders_;
+  GenerationSettings settings_;
   bool quit_requested_ = false;
 };
+
+// Tab completion of the word being typed after `before`, the part of the line before it.
+std::optional<std::vector<std::string>> completions(Shell& shell, std::string_view before);
 
 // `help` with no topic, or `help <command>`; throws CommandError for an unknown topic.
 std::string help_text(std::string_view topic = {});

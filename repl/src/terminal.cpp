@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include <nlohmann/json.hpp>
+
 namespace poet::repl {
 
 bool colour_allowed(std::FILE* stream) {
@@ -16,9 +18,25 @@ Terminal::Terminal(std::FILE* out, std::FILE* err, bool interactive)
     : out_(out), err_(err), interactive_(interactive), colour_(interactive && colour_allowed(err)) {}
 
 void Terminal::result(std::string_view text) {
+  if (json_) {
+    json_result(nlohmann::json{{"command", command_}, {"result", text}}.dump());
+    return;
+  }
   if (status_shown_) fmt::print(err_, "\r\x1b[K");
   status_shown_ = false;
   fmt::print(out_, "{}{}", text, text.empty() || text.back() != '\n' ? "\n" : "");
+  std::fflush(out_);
+}
+
+void Terminal::json_result(std::string_view object) {
+  fmt::print(out_, "{}\n", object);
+  std::fflush(out_);
+}
+
+void Terminal::stream(std::string_view piece) {
+  if (status_shown_) fmt::print(err_, "\r\x1b[K");
+  status_shown_ = false;
+  fmt::print(out_, "{}", piece);
   std::fflush(out_);
 }
 

@@ -1,13 +1,14 @@
 #include "training.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <csignal>
 #include <cmath>
 
 #include "poet/engine/config.h"
+#include "chart.h"
+#include "interrupt.h"
 #include "poet/engine/trainer.h"
 #include "shell.h"
 #include "words.h"
@@ -16,26 +17,6 @@ namespace poet::repl {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::atomic<bool> stop_requested{false};
-
-// Ctrl-C while training stops it at the end of the current step, with a checkpoint.
-class StopOnInterrupt {
- public:
-  StopOnInterrupt() {
-    stop_requested = false;
-    struct sigaction action {};
-    action.sa_handler = [](int) { stop_requested = true; };
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &previous_);
-  }
-  ~StopOnInterrupt() { sigaction(SIGINT, &previous_, nullptr); }
-  StopOnInterrupt(const StopOnInterrupt&) = delete;
-  StopOnInterrupt& operator=(const StopOnInterrupt&) = delete;
-
- private:
-  struct sigaction previous_ {};
-};
 
 // The bundled Tang corpus: installed beside poet, or in the source tree it was built from.
 fs::path default_corpus() {
@@ -64,11 +45,19 @@ std::string duration(double seconds) {
   return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60) : fmt::format("{}m{:02}s", s / 60, s % 60);
 }
 
+constexpr std::string_view kTrainOptions[] = {"--corpus", "--resume", "--steps", "--epochs", "--config", "--out"};
+
 }  // namespace
+
+std::optional<std::vector<std::string>> complete_training(Shell&, const std::vector<std::string>& before) {
+  const std::string& last = before.back();
+  if (last == "--corpus" || last == "--resume" || last == "--config" || last == "--out") return std::nullopt;
+  return std::vector<std::string>(std::begin(kTrainOptions), std::end(kTrainOptions));
+}
 
 void run_training(Shell& shell, const std::vector<std::string>& args) {
   const ParsedArgs parsed =
-      parse_options(args, {"--corpus", "--resume", "--steps", "--epochs", "--config", "--out"});
+      parse_options(args, std::vector<std::string_view>(std::begin(kTrainOptions), std::end(kTrainOptions)));
   if (!parsed.positional.empty()) throw CommandError(fmt::format("usage: {}", kTrainUsage));
 
   Config config;
@@ -108,12 +97,68 @@ void run_training(Shell& shell, const std::vector<std::string>& args) {
     terminal.note(fmt::format("saved {} (step {})", path.string(), step));
   };
 
-  StopOnInterrupt interrupt;
-  const TrainResult result = train(request, events, stop_requested);
+  // Ctrl-C stops training after the current step, with a checkpoint.
+  const InterruptScope interrupt;
+  const TrainResult result = train(request, events, interrupted());
   terminal.result(fmt::format(
       "{} at step {}{}; latest: {}{}", result.stopped ? "stopped" : "trained", result.step,
       result.best_valid_perplexity ? fmt::format(", best validation perplexity {:.2f}", *result.best_valid_perplexity) : "",
       result.latest.string(), result.best_valid_perplexity ? fmt::format(", best: {}", result.best.string()) : ""));
+}
+
+}  // namespace poet::repl
+
+namespace poet::repl {
+
+std::string describe_history(const std::vector<HistoryEntry>& history, int width) {
+  std::vector<std::pair<double, double>> losses, perplexities;
+  const HistoryEntry* best = nullptr;
+  for (const auto& entry : history) {
+    const auto step = static_cast<double>(entry.step);
+    if (entry.train_loss) losses.emplace_back(step, *entry.train_loss);
+    if (entry.valid_perplexity) {
+      perplexities.emplace_back(step, *entry.valid_perplexity);
+      if (best == nullptr || *entry.valid_perplexity < *best->valid_perplexity) best = &entry;
+    }
+  }
+  std::string text = line_chart(losses, {"training loss (per character)", "step", false}, width, 8);
+  text += line_chart(perplexities, {"validation perplexity", "step", true}, width, 8);
+  const auto last_of = [&](auto field) -> const HistoryEntry* {
+    for (auto it = history.rbegin(); it != history.rend(); ++it) {
+      if ((*it).*field) return &*it;
+    }
+    return nullptr;
+  };
+  std::vector<std::string> last;
+  if (const auto* e = last_of(&HistoryEntry::train_loss)) {
+    last.push_back(fmt::format("loss {:.4f} at step {}", *e->train_loss, e->step));
+  }
+  if (const auto* e = last_of(&HistoryEntry::valid_perplexity)) {
+    last.push_back(fmt::format("validation perplexity {:.2f} at step {} (best {:.2f} at step {})", *e->valid_perplexity,
+                               e->step, *best->valid_perplexity, best->step));
+  }
+  text += last.empty() ? "no values yet" : fmt::format("last: {}", fmt::join(last, "; "));
+  return text;
+}
+
+void run_loss(Shell& shell, const std::vector<std::string>& args) {
+  const ParsedArgs parsed = parse_options(args, {"--csv"});
+  if (!parsed.positional.empty()) throw CommandError("usage: loss [--csv FILE]");
+  const auto model = shell.engine().model_info();
+  if (!model) throw CommandError("no model is loaded: 'load' a checkpoint to see how it was trained");
+  const auto history = read_history(model->file);
+  if (history.empty()) {
+    shell.terminal().result(fmt::format("{} has no loss history", model->file.string()));
+    return;
+  }
+  if (const auto* csv = parsed.option("--csv")) {
+    write_history_csv(*csv, history);
+    shell.terminal().result(fmt::format("wrote {} rows of {}'s history to {}", history.size(),
+                                        model->file.filename().string(), *csv));
+    return;
+  }
+  shell.terminal().result(fmt::format("{}, {} steps\n{}", model->file.string(), history.back().step,
+                                      describe_history(history, terminal_width())));
 }
 
 }  // namespace poet::repl

@@ -6,14 +6,12 @@
 
 #include <cstdlib>
 
-#include "subprocess.h"
+#include "poet_runs.h"
 
 namespace poet {
 namespace {
 
-test::Completed poet(const std::vector<std::string>& args, const std::string& input = {}) {
-  return test::run_program(POET_EXECUTABLE, args, input);
-}
+using test::poet;
 
 TEST(PoetScript, RunsCommandsFromStandardInputWithoutBannerOrPrompt) {
   const auto run = poet({}, "help\nquit\n");

@@ -14,35 +14,17 @@
 #include <regex>
 #include <thread>
 
+#include "poet_runs.h"
 #include "scratch.h"
-#include "subprocess.h"
 
 namespace poet {
 namespace {
 
 namespace fs = std::filesystem;
+using test::small_config;
+
 
 const std::string kFixture = std::string(POET_CORPORA_DIR) + "/fixture.tsv";
-
-fs::path scratch(const std::string& name) {
-  const auto dir = fs::path(test::scratch_dir()) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-// A config for a small, fast model; `train` overrides [train] keys.
-fs::path small_config(const fs::path& dir, const std::map<std::string, std::string>& train = {}) {
-  std::map<std::string, std::string> keys{{"batch_size", "16"}, {"min_count", "1"},     {"threads", "1"},
-                                          {"warmup_steps", "2"}, {"eval_every", "4"},   {"checkpoint_every", "2"},
-                                          {"log_every", "2"}};
-  for (const auto& [key, value] : train) keys[key] = value;
-  const auto file = dir / "poet.toml";
-  std::ofstream out(file);
-  out << "[model]\nembedding_size = 16\nhidden_size = 32\n[train]\n";
-  for (const auto& [key, value] : keys) out << key << " = " << value << "\n";
-  return file;
-}
 
 std::int64_t steps_trained(const fs::path& checkpoint) {
   const auto run = test::run_program(POET_EXECUTABLE, {"--model", checkpoint.string(), "-c", "model"});
@@ -53,7 +35,7 @@ std::int64_t steps_trained(const fs::path& checkpoint) {
 }
 
 TEST(PoetTrain, TrainsAsAScriptCommandAndTheResultLoads) {
-  const auto dir = scratch("train_script");
+  const auto dir = test::fresh_dir("train_script");
   const auto out = dir / "m.ckpt";
   const auto run = test::run_program(
       POET_EXECUTABLE, {"-c", fmt::format("train --corpus {} --steps 4 --config {} --out {}", kFixture,
@@ -69,7 +51,7 @@ TEST(PoetTrain, TrainsAsAScriptCommandAndTheResultLoads) {
 }
 
 TEST(PoetTrain, BadOptionsAndFilesAreOneLineErrors) {
-  const auto dir = scratch("train_errors");
+  const auto dir = test::fresh_dir("train_errors");
   const auto run = test::run_program(POET_EXECUTABLE, {}, fmt::format(
       "train --step 4\ntrain --steps many\ntrain --corpus {}/none.txt\ntrain --config {}/none.toml\nhelp train\n",
       dir.string(), dir.string()));
@@ -85,7 +67,7 @@ TEST(PoetTrain, BadOptionsAndFilesAreOneLineErrors) {
 // Killed with SIGKILL in the middle of a run, training leaves its last checkpoint intact and
 // resumes from it: at most the steps since that checkpoint are lost.
 TEST(PoetTrain, SurvivesSigkillAndResumes) {
-  const auto dir = scratch("train_kill");
+  const auto dir = test::fresh_dir("train_kill");
   const auto out = dir / "m.ckpt";
   const auto config = small_config(dir, {{"steps", "100000"}, {"checkpoint_every", "1"}});
   const pid_t pid = fork();

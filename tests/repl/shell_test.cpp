@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -17,7 +18,7 @@ struct ShellFixture : ::testing::Test {
         err(open_memstream(&err_buffer, &err_size)),
         terminal(out, err, /*interactive=*/false),
         engine(DeviceChoice::cpu),
-        decoders({}),
+        decoders({POET_BUILT_IN_DECODERS}),
         shell(terminal, engine, decoders) {}
   ~ShellFixture() override {
     std::fclose(out);
@@ -110,6 +111,54 @@ TEST_F(ShellFixture, ReportsBadQuoting) {
   terminal.set_line(2);
   EXPECT_EQ(shell.execute("help \"quit"), Outcome::failed);
   EXPECT_EQ(diagnosed(), "line 2: unterminated \" quote\n");
+}
+
+// What Tab offers after the text before the cursor.
+std::vector<std::string> tab(Shell& shell, std::string_view before) {
+  auto offered = completions(shell, before);
+  return offered ? *offered : std::vector<std::string>{"<file names>"};
+}
+
+bool offers(const std::vector<std::string>& offered, const std::string& candidate) {
+  return std::find(offered.begin(), offered.end(), candidate) != offered.end();
+}
+
+TEST_F(ShellFixture, TabCompletesCommandsOptionsDecodersAndSettings) {
+  EXPECT_TRUE(offers(tab(shell, ""), "acrostic"));
+  EXPECT_TRUE(offers(tab(shell, "help "), "settings"));
+  EXPECT_EQ(tab(shell, "use "), (std::vector<std::string>{"acrostic", "beam", "greedy", "temperature"}));
+  EXPECT_TRUE(offers(tab(shell, "gen 月 "), "--temperature"));   // the current decoder's parameters
+  EXPECT_TRUE(offers(tab(shell, "gen 月 "), "--mood"));
+  EXPECT_TRUE(offers(tab(shell, "gen 月 --decoder beam "), "--no-repeat-line"));
+  EXPECT_FALSE(offers(tab(shell, "gen 月 --decoder beam "), "--temperature"));
+  EXPECT_TRUE(offers(tab(shell, "acrostic 春夏 "), "--inner"));
+  EXPECT_TRUE(offers(tab(shell, "gen 月 --form "), "七律"));
+  EXPECT_TRUE(offers(tab(shell, "set "), "top-p"));
+  EXPECT_TRUE(offers(tab(shell, "set "), "beam.width"));
+  EXPECT_EQ(tab(shell, "set acrostic.inner "), (std::vector<std::string>{"greedy", "sample", "beam"}));
+  EXPECT_EQ(tab(shell, "set beam.no-repeat-line "), (std::vector<std::string>{"on", "off"}));
+  EXPECT_EQ(tab(shell, "decoders "), std::vector<std::string>{"reload"});
+  EXPECT_EQ(tab(shell, "load "), std::vector<std::string>{"<file names>"});
+  EXPECT_EQ(tab(shell, "train --resume "), std::vector<std::string>{"<file names>"});
+  EXPECT_TRUE(offers(tab(shell, "train "), "--steps"));
+  EXPECT_TRUE(tab(shell, "frobnicate ").empty());
+}
+
+TEST_F(ShellFixture, SetChecksValuesAgainstTheDecodersRanges) {
+  terminal.set_line(1);
+  EXPECT_EQ(shell.execute("set top-k 2.5"), Outcome::failed);
+  EXPECT_EQ(shell.execute("set beam.width 65"), Outcome::failed);
+  EXPECT_EQ(shell.execute("set acrostic.inner sideways"), Outcome::failed);
+  EXPECT_EQ(shell.execute("set seed -1"), Outcome::failed);
+  EXPECT_EQ(shell.execute("set count 0"), Outcome::failed);
+  EXPECT_EQ(diagnosed(),
+            "line 1: top-k must be a whole number from 0 to 100000, not '2.5'\n"
+            "line 1: width must be a whole number from 1 to 64, not '65'\n"
+            "line 1: inner must be greedy, sample or beam, not 'sideways'\n"
+            "line 1: a seed is a whole number from 0 to 2^64-1, not '-1'\n"
+            "line 1: the number of poems is a whole number from 1 to 100, not '0'\n");
+  EXPECT_EQ(shell.execute("set top-p 0.5"), Outcome::ok);
+  EXPECT_EQ(shell.settings().values(*shell.decoders().find("temperature"))[2], 0.5);
 }
 
 }  // namespace

@@ -1,0 +1,55 @@
+#pragma once
+// What `set`, `use` and `settings` change: the decoder `gen` uses, each decoder's parameter
+// values, the form, the seed and the number of poems. `gen` and `acrostic` start from these and
+// apply their own options on top.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "poet/engine/decoders.h"
+#include "poet/engine/form_rule.h"
+
+namespace poet::repl {
+
+// --form and `set form`: 五绝 七绝 五律 七律 (or 5x4 7x4 5x8 7x8), auto, free.
+struct FormChoice {
+  std::string name = "auto";  // as the user wrote it
+  FormRule rule = FormRule::automatic();
+};
+FormChoice parse_form_choice(std::string_view text);  // throws CommandError
+
+class GenerationSettings {
+ public:
+  std::string decoder = "temperature";  // the decoder `gen` uses
+  FormChoice form;
+  std::optional<std::uint64_t> seed;  // none: a fresh seed for every poem
+  int count = 1;
+
+  // The values of a decoder's parameters: its defaults, with what `set` changed.
+  std::vector<double> values(const Decoder& decoder) const;
+  void set_value(const Decoder& decoder, const DecoderParam& param, double value);
+
+  // `set KEY VALUE`: one of the keys above, a parameter of the current decoder, or
+  // DECODER.PARAM for another one. Returns what was set, as `settings` shows it.
+  std::string set(std::string_view key, std::string_view value, const DecoderSet& decoders);
+  // What `settings` prints.
+  std::string describe(const DecoderSet& decoders) const;
+  // The keys `set` takes, for completion and suggestions.
+  std::vector<std::string> keys(const DecoderSet& decoders) const;
+
+ private:
+  std::map<std::string, std::map<std::string, double>, std::less<>> changed_;  // decoder → param → value
+};
+
+// The decoder of that name; throws CommandError naming the closest one.
+std::shared_ptr<const Decoder> find_decoder(const DecoderSet& decoders, std::string_view name);
+
+std::uint64_t parse_seed(std::string_view text);   // throws CommandError
+int parse_count(std::string_view text);            // 1 to 100; throws CommandError
+
+}  // namespace poet::repl

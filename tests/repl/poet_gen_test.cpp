@@ -1,0 +1,155 @@
+// Writing poems through poet as a script drives it: gen, acrostic, the decoders' options, use,
+// set, settings, JSON output, and the errors after which a script carries on.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "poet_runs.h"
+
+namespace poet {
+namespace {
+
+using test::poet;
+
+test::Completed with_model(const std::string& script, std::vector<std::string> args = {}) {
+  args.insert(args.begin(), {"--model", test::tiny_model().string()});
+  return poet(args, script);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// UTF-8 characters in a line.
+std::size_t characters(const std::string& line) {
+  return static_cast<std::size_t>(std::count_if(line.begin(), line.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+TEST(PoetGen, WritesAPoemOfTheFormOneLineOfVersePerLine) {
+  const auto run = with_model("gen 月 --form 七律 --seed 3\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto lines = lines_of(run.out);
+  ASSERT_EQ(lines.size(), 8u) << run.out;
+  EXPECT_EQ(lines[0].rfind("月", 0), 0u);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(characters(lines[i]), 8u) << lines[i];
+    EXPECT_EQ(lines[i].substr(lines[i].size() - 3), i % 2 == 0 ? "，" : "。") << lines[i];
+  }
+}
+
+TEST(PoetGen, TheSameSeedWritesTheSamePoemAndCountWritesSeveral) {
+  const auto run = with_model("gen 月 --seed 11\ngen 月 --seed 11\nset seed 11\ngen 月\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto poems = run.out.substr(0, run.out.find("seed 11\n"));
+  const auto after = run.out.substr(run.out.find("seed 11\n") + 8);
+  EXPECT_EQ(poems, after + after) << run.out;
+
+  const auto several = with_model("gen 山 -n 3 --form 五绝\n");
+  ASSERT_EQ(several.exit_code, 0) << several.err;
+  EXPECT_EQ(lines_of(several.out).size(), 3u * 4u + 2u) << several.out;  // three poems, two blank lines
+}
+
+TEST(PoetGen, AcrosticBeginsEachLineWithItsHead) {
+  const auto run = with_model("acrostic 春夏秋冬 --form 七绝\nacrostic 山水 --inner beam\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto lines = lines_of(run.out);
+  ASSERT_EQ(lines.size(), 6u) << run.out;
+  const char* heads[] = {"春", "夏", "秋", "冬", "山", "水"};
+  for (std::size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(lines[i].rfind(heads[i], 0), 0u) << run.out;
+}
+
+TEST(PoetGen, JsonPrintsOneObjectPerPoemWithEverythingToReproduceIt) {
+  const auto run = with_model("gen 月 --seed 5 --temperature 0.7 -n 2\nsettings\n", {"--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto lines = lines_of(run.out);
+  ASSERT_EQ(lines.size(), 3u) << run.out;
+  const auto first = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(first["decoder"], "temperature");
+  EXPECT_EQ(first["params"]["temperature"], 0.7);
+  EXPECT_EQ(first["seed"], 5);
+  EXPECT_EQ(first["start"], "月");
+  EXPECT_EQ(first["model"], test::tiny_model().string());
+  EXPECT_EQ(first["poem"].get<std::string>().rfind("月", 0), 0u);
+  std::string joined;
+  for (const auto& line : first["lines"]) joined += line.get<std::string>();
+  EXPECT_EQ(joined, first["poem"]);
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["seed"], 6);
+  EXPECT_EQ(nlohmann::json::parse(lines[2])["command"], "settings");
+
+  const auto again = with_model("gen 月 --seed 5 --temperature 0.7\n", {"--json"});
+  EXPECT_EQ(nlohmann::json::parse(again.out)["poem"], first["poem"]);
+}
+
+TEST(PoetGen, UseSetAndSettingsChooseHowPoemsAreWritten) {
+  const auto run = with_model("use beam\nset width 3\nset temperature.top-k 5\nset form 五绝\nsettings\n"
+                              "gen 月\ngen 月\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("gen now uses 'beam'\nbeam.width 3\ntemperature.top-k 5\nform 五绝\n"), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("decoder     beam\n  width             3\n"), std::string::npos) << run.out;
+  const auto lines = lines_of(run.out);
+  ASSERT_GE(lines.size(), 8u);
+  // Beam search is deterministic: the two poems are the same.
+  EXPECT_EQ(std::vector<std::string>(lines.end() - 8, lines.end() - 4),
+            std::vector<std::string>(lines.end() - 4, lines.end()));
+}
+
+TEST(PoetGen, EveryBadInputIsOneLineAndTheScriptCarriesOn) {
+  const auto run = with_model(
+      "gen 𠀀\n"
+      "gen 月 --temperature 9\n"
+      "gen 月 --tempreature 1\n"
+      "gen 月 --form 六绝\n"
+      "acrostic 春夏秋冬 --form 五律\n"
+      "use nosuch\n"
+      "set temprature 1\n"
+      "gen 月 --decoder greedy --top-p 0.5\n"
+      "acrostic 春夏 --decoder greedy\n"
+      "gen\n"
+      "gen 月 --form 五绝 --seed 1\n");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err,
+            "line 1: '𠀀' is not in the model's vocabulary\n"
+            "line 2: temperature must be a number from 0.05 to 5, not '9'\n"
+            "line 3: unknown option '--tempreature' (did you mean '--temperature'?)\n"
+            "line 4: unknown form '六绝': use 五绝, 七绝, 五律, 七律 (or 5x4, 7x4, 5x8, 7x8), auto or free\n"
+            "line 5: 五律 (8 lines, 5 characters a line) has 8 lines, but 4 head characters were given\n"
+            "line 6: no decoder 'nosuch'; 'decoders' lists them\n"
+            "line 7: no setting 'temprature' (did you mean 'temperature'?); 'settings' lists them\n"
+            "line 8: unknown option '--top-p'\n"
+            "line 9: decoder 'greedy' does not write acrostics; try --decoder acrostic\n"
+            "line 10: usage: " + std::string("gen <start> [--decoder NAME] [--form FORM] [--mood TEXT] [--seed S] "
+                                             "[-n COUNT] [--beam N] [--PARAM VALUE]") + "\n");
+  EXPECT_EQ(lines_of(run.out).size(), 4u) << "line 11 still writes its poem:\n" << run.out;
+}
+
+TEST(PoetLoss, ChartsTheLoadedModelsHistoryOrWritesItAsCsv) {
+  const auto csv = test::fresh_dir("loss") / "history.csv";
+  const auto run = with_model("loss\nloss --csv " + csv.string() + "\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const char* expected : {"training loss (per character)\n", "validation perplexity\n", "└", "step",
+                               "last: loss ", "wrote 2 rows of tiny.ckpt's history to "}) {
+    EXPECT_NE(run.out.find(expected), std::string::npos) << expected << " in\n" << run.out;
+  }
+  std::ifstream in(csv);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header, "step,epoch,train_loss,valid_perplexity,wall_seconds,tokens_per_second");
+  EXPECT_EQ(poet({"-c", "loss"}).err, "line 1: no model is loaded: 'load' a checkpoint to see how it was trained\n");
+}
+
+TEST(PoetGen, WithoutAModelSaysHowToGetOne) {
+  const auto run = poet({"-c", "gen 月"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err, "line 1: no model is loaded: load a checkpoint first\n");
+}
+
+}  // namespace
+}  // namespace poet

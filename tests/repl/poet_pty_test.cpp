@@ -1,0 +1,90 @@
+// poet at a real (pseudo-)terminal: the prompt, Ctrl-C, and history across runs.
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "poet_runs.h"
+#include "pty_session.h"
+
+namespace poet {
+namespace {
+
+std::map<std::string, std::string> environment(const std::string& name) {
+  return {{"TERM", "xterm"}, {"NO_COLOR", "1"}, {"XDG_DATA_HOME", test::fresh_dir(name).string()}};
+}
+
+// Waits for the prompt, then a moment more: libedit prints "> " before it puts the terminal into
+// its own mode, and keys typed in between are lost, as they would be for a person.
+bool at_prompt(test::PtySession& poet) {
+  const bool shown = poet.wait_for("> ");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  return shown;
+}
+
+TEST(PoetPrompt, GreetsRunsCommandsAndCtrlCAtThePromptDoesNotEndIt) {
+  test::PtySession poet(POET_EXECUTABLE, {}, environment("prompt"));
+  ASSERT_TRUE(poet.wait_for("Type 'help' for the commands")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("hel");
+  poet.type("\x03");  // Ctrl-C drops the half-typed line
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  EXPECT_TRUE(poet.running());
+  poet.type("help\r");
+  ASSERT_TRUE(poet.wait_for("Commands:")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("quit\r");
+  EXPECT_EQ(poet.wait_exit(), 0) << poet.output();
+}
+
+TEST(PoetPrompt, CtrlCStopsAPoemAndReturnsToThePrompt) {
+  test::PtySession poet(POET_EXECUTABLE, {"--model", test::tiny_model().string()}, environment("stop"));
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("gen 月 -n 100 --form 七律 --beam 64\r");
+  ASSERT_TRUE(poet.wait_for("。")) << poet.output();
+  poet.type("\x03");
+  ASSERT_TRUE(poet.wait_for("error: stopped")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("settings\r");
+  ASSERT_TRUE(poet.wait_for("decoder     temperature")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("\x04");  // Ctrl-D leaves
+  EXPECT_EQ(poet.wait_exit(), 0) << poet.output();
+}
+
+TEST(PoetPrompt, TabCompletesAfterChineseText) {
+  test::PtySession poet(POET_EXECUTABLE, {"--model", test::tiny_model().string()}, environment("tab"));
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("gen 月 --form 五绝 --decoder gre");
+  ASSERT_TRUE(poet.wait_for("gre")) << poet.output();
+  poet.type("\t");  // completes to "greedy "
+  ASSERT_TRUE(poet.wait_for("edy ")) << poet.output();
+  poet.type("\r");
+  ASSERT_TRUE(poet.wait_for("greedy, seed")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("quit\r");
+  EXPECT_EQ(poet.wait_exit(), 0) << poet.output();
+}
+
+TEST(PoetPrompt, KeepsHistoryAcrossRuns) {
+  const auto env = environment("history");
+  {
+    test::PtySession first(POET_EXECUTABLE, {}, env);
+    ASSERT_TRUE(at_prompt(first));
+    first.type("help quit\r");
+    ASSERT_TRUE(first.wait_for("usage: quit"));
+    ASSERT_TRUE(at_prompt(first));
+    first.type("quit\r");
+    ASSERT_EQ(first.wait_exit(), 0) << first.output();
+  }
+  test::PtySession second(POET_EXECUTABLE, {}, env);
+  ASSERT_TRUE(at_prompt(second));
+  second.type("\x1b[A\x1b[A\r");  // up twice: "help quit", from the first run
+  EXPECT_TRUE(second.wait_for("usage: quit")) << second.output();
+  ASSERT_TRUE(at_prompt(second));
+  second.type("quit\r");
+  EXPECT_EQ(second.wait_exit(), 0) << second.output();
+}
+
+}  // namespace
+}  // namespace poet
