@@ -7,18 +7,24 @@ enum { INNER, TEMPERATURE, TOP_K, TOP_P, BEAM_WIDTH };
 enum { GREEDY, SAMPLE, BEAM };
 
 static const poet_param_info params[] = {
-    {"inner", POET_PARAM_CHOICE, SAMPLE, 0, 0, "greedy|sample|beam", "how the rest of each line is written"},
-    {"temperature", POET_PARAM_REAL, 0.8, 0.05, 5, NULL, "sample: below 1 keeps to likely characters"},
-    {"top-k", POET_PARAM_INT, 0, 0, 100000, NULL, "sample: only the k likeliest characters (0: all)"},
-    {"top-p", POET_PARAM_REAL, 0.9, 0.01, 1, NULL, "sample: only the likeliest characters holding this probability"},
+    {"inner", POET_PARAM_CHOICE, SAMPLE, 0, 0, "greedy|sample|beam",
+     "how the rest of each line is written"},
+    {"temperature", POET_PARAM_REAL, 0.8, 0.05, 5, NULL,
+     "sample: below 1 keeps to likely characters"},
+    {"top-k", POET_PARAM_INT, 0, 0, 100000, NULL,
+     "sample: only the k likeliest characters (0: all)"},
+    {"top-p", POET_PARAM_REAL, 0.9, 0.01, 1, NULL,
+     "sample: only the likeliest characters holding this probability"},
     {"beam-width", POET_PARAM_INT, 8, 1, 64, NULL, "beam: partial lines kept at each step"},
 };
 
-static poet_token choose(const poet_host *host, poet_state state, const float *log_probs, void *user) {
-  const double *values = (const double *)user;
+static poet_token choose(const poet_host* host, poet_state state, const float* log_probs,
+                         void* user) {
+  const double* values = (const double*)user;
   poet_token token = values[INNER] == GREEDY
                          ? poet_sdk_argmax(log_probs, host->vocabulary_size)
-                         : poet_sdk_sample(host, log_probs, values[TEMPERATURE], (int32_t)values[TOP_K], values[TOP_P]);
+                         : poet_sdk_sample(host, log_probs, values[TEMPERATURE],
+                                           (int32_t)values[TOP_K], values[TOP_P]);
   (void)state;
   if (token < 0) host->fail(host->context, "no character can come next");
   return token;
@@ -26,7 +32,8 @@ static poet_token choose(const poet_host *host, poet_state state, const float *l
 
 /* The rest of the current line (or, with no heads, of the poem) from `state`; the state that
  * holds it goes to *state. */
-static int32_t write_on(const poet_host *host, const double *values, poet_state *state, int line_only) {
+static int32_t write_on(const poet_host* host, const double* values, poet_state* state,
+                        int line_only) {
   if (values[INNER] == BEAM) {
     poet_sdk_beam_options options;
     int32_t status;
@@ -38,10 +45,10 @@ static int32_t write_on(const poet_host *host, const double *values, poet_state 
     status = poet_sdk_beam_search(host, *state, &options, state);
     return status == POET_OK ? host->show(host->context, *state) : status;
   }
-  return poet_sdk_write(host, *state, choose, (void *)values, line_only);
+  return poet_sdk_write(host, *state, choose, (void*)values, line_only);
 }
 
-static int32_t decode(const poet_host *host, const poet_request *request, poet_state *result) {
+static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {
   poet_state state = request->start;
   size_t i;
   int32_t status = POET_OK;
@@ -56,8 +63,14 @@ static int32_t decode(const poet_host *host, const poet_request *request, poet_s
   return status;
 }
 
-static const poet_decoder acrostic = {
-    POET_DECODER_ABI_VERSION, "acrostic", "1.0.0", "藏头诗: each line begins with the next head character",
-    POET_CAP_STREAMS | POET_CAP_HEADS, params, sizeof params / sizeof params[0], NULL, decode};
+static const poet_decoder acrostic = {POET_DECODER_ABI_VERSION,
+                                      "acrostic",
+                                      "1.0.0",
+                                      "藏头诗: each line begins with the next head character",
+                                      POET_CAP_STREAMS | POET_CAP_HEADS,
+                                      params,
+                                      sizeof params / sizeof params[0],
+                                      NULL,
+                                      decode};
 
-POET_DECODER_EXPORT const poet_decoder *poet_decoder_entry(void) { return &acrostic; }
+POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &acrostic; }

@@ -9,11 +9,12 @@ static const poet_param_info params[] = {
     {"width", POET_PARAM_INT, 8, 1, 64, NULL, "partial poems kept at each step"},
     {"length-penalty", POET_PARAM_REAL, 1, 0, 2, NULL,
      "finished poems score log-probability / length^this (0: no normalisation)"},
-    {"no-repeat-ngram", POET_PARAM_INT, 3, 0, 8, NULL, "never repeat a run of this many characters (0: allow)"},
+    {"no-repeat-ngram", POET_PARAM_INT, 3, 0, 8, NULL,
+     "never repeat a run of this many characters (0: allow)"},
     {"no-repeat-line", POET_PARAM_BOOL, 1, 0, 1, NULL, "never write a line twice"},
 };
 
-static int32_t decode(const poet_host *host, const poet_request *request, poet_state *result) {
+static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {
   poet_sdk_beam_options options;
   options.width = (int32_t)request->params[WIDTH];
   options.length_penalty = request->params[LENGTH_PENALTY];
@@ -23,8 +24,14 @@ static int32_t decode(const poet_host *host, const poet_request *request, poet_s
   return poet_sdk_beam_search(host, request->start, &options, result);
 }
 
-static const poet_decoder beam = {
-    POET_DECODER_ABI_VERSION, "beam", "1.0.0", "beam search: the likeliest poem among `width` kept at each step",
-    0, params, sizeof params / sizeof params[0], NULL, decode};
+static const poet_decoder beam = {POET_DECODER_ABI_VERSION,
+                                  "beam",
+                                  "1.0.0",
+                                  "beam search: the likeliest poem among `width` kept at each step",
+                                  0,
+                                  params,
+                                  sizeof params / sizeof params[0],
+                                  NULL,
+                                  decode};
 
-POET_DECODER_EXPORT const poet_decoder *poet_decoder_entry(void) { return &beam; }
+POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &beam; }

@@ -7,27 +7,38 @@
 enum { TEMPERATURE, TOP_K, TOP_P };
 
 static const poet_param_info params[] = {
-    {"temperature", POET_PARAM_REAL, 0.8, 0.05, 5, NULL, "below 1 keeps to likely characters, above 1 ventures"},
-    {"top-k", POET_PARAM_INT, 0, 0, 100000, NULL, "draw only from the k likeliest characters (0: all)"},
-    {"top-p", POET_PARAM_REAL, 0.9, 0.01, 1, NULL, "draw only from the likeliest characters holding this much probability"},
+    {"temperature", POET_PARAM_REAL, 0.8, 0.05, 5, NULL,
+     "below 1 keeps to likely characters, above 1 ventures"},
+    {"top-k", POET_PARAM_INT, 0, 0, 100000, NULL,
+     "draw only from the k likeliest characters (0: all)"},
+    {"top-p", POET_PARAM_REAL, 0.9, 0.01, 1, NULL,
+     "draw only from the likeliest characters holding this much probability"},
 };
 
-static poet_token draw(const poet_host *host, poet_state state, const float *log_probs, void *user) {
-  const double *values = (const double *)user;
-  poet_token token = poet_sdk_sample(host, log_probs, values[TEMPERATURE], (int32_t)values[TOP_K], values[TOP_P]);
+static poet_token draw(const poet_host* host, poet_state state, const float* log_probs,
+                       void* user) {
+  const double* values = (const double*)user;
+  poet_token token =
+      poet_sdk_sample(host, log_probs, values[TEMPERATURE], (int32_t)values[TOP_K], values[TOP_P]);
   (void)state;
   if (token < 0) host->fail(host->context, "no character can come next");
   return token;
 }
 
-static int32_t decode(const poet_host *host, const poet_request *request, poet_state *result) {
-  const int32_t status = poet_sdk_write(host, request->start, draw, (void *)request->params, 0);
+static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {
+  const int32_t status = poet_sdk_write(host, request->start, draw, (void*)request->params, 0);
   *result = request->start;
   return status;
 }
 
-static const poet_decoder temperature = {
-    POET_DECODER_ABI_VERSION, "temperature", "1.0.0", "samples each character with temperature, top-k and top-p",
-    POET_CAP_STREAMS, params, sizeof params / sizeof params[0], NULL, decode};
+static const poet_decoder temperature = {POET_DECODER_ABI_VERSION,
+                                         "temperature",
+                                         "1.0.0",
+                                         "samples each character with temperature, top-k and top-p",
+                                         POET_CAP_STREAMS,
+                                         params,
+                                         sizeof params / sizeof params[0],
+                                         NULL,
+                                         decode};
 
-POET_DECODER_EXPORT const poet_decoder *poet_decoder_entry(void) { return &temperature; }
+POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &temperature; }

@@ -23,7 +23,8 @@ bool valid_name(std::string_view name) {
 std::vector<std::string> split(std::string_view text, char separator) {
   std::vector<std::string> parts;
   std::size_t start = 0;
-  for (std::size_t end; (end = text.find(separator, start)) != std::string_view::npos; start = end + 1) {
+  for (std::size_t end; (end = text.find(separator, start)) != std::string_view::npos;
+       start = end + 1) {
     parts.emplace_back(text.substr(start, end - start));
   }
   parts.emplace_back(text.substr(start));
@@ -46,8 +47,12 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
   param.min_value = info.min_value;
   param.max_value = info.max_value;
   switch (info.type) {
-    case POET_PARAM_INT: param.type = ParamType::integer; break;
-    case POET_PARAM_REAL: param.type = ParamType::real; break;
+    case POET_PARAM_INT:
+      param.type = ParamType::integer;
+      break;
+    case POET_PARAM_REAL:
+      param.type = ParamType::real;
+      break;
     case POET_PARAM_BOOL:
       param.type = ParamType::boolean;
       param.min_value = 0;
@@ -62,12 +67,13 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
       param.min_value = 0;
       param.max_value = static_cast<double>(param.choices.size() - 1);
       break;
-    default: throw Refusal(fmt::format("parameter '{}' has an unknown type {}", param.name, info.type));
+    default:
+      throw Refusal(fmt::format("parameter '{}' has an unknown type {}", param.name, info.type));
   }
   if (!(param.min_value <= param.max_value) || !(param.default_value >= param.min_value) ||
       !(param.default_value <= param.max_value)) {
-    throw Refusal(fmt::format("parameter '{}' has its default {} outside its range {} to {}", param.name,
-                              info.default_value, param.min_value, param.max_value));
+    throw Refusal(fmt::format("parameter '{}' has its default {} outside its range {} to {}",
+                              param.name, info.default_value, param.min_value, param.max_value));
   }
   return param;
 }
@@ -78,9 +84,12 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
 
 std::string DecoderParam::accepted() const {
   switch (type) {
-    case ParamType::integer: return fmt::format("a whole number from {} to {}", min_value, max_value);
-    case ParamType::real: return fmt::format("a number from {} to {}", min_value, max_value);
-    case ParamType::boolean: return "on or off";
+    case ParamType::integer:
+      return fmt::format("a whole number from {} to {}", min_value, max_value);
+    case ParamType::real:
+      return fmt::format("a number from {} to {}", min_value, max_value);
+    case ParamType::boolean:
+      return "on or off";
     case ParamType::choice: {
       std::string text;
       for (std::size_t i = 0; i < choices.size(); ++i) {
@@ -93,7 +102,9 @@ std::string DecoderParam::accepted() const {
 }
 
 double DecoderParam::parse(std::string_view text) const {
-  const auto bad = [&] { return EngineError(fmt::format("{} must be {}, not '{}'", name, accepted(), text)); };
+  const auto bad = [&] {
+    return EngineError(fmt::format("{} must be {}, not '{}'", name, accepted(), text));
+  };
   if (type == ParamType::boolean) {
     if (text == "on" || text == "true" || text == "1" || text == "yes") return 1;
     if (text == "off" || text == "false" || text == "0" || text == "no") return 0;
@@ -107,8 +118,9 @@ double DecoderParam::parse(std::string_view text) const {
   const std::string copy(text);
   char* end = nullptr;
   const double value = std::strtod(copy.c_str(), &end);
-  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(value) || value < min_value ||
-      value > max_value || (type == ParamType::integer && value != std::floor(value))) {
+  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(value) ||
+      value < min_value || value > max_value ||
+      (type == ParamType::integer && value != std::floor(value))) {
     throw bad();
   }
   return value;
@@ -116,16 +128,21 @@ double DecoderParam::parse(std::string_view text) const {
 
 std::string DecoderParam::format(double value) const {
   switch (type) {
-    case ParamType::integer: return fmt::format("{}", static_cast<long long>(value));
-    case ParamType::real: return fmt::format("{}", value);
-    case ParamType::boolean: return value != 0 ? "on" : "off";
-    case ParamType::choice: return choices.at(static_cast<std::size_t>(value));
+    case ParamType::integer:
+      return fmt::format("{}", static_cast<long long>(value));
+    case ParamType::real:
+      return fmt::format("{}", value);
+    case ParamType::boolean:
+      return value != 0 ? "on" : "off";
+    case ParamType::choice:
+      return choices.at(static_cast<std::size_t>(value));
   }
   return {};
 }
 
 const DecoderParam* Decoder::param(std::string_view name) const {
-  const auto it = std::find_if(params_.begin(), params_.end(), [&](const auto& p) { return p.name == name; });
+  const auto it =
+      std::find_if(params_.begin(), params_.end(), [&](const auto& p) { return p.name == name; });
   return it == params_.end() ? nullptr : &*it;
 }
 
@@ -137,7 +154,9 @@ std::vector<double> Decoder::default_values() const {
 
 // ---- loading -------------------------------------------------------------------------------
 
-DecoderSet::DecoderSet(std::vector<std::filesystem::path> folders) : folders_(std::move(folders)) { reload(); }
+DecoderSet::DecoderSet(std::vector<std::filesystem::path> folders) : folders_(std::move(folders)) {
+  reload();
+}
 
 void DecoderSet::reload() {
   // Let go of the old libraries first, so a rebuilt file at the same path is read afresh.
@@ -165,25 +184,29 @@ void DecoderSet::load_file(const std::filesystem::path& file) {
     std::shared_ptr<void> library(handle, [](void* h) { ::dlclose(h); });
     void* symbol = ::dlsym(handle, POET_DECODER_ENTRY_NAME);
     if (symbol == nullptr) {
-      throw Refusal(fmt::format("exports no '{}': it is not a poet decoder", POET_DECODER_ENTRY_NAME));
+      throw Refusal(
+          fmt::format("exports no '{}': it is not a poet decoder", POET_DECODER_ENTRY_NAME));
     }
     const poet_decoder* descriptor = reinterpret_cast<poet_decoder_entry_fn>(symbol)();
-    if (descriptor == nullptr) throw Refusal(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
+    if (descriptor == nullptr)
+      throw Refusal(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
     if (descriptor->abi_version != POET_DECODER_ABI_VERSION) {
-      throw Refusal(fmt::format("it was built for decoder ABI version {}, but this poet speaks version {}",
-                                descriptor->abi_version, POET_DECODER_ABI_VERSION));
+      throw Refusal(
+          fmt::format("it was built for decoder ABI version {}, but this poet speaks version {}",
+                      descriptor->abi_version, POET_DECODER_ABI_VERSION));
     }
     if (descriptor->name == nullptr || !valid_name(descriptor->name)) {
       throw Refusal("its name is missing or not made of a-z, 0-9 and '-'");
     }
-    if (descriptor->decode == nullptr) throw Refusal(fmt::format("decoder '{}' has no decode()", descriptor->name));
+    if (descriptor->decode == nullptr)
+      throw Refusal(fmt::format("decoder '{}' has no decode()", descriptor->name));
     if (find(descriptor->name)) {
       throw Refusal(fmt::format("a decoder named '{}' is already loaded from {}", descriptor->name,
                                 find(descriptor->name)->file().string()));
     }
     if (descriptor->param_count > 0 && descriptor->params == nullptr) {
-      throw Refusal(fmt::format("decoder '{}' declares {} parameters but no table", descriptor->name,
-                                descriptor->param_count));
+      throw Refusal(fmt::format("decoder '{}' declares {} parameters but no table",
+                                descriptor->name, descriptor->param_count));
     }
 
     auto decoder = std::make_shared<Decoder>();
@@ -210,7 +233,8 @@ void DecoderSet::load_file(const std::filesystem::path& file) {
 }
 
 std::shared_ptr<const Decoder> DecoderSet::find(std::string_view name) const {
-  const auto it = std::find_if(decoders_.begin(), decoders_.end(), [&](const auto& d) { return d->name() == name; });
+  const auto it = std::find_if(decoders_.begin(), decoders_.end(),
+                               [&](const auto& d) { return d->name() == name; });
   return it == decoders_.end() ? nullptr : *it;
 }
 
@@ -220,11 +244,13 @@ std::vector<std::string_view> DecoderSet::names() const {
   return names;
 }
 
-std::vector<std::filesystem::path> decoder_folders(const std::vector<std::filesystem::path>& plugin_dirs) {
+std::vector<std::filesystem::path> decoder_folders(
+    const std::vector<std::filesystem::path>& plugin_dirs) {
   std::vector<std::filesystem::path> folders;
   std::error_code error;
   const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (!error) folders.push_back((executable.parent_path() / POET_DECODER_RELATIVE_DIR).lexically_normal());
+  if (!error)
+    folders.push_back((executable.parent_path() / POET_DECODER_RELATIVE_DIR).lexically_normal());
   folders.insert(folders.end(), plugin_dirs.begin(), plugin_dirs.end());
   if (const char* path = std::getenv("POET_PLUGIN_PATH"); path != nullptr && *path != '\0') {
     for (const auto& folder : split(path, ':')) {

@@ -58,11 +58,12 @@ FormRule FormRule::with_lines(int lines) const {
 }
 
 std::string FormRule::describe() const {
-  const std::string lengths =
-      line_lengths.empty() ? fmt::format("up to {} characters a line", kLongestFreeLine)
-                           : fmt::format("{} characters a line", alternatives(line_lengths));
-  const std::string counts =
-      line_counts.empty() ? "any number of lines" : fmt::format("{} lines", alternatives(line_counts));
+  const std::string lengths = line_lengths.empty()
+                                  ? fmt::format("up to {} characters a line", kLongestFreeLine)
+                                  : fmt::format("{} characters a line", alternatives(line_lengths));
+  const std::string counts = line_counts.empty()
+                                 ? "any number of lines"
+                                 : fmt::format("{} lines", alternatives(line_counts));
   if (line_lengths.size() == 1 && line_counts.size() == 1) {
     for (const Form form : {Form::wujue, Form::qijue, Form::wulv, Form::qilv}) {
       const FormShape shape = form_shape(form);
@@ -96,8 +97,8 @@ bool FormCursor::allows_character() const {
 bool FormCursor::allows_mark(char32_t mark) const {
   if (finished_ || column_ == 0 || !is_verse_punctuation(mark)) return false;
   const bool length_fits = rule_->same_length && first_length_ > 0 ? column_ == first_length_
-                           : rule_->line_lengths.empty()          ? true
-                                                                   : contains(rule_->line_lengths, column_);
+                           : rule_->line_lengths.empty()           ? true
+                                                         : contains(rule_->line_lengths, column_);
   if (!length_fits) return false;
   if (!rule_->regulated_marks) return true;
   // A couplet's second line closes with 。, and so does the last line of a poem with an odd count.

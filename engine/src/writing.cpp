@@ -18,7 +18,8 @@ std::vector<int> tokens_of(const Vocabulary& vocabulary, std::u32string_view tex
   std::vector<int> tokens;
   for (const char32_t c : text) {
     const auto token = vocabulary.find(c);
-    if (!token) throw EngineError(fmt::format("'{}' is not in the model's vocabulary", encode_utf8(c)));
+    if (!token)
+      throw EngineError(fmt::format("'{}' is not in the model's vocabulary", encode_utf8(c)));
     tokens.push_back(*token);
   }
   return tokens;
@@ -52,9 +53,10 @@ class Host {
     Track track{FormCursor(rule_), {}, 0, {}, false};
     for (const int token : beginning) {
       const char32_t c = generation_.vocabulary().character(token);
-      if (!(is_verse_punctuation(c) ? track.cursor.allows_mark(c) : track.cursor.allows_character())) {
-        throw EngineError(fmt::format("'{}' does not fit the form: {}",
-                                      encode_utf8(request_.start), rule_.describe()));
+      if (!(is_verse_punctuation(c) ? track.cursor.allows_mark(c)
+                                    : track.cursor.allows_character())) {
+        throw EngineError(fmt::format("'{}' does not fit the form: {}", encode_utf8(request_.start),
+                                      rule_.describe()));
       }
       track.cursor.add(c);
       track.text.push_back(token);
@@ -72,11 +74,15 @@ class Host {
     host.end_token = Vocabulary::kEnd;
     host.log_probs = [](void* c, poet_state s) { return self(c).log_probs(s); };
     host.position = [](void* c, poet_state s, poet_position* p) { self(c).position(s, p); };
-    host.text = [](void* c, poet_state s, poet_token* t, std::size_t n) { return self(c).text(s, t, n); };
+    host.text = [](void* c, poet_state s, poet_token* t, std::size_t n) {
+      return self(c).text(s, t, n);
+    };
     host.token_text = [](void* c, poet_token t) { return self(c).token_text(t); };
     host.clone = [](void* c, poet_state s) { return self(c).clone(s); };
     host.release = [](void* c, poet_state s) { self(c).release(s); };
-    host.step = [](void* c, const poet_state* s, const poet_token* t, std::size_t n) { return self(c).step(s, t, n); };
+    host.step = [](void* c, const poet_state* s, const poet_token* t, std::size_t n) {
+      return self(c).step(s, t, n);
+    };
     host.random = [](void* c) { return self(c).generation_.random().uniform(); };
     host.cancelled = [](void* c) { return static_cast<int32_t>(self(c).cancelled()); };
     host.show = [](void* c, poet_state s) { return self(c).show(s); };
@@ -96,7 +102,8 @@ class Host {
     Track* track = find(state, "decode() returned");
     if (track == nullptr) throw EngineError(*misuse_);
     if (!track->cursor.finished()) throw EngineError("returned a poem that is not finished");
-    if (!stream(track->text)) throw EngineError("returned a poem that does not continue the text it showed");
+    if (!stream(track->text))
+      throw EngineError("returned a poem that does not continue the text it showed");
     WrittenPoem poem;
     poem.log_prob = track->log_prob;
     std::u32string line;
@@ -112,8 +119,8 @@ class Host {
  private:
   struct Track {
     FormCursor cursor;
-    std::vector<int> text;  // the poem's tokens so far
-    double log_prob;        // of the tokens stepped, under the form
+    std::vector<int> text;       // the poem's tokens so far
+    double log_prob;             // of the tokens stepped, under the form
     std::vector<float> allowed;  // the log-probabilities under the form, when fresh
     bool fresh;
   };
@@ -121,12 +128,14 @@ class Host {
   static Host& self(void* context) { return *static_cast<Host*>(context); }
 
   std::optional<Track>& track_slot(StateId id) {
-    if (tracks_.size() <= static_cast<std::size_t>(id)) tracks_.resize(static_cast<std::size_t>(id) + 1);
+    if (tracks_.size() <= static_cast<std::size_t>(id))
+      tracks_.resize(static_cast<std::size_t>(id) + 1);
     return tracks_[static_cast<std::size_t>(id)];
   }
 
   Track* find(poet_state state, std::string_view call) {
-    if (state >= 0 && static_cast<std::size_t>(state) < tracks_.size() && tracks_[static_cast<std::size_t>(state)]) {
+    if (state >= 0 && static_cast<std::size_t>(state) < tracks_.size() &&
+        tracks_[static_cast<std::size_t>(state)]) {
       return &*tracks_[static_cast<std::size_t>(state)];
     }
     misuse(fmt::format("{} state {}, which does not exist or was released", call, state));
@@ -151,7 +160,8 @@ class Host {
       track.allowed.assign(size, kForbidden);
     }
     for (const auto& [token, mark] : marks_) {
-      track.allowed[static_cast<std::size_t>(token)] = track.cursor.allows_mark(mark) ? raw[token] : kForbidden;
+      track.allowed[static_cast<std::size_t>(token)] =
+          track.cursor.allows_mark(mark) ? raw[token] : kForbidden;
     }
     if (track.cursor.allows_end()) track.allowed[Vocabulary::kEnd] = raw[Vocabulary::kEnd];
     track.fresh = true;
@@ -213,8 +223,9 @@ class Host {
       if (track == nullptr) return POET_ERROR;
       if (tokens[i] < 0 || tokens[i] >= generation_.vocabulary_size() ||
           !(allowed(states[i], *track)[static_cast<std::size_t>(tokens[i])] > kForbidden)) {
-        misuse(fmt::format("step() chose {} where the form does not allow it",
-                           generation_.vocabulary().display(tokens[i] < 0 ? Vocabulary::kUnk : tokens[i])));
+        misuse(fmt::format(
+            "step() chose {} where the form does not allow it",
+            generation_.vocabulary().display(tokens[i] < 0 ? Vocabulary::kUnk : tokens[i])));
         return POET_ERROR;
       }
       for (std::size_t j = 0; j < i; ++j) {
@@ -256,9 +267,11 @@ class Host {
 
   // Shows what `text` adds to the text shown so far; false if it does not continue it.
   bool stream(const std::vector<int>& text) {
-    if (text.size() < shown_.size() || !std::equal(shown_.begin(), shown_.end(), text.begin())) return false;
+    if (text.size() < shown_.size() || !std::equal(shown_.begin(), shown_.end(), text.begin()))
+      return false;
     std::string piece;
-    for (std::size_t i = shown_.size(); i < text.size(); ++i) piece += token_texts_[static_cast<std::size_t>(text[i])];
+    for (std::size_t i = shown_.size(); i < text.size(); ++i)
+      piece += token_texts_[static_cast<std::size_t>(text[i])];
     shown_ = text;
     if (!piece.empty() && request_.on_text) request_.on_text(piece);
     return true;
@@ -269,9 +282,9 @@ class Host {
   const PoemRequest& request_;
   std::vector<std::string> token_texts_;  // UTF-8 of each character token; empty for specials
   std::vector<std::pair<int, char32_t>> marks_;  // the tokens of verse punctuation
-  std::vector<std::optional<Track>> tracks_;  // by StateId: the states the decoder may use
-  std::vector<int> shown_;                    // the text streamed so far
-  std::vector<float> nothing_;                // what log_probs() of a bad state returns
+  std::vector<std::optional<Track>> tracks_;     // by StateId: the states the decoder may use
+  std::vector<int> shown_;                       // the text streamed so far
+  std::vector<float> nothing_;                   // what log_probs() of a bad state returns
   std::optional<std::string> misuse_;
   std::string decoder_message_;
 };
@@ -283,24 +296,28 @@ WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const Poe
   FormRule rule = request.form;
   if (!request.heads.empty()) {
     if (!decoder.writes_acrostics()) {
-      throw EngineError(fmt::format("decoder '{}' does not write acrostics; use one that does, such as 'acrostic'",
-                                    decoder.name()));
+      throw EngineError(fmt::format(
+          "decoder '{}' does not write acrostics; use one that does, such as 'acrostic'",
+          decoder.name()));
     }
-    if (!request.start.empty()) throw EngineError("an acrostic takes head characters, not a beginning");
+    if (!request.start.empty())
+      throw EngineError("an acrostic takes head characters, not a beginning");
     const int lines = static_cast<int>(request.heads.size());
     if (rule.line_counts.size() == 1 && rule.line_counts[0] != lines) {
-      throw EngineError(fmt::format("{} has {} lines, but {} head characters were given", rule.describe(),
-                                    rule.line_counts[0], lines));
+      throw EngineError(fmt::format("{} has {} lines, but {} head characters were given",
+                                    rule.describe(), rule.line_counts[0], lines));
     }
     rule = rule.with_lines(lines);
     for (const char32_t head : request.heads) {
-      if (is_verse_punctuation(head)) throw EngineError(fmt::format("a head character cannot be '{}'", encode_utf8(head)));
+      if (is_verse_punctuation(head))
+        throw EngineError(fmt::format("a head character cannot be '{}'", encode_utf8(head)));
     }
   }
   const std::vector<int> heads = tokens_of(vocabulary, request.heads);
   const std::vector<int> mood = tokens_of(vocabulary, request.mood);
   const std::vector<int> beginning = tokens_of(vocabulary, request.start);
-  const std::vector<double> params = request.params.empty() ? decoder.default_values() : request.params;
+  const std::vector<double> params =
+      request.params.empty() ? decoder.default_values() : request.params;
   if (params.size() != decoder.params().size()) {
     throw EngineError(fmt::format("decoder '{}' takes {} parameters, not {}", decoder.name(),
                                   decoder.params().size(), params.size()));
@@ -322,8 +339,9 @@ WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const Poe
   if (host.misuse()) throw failure(*host.misuse());
   if (status == POET_CANCELLED || (status != POET_OK && host.cancelled())) throw Cancelled();
   if (status == POET_ERROR) {
-    throw failure(fmt::format("failed: {}", host.decoder_message().empty() ? "it gave no reason"
-                                                                           : host.decoder_message()));
+    throw failure(fmt::format("failed: {}", host.decoder_message().empty()
+                                                ? "it gave no reason"
+                                                : host.decoder_message()));
   }
   if (status != POET_OK) throw failure(fmt::format("returned an unknown status {}", status));
   WrittenPoem poem;
@@ -334,7 +352,8 @@ WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const Poe
   }
   for (std::size_t i = 0; i < heads.size(); ++i) {
     if (i >= poem.lines.size() || decode_utf8(poem.lines[i]).front() != request.heads[i]) {
-      throw failure(fmt::format("did not begin line {} with '{}'", i + 1, encode_utf8(request.heads[i])));
+      throw failure(
+          fmt::format("did not begin line {} with '{}'", i + 1, encode_utf8(request.heads[i])));
     }
   }
   return poem;

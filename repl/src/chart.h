@@ -17,8 +17,8 @@ struct ChartAxes {
 
 // Points (x, y) joined by lines, in a chart `width` characters wide (labels included) and
 // `height` lines tall (the plot area; the title and x axis add three more).
-std::string line_chart(const std::vector<std::pair<double, double>>& points, const ChartAxes& axes, int width,
-                       int height);
+std::string line_chart(const std::vector<std::pair<double, double>>& points, const ChartAxes& axes,
+                       int width, int height);
 
 // The width of the terminal on standard output, or of $COLUMNS, or 80.
 int terminal_width();

@@ -11,7 +11,7 @@
 namespace poet::repl {
 namespace {
 
-constexpr std::string_view kFixedKeys[] = {"form", "seed", "count"};
+constexpr std::string_view kFixedKeys[] = {"form", "seed", "count", "autoreload"};
 
 }  // namespace
 
@@ -29,8 +29,9 @@ FormChoice parse_form_choice(std::string_view text) {
   if (text == "free") return {"free", FormRule::free()};
   const auto form = parse_form(text);
   if (!form || form_shape(*form).chars_per_line == 0) {
-    throw CommandError(fmt::format("unknown form '{}': use 五绝, 七绝, 五律, 七律 (or 5x4, 7x4, 5x8, 7x8), auto or free",
-                                   text));
+    throw CommandError(fmt::format(
+        "unknown form '{}': use 五绝, 七绝, 五律, 七律 (or 5x4, 7x4, 5x8, 7x8), auto or free",
+        text));
   }
   return {std::string(form_name(*form)), FormRule::exact(*form)};
 }
@@ -47,8 +48,10 @@ std::uint64_t parse_seed(std::string_view text) {
 int parse_count(std::string_view text) {
   int value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < 1 || value > 100) {
-    throw CommandError(fmt::format("the number of poems is a whole number from 1 to 100, not '{}'", text));
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < 1 ||
+      value > 100) {
+    throw CommandError(
+        fmt::format("the number of poems is a whole number from 1 to 100, not '{}'", text));
   }
   return value;
 }
@@ -58,18 +61,21 @@ std::vector<double> GenerationSettings::values(const Decoder& decoder) const {
   const auto changed = changed_.find(decoder.name());
   if (changed == changed_.end()) return values;
   for (std::size_t i = 0; i < decoder.params().size(); ++i) {
-    if (const auto it = changed->second.find(decoder.params()[i].name); it != changed->second.end()) {
+    if (const auto it = changed->second.find(decoder.params()[i].name);
+        it != changed->second.end()) {
       values[i] = it->second;
     }
   }
   return values;
 }
 
-void GenerationSettings::set_value(const Decoder& decoder, const DecoderParam& param, double value) {
+void GenerationSettings::set_value(const Decoder& decoder, const DecoderParam& param,
+                                   double value) {
   changed_[decoder.name()][param.name] = value;
 }
 
-std::string GenerationSettings::set(std::string_view key, std::string_view value, const DecoderSet& decoders) {
+std::string GenerationSettings::set(std::string_view key, std::string_view value,
+                                    const DecoderSet& decoders) {
   if (key == "form") {
     form = parse_form_choice(value);
     return fmt::format("form {}", form.name);
@@ -82,15 +88,23 @@ std::string GenerationSettings::set(std::string_view key, std::string_view value
     count = parse_count(value);
     return fmt::format("count {}", count);
   }
+  if (key == "autoreload") {
+    if (value != "on" && value != "off")
+      throw CommandError(fmt::format("autoreload is on or off, not '{}'", value));
+    autoreload = value == "on";
+    return fmt::format("autoreload {}", value);
+  }
   // A parameter: of the current decoder, or DECODER.PARAM.
   const auto dot = key.find('.');
-  const auto owner = find_decoder(decoders, dot == std::string_view::npos ? std::string_view(decoder) : key.substr(0, dot));
+  const auto owner = find_decoder(
+      decoders, dot == std::string_view::npos ? std::string_view(decoder) : key.substr(0, dot));
   const std::string_view name = dot == std::string_view::npos ? key : key.substr(dot + 1);
   const DecoderParam* param = owner->param(name);
   if (param == nullptr) {
     const auto all = keys(decoders);
     const std::vector<std::string_view> candidates(all.begin(), all.end());
-    throw CommandError(fmt::format("no setting '{}'{}; 'settings' lists them", key, did_you_mean(key, candidates)));
+    throw CommandError(fmt::format("no setting '{}'{}; 'settings' lists them", key,
+                                   did_you_mean(key, candidates)));
   }
   try {
     set_value(*owner, *param, param->parse(value));
@@ -122,8 +136,8 @@ std::string GenerationSettings::describe(const DecoderSet& decoders) const {
   } else {
     text += "  (not loaded)\n";
   }
-  text += fmt::format("form        {}\nseed        {}\ncount       {}", form.name,
-                      seed ? std::to_string(*seed) : "random", count);
+  text += fmt::format("form        {}\nseed        {}\ncount       {}\nautoreload  {}", form.name,
+                      seed ? std::to_string(*seed) : "random", count, autoreload ? "on" : "off");
   return text;
 }
 

@@ -3,6 +3,7 @@
 // values, the form, the seed and the number of poems. `gen` and `acrostic` start from these and
 // apply their own options on top.
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -29,6 +30,8 @@ class GenerationSettings {
   FormChoice form;
   std::optional<std::uint64_t> seed;  // none: a fresh seed for every poem
   int count = 1;
+  // Load each checkpoint that training writes, and the loaded file whenever it changes on disk.
+  std::atomic<bool> autoreload{false};
 
   // The values of a decoder's parameters: its defaults, with what `set` changed.
   std::vector<double> values(const Decoder& decoder) const;
@@ -43,13 +46,14 @@ class GenerationSettings {
   std::vector<std::string> keys(const DecoderSet& decoders) const;
 
  private:
-  std::map<std::string, std::map<std::string, double>, std::less<>> changed_;  // decoder → param → value
+  std::map<std::string, std::map<std::string, double>, std::less<>>
+      changed_;  // decoder → param → value
 };
 
 // The decoder of that name; throws CommandError naming the closest one.
 std::shared_ptr<const Decoder> find_decoder(const DecoderSet& decoders, std::string_view name);
 
-std::uint64_t parse_seed(std::string_view text);   // throws CommandError
-int parse_count(std::string_view text);            // 1 to 100; throws CommandError
+std::uint64_t parse_seed(std::string_view text);  // throws CommandError
+int parse_count(std::string_view text);           // 1 to 100; throws CommandError
 
 }  // namespace poet::repl

@@ -66,7 +66,7 @@ char** complete(const char* text, int start, int /*end*/) {
 
 class PromptReader final : public LineReader {
  public:
-  explicit PromptReader(Shell& shell) : history_(history_file()) {
+  explicit PromptReader(Shell& shell) : notices_(shell.notices()), history_(history_file()) {
     completing_shell = &shell;
     rl_readline_name = "poet";
     rl_attempted_completion_function = complete;
@@ -76,10 +76,11 @@ class PromptReader final : public LineReader {
   }
 
   std::optional<std::string> next() override {
-    char* raw = readline("> ");
-    while (raw == nullptr && interrupted().exchange(false)) {  // Ctrl-C: drop the line, prompt again
+    char* raw = read_line();
+    while (raw == nullptr &&
+           interrupted().exchange(false)) {  // Ctrl-C: drop the line, prompt again
       std::cout << '\n';
-      raw = readline("> ");
+      raw = read_line();
     }
     if (raw == nullptr) {
       std::cout << '\n';  // leave the terminal on a fresh line after Ctrl-D
@@ -100,6 +101,18 @@ class PromptReader final : public LineReader {
     write_history(history_.c_str());
   }
 
+  // readline(), with notices from other threads printed above the prompt while it waits.
+  char* read_line() {
+    notices_.set_prompt_printer([](const std::string& text) {
+      std::cout << "\r\x1b[K" << text << '\n' << std::flush;
+      rl_forced_update_display();
+    });
+    char* line = readline("> ");
+    notices_.set_prompt_printer(nullptr);
+    return line;
+  }
+
+  Notices& notices_;
   std::filesystem::path history_;
 };
 
@@ -127,7 +140,9 @@ class ListReader final : public LineReader {
 
 }  // namespace
 
-std::unique_ptr<LineReader> prompt_reader(Shell& shell) { return std::make_unique<PromptReader>(shell); }
+std::unique_ptr<LineReader> prompt_reader(Shell& shell) {
+  return std::make_unique<PromptReader>(shell);
+}
 std::unique_ptr<LineReader> stream_reader() { return std::make_unique<StreamReader>(); }
 std::unique_ptr<LineReader> list_reader(std::vector<std::string> lines) {
   return std::make_unique<ListReader>(std::move(lines));

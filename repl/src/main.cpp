@@ -67,19 +67,22 @@ int main(int argc, char** argv) {
   use_utf8_locale();
 
   Options options;
-  static const std::vector<std::string_view> kOptions{"-c", "--model", "--device", "--plugin-dir", "--json", "--bail",
-                                                      "--help", "--version"};
+  static const std::vector<std::string_view> kOptions{
+      "-c", "--model", "--device", "--plugin-dir", "--json", "--bail", "--help", "--version"};
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    const bool takes_value = arg == "-c" || arg == "--model" || arg == "--device" || arg == "--plugin-dir";
-    if (takes_value && i + 1 == argc) return usage_error(fmt::format("missing value after '{}'", arg));
+    const bool takes_value =
+        arg == "-c" || arg == "--model" || arg == "--device" || arg == "--plugin-dir";
+    if (takes_value && i + 1 == argc)
+      return usage_error(fmt::format("missing value after '{}'", arg));
     if (arg == "-c") {
       options.commands.emplace_back(argv[++i]);
     } else if (arg == "--model") {
       options.model = argv[++i];
     } else if (arg == "--device") {
       const auto device = poet::parse_device(argv[++i]);
-      if (!device) return usage_error(fmt::format("unknown device '{}': use auto, cpu or cuda", argv[i]));
+      if (!device)
+        return usage_error(fmt::format("unknown device '{}': use auto, cpu or cuda", argv[i]));
       options.device = *device;
     } else if (arg == "--plugin-dir") {
       options.plugin_dirs.emplace_back(argv[++i]);
@@ -94,7 +97,8 @@ int main(int argc, char** argv) {
       fmt::print("poet {}\n", poet::kVersion);
       return 0;
     } else {
-      return usage_error(fmt::format("unknown option '{}'{}", arg, poet::did_you_mean(arg, kOptions)));
+      return usage_error(
+          fmt::format("unknown option '{}'{}", arg, poet::did_you_mean(arg, kOptions)));
     }
   }
 
@@ -130,7 +134,8 @@ int main(int argc, char** argv) {
 
   poet::DecoderSet decoders(poet::decoder_folders(options.plugin_dirs));
   for (const auto& refused : decoders.refused()) {
-    terminal.warning(fmt::format("decoder plugin {} refused: {}", refused.file.string(), refused.reason));
+    terminal.warning(
+        fmt::format("decoder plugin {} refused: {}", refused.file.string(), refused.reason));
   }
 
   Shell shell(terminal, *engine, decoders);
@@ -138,6 +143,7 @@ int main(int argc, char** argv) {
                 : interactive             ? prompt_reader(shell)
                                           : stream_reader();
   for (int line_number = 1;; ++line_number) {
+    shell.notices().flush(terminal);
     const auto line = reader->next();
     if (!line) break;
     terminal.set_line(line_number);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -41,7 +42,8 @@ struct PoemJob {
   int count = 1;
 };
 
-PoemJob parse_job(Shell& shell, const std::vector<std::string>& args, bool acrostic, std::string_view usage) {
+PoemJob parse_job(Shell& shell, const std::vector<std::string>& args, bool acrostic,
+                  std::string_view usage) {
   const DecoderSet& decoders = shell.decoders();
   const GenerationSettings& settings = shell.settings();
   // The decoder first: its parameters are options too.
@@ -66,7 +68,8 @@ PoemJob parse_job(Shell& shell, const std::vector<std::string>& args, bool acros
   job.count = settings.count;
   const auto set_param = [&](std::string_view name, const std::string& value) {
     const auto& params = job.decoder->params();
-    const auto it = std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.name == name; });
+    const auto it =
+        std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.name == name; });
     try {
       job.params[static_cast<std::size_t>(it - params.begin())] = it->parse(value);
     } catch (const EngineError& error) {
@@ -121,10 +124,18 @@ nlohmann::json param_values(const Decoder& decoder, const std::vector<double>& v
   for (std::size_t i = 0; i < values.size(); ++i) {
     const auto& param = decoder.params()[i];
     switch (param.type) {
-      case ParamType::integer: object[param.name] = static_cast<long long>(values[i]); break;
-      case ParamType::real: object[param.name] = values[i]; break;
-      case ParamType::boolean: object[param.name] = values[i] != 0; break;
-      case ParamType::choice: object[param.name] = param.format(values[i]); break;
+      case ParamType::integer:
+        object[param.name] = static_cast<long long>(values[i]);
+        break;
+      case ParamType::real:
+        object[param.name] = values[i];
+        break;
+      case ParamType::boolean:
+        object[param.name] = values[i] != 0;
+        break;
+      case ParamType::choice:
+        object[param.name] = param.format(values[i]);
+        break;
     }
   }
   return object;
@@ -134,7 +145,8 @@ void write_poems(Shell& shell, const PoemJob& job, bool acrostic) {
   Terminal& terminal = shell.terminal();
   const bool live = job.decoder->streams() && !terminal.json();
   std::random_device entropy;
-  const std::uint64_t first_seed = job.seed ? *job.seed : (std::uint64_t{entropy()} << 32 | entropy());
+  const std::uint64_t first_seed =
+      job.seed ? *job.seed : (std::uint64_t{entropy()} << 32 | entropy());
   for (int i = 0; i < job.count; ++i) {
     const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(i);
     auto generation = shell.engine().begin_generation(seed);
@@ -163,48 +175,57 @@ void write_poems(Shell& shell, const PoemJob& job, bool acrostic) {
                             {"seed", seed},
                             {"log_prob", poem.log_prob},
                             {"model", generation->model_info().file.string()}};
-        result[acrostic ? "heads" : "start"] = encode_utf8(job.text);
+      result[acrostic ? "heads" : "start"] = encode_utf8(job.text);
       if (!job.mood.empty()) result["mood"] = encode_utf8(job.mood);
       terminal.json_result(result.dump());
     } else if (!live) {
       layout.add(poem.text);
     }
-    if (terminal.interactive()) terminal.note(fmt::format("  {}, seed {}", job.decoder->name(), seed));
+    if (terminal.interactive())
+      terminal.note(fmt::format("  {}, seed {}", job.decoder->name(), seed));
   }
 }
 
 }  // namespace
 
-std::optional<std::vector<std::string>> complete_poem(Shell& shell, const std::vector<std::string>& before) {
+std::optional<std::vector<std::string>> complete_poem(Shell& shell,
+                                                      const std::vector<std::string>& before) {
   const std::string& last = before.back();
   if (last == "--decoder") return names_of(shell.decoders());
-  if (last == "--form") return std::vector<std::string>(std::begin(kFormNames), std::end(kFormNames));
+  if (last == "--form")
+    return std::vector<std::string>(std::begin(kFormNames), std::end(kFormNames));
   std::vector<std::string> options(std::begin(kOptions), std::end(kOptions));
   const std::string* chosen = given(before, "--decoder");
-  const auto decoder = shell.decoders().find(chosen     ? std::string_view(*chosen)
-                                             : before[0] == "acrostic" ? std::string_view("acrostic")
-                                                                       : std::string_view(shell.settings().decoder));
+  const auto decoder =
+      shell.decoders().find(chosen                    ? std::string_view(*chosen)
+                            : before[0] == "acrostic" ? std::string_view("acrostic")
+                                                      : std::string_view(shell.settings().decoder));
   if (decoder) {
     for (const auto& param : decoder->params()) options.push_back("--" + param.name);
   }
   return options;
 }
 
-std::optional<std::vector<std::string>> complete_use(Shell& shell, const std::vector<std::string>& before) {
+std::optional<std::vector<std::string>> complete_use(Shell& shell,
+                                                     const std::vector<std::string>& before) {
   if (before.size() != 1) return std::vector<std::string>{};
   return names_of(shell.decoders());
 }
 
-std::optional<std::vector<std::string>> complete_set(Shell& shell, const std::vector<std::string>& before) {
+std::optional<std::vector<std::string>> complete_set(Shell& shell,
+                                                     const std::vector<std::string>& before) {
   if (before.size() == 1) return shell.settings().keys(shell.decoders());
   if (before.size() != 2) return std::vector<std::string>{};
   const std::string& key = before[1];
   if (key == "form") return std::vector<std::string>(std::begin(kFormNames), std::end(kFormNames));
   if (key == "seed") return std::vector<std::string>{"random"};
+  if (key == "autoreload") return std::vector<std::string>{"on", "off"};
   const auto dot = key.find('.');
-  const auto decoder = shell.decoders().find(dot == std::string::npos ? std::string_view(shell.settings().decoder)
-                                                                      : std::string_view(key).substr(0, dot));
-  const DecoderParam* param = decoder ? decoder->param(dot == std::string::npos ? key : key.substr(dot + 1)) : nullptr;
+  const auto decoder =
+      shell.decoders().find(dot == std::string::npos ? std::string_view(shell.settings().decoder)
+                                                     : std::string_view(key).substr(0, dot));
+  const DecoderParam* param =
+      decoder ? decoder->param(dot == std::string::npos ? key : key.substr(dot + 1)) : nullptr;
   if (param == nullptr) return std::vector<std::string>{};
   if (param->type == ParamType::choice) return param->choices;
   if (param->type == ParamType::boolean) return std::vector<std::string>{"on", "off"};
@@ -218,7 +239,8 @@ void run_gen(Shell& shell, const std::vector<std::string>& args) {
 void run_acrostic(Shell& shell, const std::vector<std::string>& args) {
   const PoemJob job = parse_job(shell, args, true, kAcrosticUsage);
   if (!job.decoder->writes_acrostics()) {
-    throw CommandError(fmt::format("decoder '{}' does not write acrostics; try --decoder acrostic", job.decoder->name()));
+    throw CommandError(fmt::format("decoder '{}' does not write acrostics; try --decoder acrostic",
+                                   job.decoder->name()));
   }
   write_poems(shell, job, true);
 }
@@ -231,6 +253,18 @@ void run_use(Shell& shell, const std::vector<std::string>& args) {
 
 void run_set(Shell& shell, const std::vector<std::string>& args) {
   shell.terminal().result(shell.settings().set(args[0], args[1], shell.decoders()));
+  if (args[0] != "autoreload") return;
+  if (!shell.settings().autoreload) {
+    shell.engine().stop_watching();
+    return;
+  }
+  Notices& notices = shell.notices();
+  shell.engine().watch(std::chrono::seconds(1), [&notices](const std::optional<ModelInfo>& model,
+                                                           const std::string& error) {
+    notices.post(
+        model ? fmt::format("reloaded {} (step {})", model->file.string(), model->steps_trained)
+              : fmt::format("could not reload: {}", error));
+  });
 }
 
 void run_settings(Shell& shell, const std::vector<std::string>&) {

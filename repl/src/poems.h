@@ -11,9 +11,11 @@ namespace poet::repl {
 class Shell;
 
 inline constexpr const char* kGenUsage =
-    "gen <start> [--decoder NAME] [--form FORM] [--mood TEXT] [--seed S] [-n COUNT] [--beam N] [--PARAM VALUE]";
+    "gen <start> [--decoder NAME] [--form FORM] [--mood TEXT] [--seed S] [-n COUNT] [--beam N] "
+    "[--PARAM VALUE]";
 inline constexpr const char* kAcrosticUsage =
-    "acrostic <heads> [--decoder NAME] [--form FORM] [--mood TEXT] [--seed S] [-n COUNT] [--beam N] [--PARAM VALUE]";
+    "acrostic <heads> [--decoder NAME] [--form FORM] [--mood TEXT] [--seed S] [-n COUNT] [--beam "
+    "N] [--PARAM VALUE]";
 
 void run_gen(Shell& shell, const std::vector<std::string>& args);
 void run_acrostic(Shell& shell, const std::vector<std::string>& args);
@@ -22,8 +24,11 @@ void run_set(Shell& shell, const std::vector<std::string>& args);
 void run_settings(Shell& shell, const std::vector<std::string>& args);
 
 // Tab completion for them.
-std::optional<std::vector<std::string>> complete_poem(Shell& shell, const std::vector<std::string>& before);
-std::optional<std::vector<std::string>> complete_use(Shell& shell, const std::vector<std::string>& before);
-std::optional<std::vector<std::string>> complete_set(Shell& shell, const std::vector<std::string>& before);
+std::optional<std::vector<std::string>> complete_poem(Shell& shell,
+                                                      const std::vector<std::string>& before);
+std::optional<std::vector<std::string>> complete_use(Shell& shell,
+                                                     const std::vector<std::string>& before);
+std::optional<std::vector<std::string>> complete_set(Shell& shell,
+                                                     const std::vector<std::string>& before);
 
 }  // namespace poet::repl

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 
-#include "poet/engine/version.h"
-#include "poet/engine/names.h"
 #include "interrupt.h"
 #include "poems.h"
+#include "poet/engine/names.h"
+#include "poet/engine/version.h"
 #include "training.h"
 #include "words.h"
 
@@ -17,15 +17,16 @@ namespace {
 
 const Command* find_command(std::string_view name) {
   const auto& table = command_table();
-  const auto it = std::find_if(table.begin(), table.end(),
-                               [&](const Command& c) { return c.name == name; });
+  const auto it =
+      std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == name; });
   return it == table.end() ? nullptr : &*it;
 }
 
 // A usage line short enough for the command list: its options folded into "[options]".
 std::string brief_usage(std::string_view usage) {
   const auto options = usage.find(" [--");
-  return options == std::string_view::npos ? std::string(usage) : std::string(usage.substr(0, options)) + " [options]";
+  return options == std::string_view::npos ? std::string(usage)
+                                           : std::string(usage.substr(0, options)) + " [options]";
 }
 
 }  // namespace
@@ -37,15 +38,18 @@ const std::vector<Command>& command_table() {
        [](Shell& shell, const std::vector<std::string>& args) {
          shell.terminal().result(help_text(args.empty() ? std::string_view() : args[0]));
        },
-       [](Shell&, const std::vector<std::string>& before) -> std::optional<std::vector<std::string>> {
+       [](Shell&,
+          const std::vector<std::string>& before) -> std::optional<std::vector<std::string>> {
          if (before.size() != 1) return std::vector<std::string>{};
          const auto names = command_names();
          return std::vector<std::string>(names.begin(), names.end());
        }},
       {"gen", kGenUsage, "write a poem that begins with <start>",
        "--decoder: the decoder to write with (default: the one 'use' chose); --form: 五绝, 七绝,\n"
-       "  五律, 七律 (or 5x4, 7x4, 5x8, 7x8), auto (the first line picks 4 or 8 lines of 5 or 7) or\n"
-       "  free; --mood: a line read into the model first to set the mood, not printed; --seed: the\n"
+       "  五律, 七律 (or 5x4, 7x4, 5x8, 7x8), auto (the first line picks 4 or 8 lines of 5 or 7) "
+       "or\n"
+       "  free; --mood: a line read into the model first to set the mood, not printed; --seed: "
+       "the\n"
        "  same seed writes the same poem; -n: how many poems; --beam N: beam search of width N;\n"
        "  --PARAM VALUE: any parameter of the decoder, e.g. --temperature 0.8 (see 'decoders').\n"
        "  Ctrl-C stops the poem being written.",
@@ -56,8 +60,8 @@ const std::vector<Command>& command_table() {
        "  whose --inner strategy (greedy, sample or beam) writes the rest of each line; the other\n"
        "  options are gen's.",
        1, 40, run_acrostic, complete_poem},
-      {"use", "use <decoder>", "choose the decoder gen writes with", "'decoders' lists them.", 1, 1, run_use,
-       complete_use},
+      {"use", "use <decoder>", "choose the decoder gen writes with", "'decoders' lists them.", 1, 1,
+       run_use, complete_use},
       {"set", "set <key> <value>", "change a generation setting or decoder parameter",
        "Keys: form, seed (a number, or random), count (poems per gen), any parameter of the\n"
        "  current decoder (set temperature 0.8), or DECODER.PARAM for another (set beam.width 4).\n"
@@ -65,12 +69,14 @@ const std::vector<Command>& command_table() {
        2, 2, run_set, complete_set},
       {"settings", "settings", "show the generation settings", "", 0, 0, run_settings},
       {"model", "model", "show the loaded model: cell, sizes, vocabulary, device, training",
-       "Shows the checkpoint file, the architecture, the vocabulary size, the device, the steps it\n"
+       "Shows the checkpoint file, the architecture, the vocabulary size, the device, the steps "
+       "it\n"
        "  was trained for and its last validation perplexity.",
        0, 0,
        [](Shell& shell, const std::vector<std::string>&) {
          const auto info = shell.engine().model_info();
-         shell.terminal().result(info ? describe_model(*info) : "no model is loaded; try 'load <checkpoint>'");
+         shell.terminal().result(info ? describe_model(*info)
+                                      : "no model is loaded; try 'load <checkpoint>'");
        }},
       {"load", "load <checkpoint>", "load a checkpoint, replacing the model without restarting",
        "A poem being written finishes on the model it started with; the next one uses the new\n"
@@ -79,8 +85,8 @@ const std::vector<Command>& command_table() {
        [](Shell& shell, const std::vector<std::string>& args) {
          shell.terminal().result("loaded " + describe_model(shell.engine().load(args[0])));
        }},
-      {"reload", "reload", "load the current checkpoint file again, after training replaced it",
-       "", 0, 0,
+      {"reload", "reload", "load the current checkpoint file again, after training replaced it", "",
+       0, 0,
        [](Shell& shell, const std::vector<std::string>&) {
          shell.terminal().result("reloaded " + describe_model(shell.engine().reload()));
        }},
@@ -97,23 +103,33 @@ const std::vector<Command>& command_table() {
          }
          shell.terminal().result(describe_decoders(shell.decoders()));
        },
-       [](Shell&, const std::vector<std::string>& before) -> std::optional<std::vector<std::string>> {
-         return before.size() == 1 ? std::vector<std::string>{"reload"} : std::vector<std::string>{};
+       [](Shell&,
+          const std::vector<std::string>& before) -> std::optional<std::vector<std::string>> {
+         return before.size() == 1 ? std::vector<std::string>{"reload"}
+                                   : std::vector<std::string>{};
        }},
-      {"train", kTrainUsage, "train a model from scratch, or resume one exactly where it stopped",
+      {"train", kTrainUsage,
+       "train a model in the background, or resume one exactly where it stopped",
        "--corpus: a prepared corpus or a file of one poem per line (default: the Tang poems);\n"
        "  --resume: continue a checkpoint's run with its optimizer, schedule and data order;\n"
        "  --steps/--epochs: the length of the run; --config: a TOML file (default ./poet.toml);\n"
        "  --out: the checkpoint to write (default model.ckpt, or the resumed one), with the best\n"
-       "  kept beside it as NAME.best.ckpt and the loss history as NAME.loss.csv. Ctrl-C stops\n"
-       "  training after the current step and saves a checkpoint.",
+       "  kept beside it as NAME.best.ckpt and the loss history as NAME.loss.csv. At the prompt "
+       "the\n"
+       "  run goes on in the background: 'train status' shows it, 'loss' charts it, 'train stop'\n"
+       "  stops it after the current step with a checkpoint, and a notice says when a checkpoint\n"
+       "  is written ('set autoreload on' loads each one). In a script, train runs to the end\n"
+       "  before the next line, and Ctrl-C stops it with a checkpoint.",
        0, 12, run_training, complete_training},
-      {"loss", "loss [--csv FILE]", "chart how the loaded model was trained: loss and validation perplexity",
+      {"loss", "loss [--csv FILE]",
+       "chart how the loaded model was trained: loss and validation perplexity",
        "The training loss and the validation perplexity over the steps, as the checkpoint records\n"
-       "  them, with the last values; --csv FILE writes the history out instead (step, epoch, loss,\n"
+       "  them, with the last values; --csv FILE writes the history out instead (step, epoch, "
+       "loss,\n"
        "  perplexity, wall time, chars/s).",
        0, 2, run_loss,
-       [](Shell&, const std::vector<std::string>& before) -> std::optional<std::vector<std::string>> {
+       [](Shell&,
+          const std::vector<std::string>& before) -> std::optional<std::vector<std::string>> {
          if (before.back() == "--csv") return std::nullopt;
          return std::vector<std::string>{"--csv"};
        }},
@@ -150,14 +166,16 @@ std::string help_text(std::string_view topic) {
   if (!topic.empty()) {
     const Command* command = find_command(topic);
     if (command == nullptr) {
-      throw CommandError(fmt::format("no command '{}'{}", topic, did_you_mean(topic, command_names())));
+      throw CommandError(
+          fmt::format("no command '{}'{}", topic, did_you_mean(topic, command_names())));
     }
     std::string text = fmt::format("usage: {}\n  {}", command->usage, command->summary);
     if (!command->details.empty()) text += fmt::format("\n  {}", command->details);
     return text;
   }
   std::size_t width = 0;
-  for (const auto& command : command_table()) width = std::max(width, brief_usage(command.usage).size());
+  for (const auto& command : command_table())
+    width = std::max(width, brief_usage(command.usage).size());
   std::string text = "Commands:\n";
   for (const auto& command : command_table()) {
     text += fmt::format("  {:<{}}  {}\n", brief_usage(command.usage), width, command.summary);
@@ -177,8 +195,8 @@ std::string describe_decoders(const DecoderSet& decoders) {
     std::size_t width = 0;
     for (const auto& param : decoder->params()) width = std::max(width, param.name.size());
     for (const auto& param : decoder->params()) {
-      text += fmt::format("    {:<{}}  {:<6}  {}; {}\n", param.name, width, param.format(param.default_value),
-                          param.help, param.accepted());
+      text += fmt::format("    {:<{}}  {:<6}  {}; {}\n", param.name, width,
+                          param.format(param.default_value), param.help, param.accepted());
     }
   }
   if (decoders.decoders().empty()) text += "no decoders loaded\n";
@@ -199,10 +217,12 @@ std::string describe_model(const ModelInfo& info) {
       "  trained     {} steps{}",
       info.file.string(), describe(info.config), info.vocabulary_size - Vocabulary::kSpecialCount,
       Vocabulary::kSpecialCount,
-      info.parameters < 100'000 ? std::to_string(info.parameters)
-                                : fmt::format("{:.2f}M", static_cast<double>(info.parameters) / 1e6),
+      info.parameters < 100'000
+          ? std::to_string(info.parameters)
+          : fmt::format("{:.2f}M", static_cast<double>(info.parameters) / 1e6),
       info.device, info.steps_trained,
-      info.valid_perplexity ? fmt::format(", validation perplexity {:.2f}", *info.valid_perplexity) : "");
+      info.valid_perplexity ? fmt::format(", validation perplexity {:.2f}", *info.valid_perplexity)
+                            : "");
 }
 
 std::string banner(const RuntimeInfo& runtime) {
@@ -214,6 +234,17 @@ std::string banner(const RuntimeInfo& runtime) {
       "Type 'help' for the commands, 'quit' or Ctrl-D to leave.",
       kVersion, runtime.torch_version, runtime.blas.name, runtime.cpu_threads,
       runtime.cpu_threads == 1 ? "" : "s", device);
+}
+
+Shell::Shell(Terminal& terminal, Engine& engine, DecoderSet& decoders)
+    : terminal_(terminal), engine_(engine), decoders_(decoders) {}
+
+Shell::~Shell() {
+  if (training_ && training_->running())
+    terminal_.note("stopping the training run, with a checkpoint...");
+  training_.reset();
+  engine_.stop_watching();  // its listener posts to notices_
+  notices_.flush(terminal_);
 }
 
 Outcome Shell::execute(std::string_view line) {

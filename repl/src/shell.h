@@ -3,20 +3,23 @@
 // table row: its name, usage, help and handler; `help`, error suggestions and completion all read
 // that table.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "generation_settings.h"
+#include "notices.h"
 #include "poet/engine/decoders.h"
 #include "poet/engine/engine.h"
-#include "generation_settings.h"
 #include "poet/engine/runtime.h"
 #include "terminal.h"
 
 namespace poet::repl {
 
 class Shell;
+class BackgroundTraining;
 
 struct Command {
   std::string_view name;
@@ -29,7 +32,8 @@ struct Command {
   void (*run)(Shell& shell, const std::vector<std::string>& args);
   // Tab completion: the candidates for the word being typed, given the words before it (the
   // command's name first). Null, or nullopt from it: complete file names.
-  std::optional<std::vector<std::string>> (*complete)(Shell& shell, const std::vector<std::string>& before) = nullptr;
+  std::optional<std::vector<std::string>> (*complete)(
+      Shell& shell, const std::vector<std::string>& before) = nullptr;
 };
 
 const std::vector<Command>& command_table();
@@ -39,8 +43,8 @@ enum class Outcome { ok, failed, quit };
 
 class Shell {
  public:
-  Shell(Terminal& terminal, Engine& engine, DecoderSet& decoders)
-      : terminal_(terminal), engine_(engine), decoders_(decoders) {}
+  Shell(Terminal& terminal, Engine& engine, DecoderSet& decoders);
+  ~Shell();  // stops a training run going on in the background, with a checkpoint
 
   // Runs one input line. Blank lines and lines starting with '#' do nothing.
   Outcome execute(std::string_view line);
@@ -49,6 +53,8 @@ class Shell {
   Engine& engine() { return engine_; }
   DecoderSet& decoders() { return decoders_; }
   GenerationSettings& settings() { return settings_; }
+  Notices& notices() { return notices_; }
+  std::unique_ptr<BackgroundTraining>& training() { return training_; }
   void request_quit() { quit_requested_ = true; }
 
  private:
@@ -56,6 +62,8 @@ class Shell {
   Engine& engine_;
   DecoderSet& decoders_;
   GenerationSettings settings_;
+  Notices notices_;
+  std::unique_ptr<BackgroundTraining> training_;  // last: it posts to notices_ and reads settings_
   bool quit_requested_ = false;
 };
 

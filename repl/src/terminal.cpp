@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-
 #include <nlohmann/json.hpp>
 
 namespace poet::repl {
@@ -15,7 +14,10 @@ bool colour_allowed(std::FILE* stream) {
 }
 
 Terminal::Terminal(std::FILE* out, std::FILE* err, bool interactive)
-    : out_(out), err_(err), interactive_(interactive), colour_(interactive && colour_allowed(err)) {}
+    : out_(out),
+      err_(err),
+      interactive_(interactive),
+      colour_(interactive && colour_allowed(err)) {}
 
 void Terminal::result(std::string_view text) {
   if (json_) {

@@ -20,7 +20,7 @@ class Terminal {
   bool json() const { return json_; }
   void set_command(std::string_view name) { command_ = name; }
 
-  void result(std::string_view text);   // a command's output, on standard output
+  void result(std::string_view text);         // a command's output, on standard output
   void json_result(std::string_view object);  // one JSON object, in --json mode
   void stream(std::string_view piece);  // part of a result, as it is written; no newline added
   void note(std::string_view text);     // news while a command runs, on standard error

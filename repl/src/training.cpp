@@ -6,9 +6,9 @@
 
 #include <cmath>
 
-#include "poet/engine/config.h"
 #include "chart.h"
 #include "interrupt.h"
+#include "poet/engine/config.h"
 #include "poet/engine/trainer.h"
 #include "shell.h"
 #include "words.h"
@@ -21,7 +21,8 @@ namespace fs = std::filesystem;
 // The bundled Tang corpus: installed beside poet, or in the source tree it was built from.
 fs::path default_corpus() {
   std::error_code error;
-  const fs::path installed = fs::read_symlink("/proc/self/exe", error).parent_path() / "../share/poet/corpora/tang.tsv";
+  const fs::path installed =
+      fs::read_symlink("/proc/self/exe", error).parent_path() / "../share/poet/corpora/tang.tsv";
   if (!error && fs::exists(installed)) return installed.lexically_normal();
   return fs::path(POET_CORPORA_DIR) / "tang.tsv";
 }
@@ -42,22 +43,28 @@ std::int64_t positive_integer(const std::string& text, std::string_view option) 
 
 std::string duration(double seconds) {
   const auto s = static_cast<long>(std::lround(seconds));
-  return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60) : fmt::format("{}m{:02}s", s / 60, s % 60);
+  return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60)
+                   : fmt::format("{}m{:02}s", s / 60, s % 60);
 }
 
-constexpr std::string_view kTrainOptions[] = {"--corpus", "--resume", "--steps", "--epochs", "--config", "--out"};
+constexpr std::string_view kTrainOptions[] = {"--corpus", "--resume", "--steps",
+                                              "--epochs", "--config", "--out"};
 
 }  // namespace
 
-std::optional<std::vector<std::string>> complete_training(Shell&, const std::vector<std::string>& before) {
+std::optional<std::vector<std::string>> complete_training(Shell&,
+                                                          const std::vector<std::string>& before) {
   const std::string& last = before.back();
-  if (last == "--corpus" || last == "--resume" || last == "--config" || last == "--out") return std::nullopt;
+  if (last == "--corpus" || last == "--resume" || last == "--config" || last == "--out")
+    return std::nullopt;
   return std::vector<std::string>(std::begin(kTrainOptions), std::end(kTrainOptions));
 }
 
-void run_training(Shell& shell, const std::vector<std::string>& args) {
-  const ParsedArgs parsed =
-      parse_options(args, std::vector<std::string_view>(std::begin(kTrainOptions), std::end(kTrainOptions)));
+namespace {
+
+TrainRequest parse_request(const std::vector<std::string>& args) {
+  const ParsedArgs parsed = parse_options(
+      args, std::vector<std::string_view>(std::begin(kTrainOptions), std::end(kTrainOptions)));
   if (!parsed.positional.empty()) throw CommandError(fmt::format("usage: {}", kTrainUsage));
 
   Config config;
@@ -69,41 +76,170 @@ void run_training(Shell& shell, const std::vector<std::string>& args) {
   TrainRequest request;
   request.model = config.model;
   request.train = config.train;
-  request.corpus = parsed.option("--corpus") ? fs::path(*parsed.option("--corpus")) : default_corpus();
+  request.corpus =
+      parsed.option("--corpus") ? fs::path(*parsed.option("--corpus")) : default_corpus();
   if (const auto* resume = parsed.option("--resume")) request.resume = *resume;
   request.out = parsed.option("--out") ? fs::path(*parsed.option("--out"))
-                : request.resume         ? *request.resume
-                                         : fs::path("model.ckpt");
-  if (const auto* steps = parsed.option("--steps")) request.steps = positive_integer(*steps, "--steps");
-  if (const auto* epochs = parsed.option("--epochs")) request.epochs = static_cast<int>(positive_integer(*epochs, "--epochs"));
+                : request.resume       ? *request.resume
+                                       : fs::path("model.ckpt");
+  if (const auto* steps = parsed.option("--steps"))
+    request.steps = positive_integer(*steps, "--steps");
+  if (const auto* epochs = parsed.option("--epochs"))
+    request.epochs = static_cast<int>(positive_integer(*epochs, "--epochs"));
+  return request;
+}
 
+std::string progress_line(const TrainProgress& p) {
+  return fmt::format("step {}/{}  epoch {:.2f}  loss {:.3f}  {:.0f} chars/s  {} left", p.step,
+                     p.total_steps, p.epoch, p.loss, p.tokens_per_second, duration(p.seconds_left));
+}
+
+std::string history_line(const HistoryEntry& e, const TrainProgress& latest) {
+  std::string line = fmt::format("step {}/{}  epoch {:.2f}", e.step, latest.total_steps, e.epoch);
+  if (e.train_loss) line += fmt::format("  loss {:.4f}", *e.train_loss);
+  if (e.valid_perplexity)
+    line += fmt::format("  validation perplexity {:.2f}", *e.valid_perplexity);
+  return line + fmt::format("  {:.0f} chars/s  {} left", e.tokens_per_second,
+                            duration(latest.seconds_left));
+}
+
+std::string summary(const TrainResult& result) {
+  return fmt::format(
+      "{} at step {}{}; latest: {}{}", result.stopped ? "stopped" : "trained", result.step,
+      result.best_valid_perplexity
+          ? fmt::format(", best validation perplexity {:.2f}", *result.best_valid_perplexity)
+          : "",
+      result.latest.string(),
+      result.best_valid_perplexity ? fmt::format(", best: {}", result.best.string()) : "");
+}
+
+// In a script: to completion before the next line, progress on standard error.
+void train_in_foreground(Shell& shell, const TrainRequest& request) {
   Terminal& terminal = shell.terminal();
   TrainEvents events;
   events.note = [&](const std::string& text) { terminal.note(text); };
   TrainProgress latest;
   events.progress = [&](const TrainProgress& p) {
     latest = p;
-    terminal.status(fmt::format("step {}/{}  epoch {:.2f}  loss {:.3f}  {:.0f} chars/s  {} left", p.step,
-                                p.total_steps, p.epoch, p.loss, p.tokens_per_second, duration(p.seconds_left)));
+    terminal.status(progress_line(p));
   };
   // The lines that stay: in scripts and logs the only progress there is.
-  events.history = [&](const HistoryEntry& e) {
-    std::string line = fmt::format("step {}/{}  epoch {:.2f}", e.step, latest.total_steps, e.epoch);
-    if (e.train_loss) line += fmt::format("  loss {:.4f}", *e.train_loss);
-    if (e.valid_perplexity) line += fmt::format("  validation perplexity {:.2f}", *e.valid_perplexity);
-    terminal.note(line + fmt::format("  {:.0f} chars/s  {} left", e.tokens_per_second, duration(latest.seconds_left)));
-  };
+  events.history = [&](const HistoryEntry& e) { terminal.note(history_line(e, latest)); };
   events.checkpoint = [&](const fs::path& path, std::int64_t step) {
     terminal.note(fmt::format("saved {} (step {})", path.string(), step));
   };
-
   // Ctrl-C stops training after the current step, with a checkpoint.
   const InterruptScope interrupt;
-  const TrainResult result = train(request, events, interrupted());
-  terminal.result(fmt::format(
-      "{} at step {}{}; latest: {}{}", result.stopped ? "stopped" : "trained", result.step,
-      result.best_valid_perplexity ? fmt::format(", best validation perplexity {:.2f}", *result.best_valid_perplexity) : "",
-      result.latest.string(), result.best_valid_perplexity ? fmt::format(", best: {}", result.best.string()) : ""));
+  terminal.result(summary(train(request, events, interrupted())));
+}
+
+}  // namespace
+
+BackgroundTraining::BackgroundTraining(TrainRequest request, Shell& shell)
+    : out_(request.out),
+      history_(request.resume ? read_history(*request.resume) : std::vector<HistoryEntry>{}) {
+  Notices& notices = shell.notices();
+  Engine& engine = shell.engine();
+  const std::atomic<bool>& autoreload = shell.settings().autoreload;
+  thread_ = std::thread([this, request = std::move(request), &notices, &engine, &autoreload] {
+    TrainEvents events;
+    events.note = [&](const std::string& text) { notices.post(text); };
+    events.progress = [&](const TrainProgress& p) {
+      std::lock_guard lock(mutex_);
+      progress_ = p;
+    };
+    events.history = [&](const HistoryEntry& e) {
+      std::lock_guard lock(mutex_);
+      history_.push_back(e);
+    };
+    events.checkpoint = [&](const fs::path& path, std::int64_t step) {
+      const std::string saved = fmt::format("saved {} (step {})", path.string(), step);
+      if (!autoreload || path != request.out) {
+        notices.post(saved);
+        return;
+      }
+      try {
+        engine.load(path);
+        notices.post(saved + " and loaded it: gen writes with it now");
+      } catch (const std::exception& error) {
+        notices.post(fmt::format("{}, but could not load it: {}", saved, error.what()));
+      }
+    };
+    std::string outcome;
+    try {
+      outcome = "training " + summary(train(request, events, stop_));
+    } catch (const std::exception& error) {
+      outcome = fmt::format("training failed: {}", error.what());
+    }
+    {
+      std::lock_guard lock(mutex_);
+      outcome_ = outcome;
+    }
+    notices.post(outcome);
+  });
+}
+
+BackgroundTraining::~BackgroundTraining() { stop(); }
+
+bool BackgroundTraining::running() const {
+  std::lock_guard lock(mutex_);
+  return !outcome_;
+}
+
+std::string BackgroundTraining::status() const {
+  std::lock_guard lock(mutex_);
+  if (outcome_) return *outcome_;
+  if (!progress_) return fmt::format("training {}: starting (reading the corpus)", out_.string());
+  std::string text = fmt::format("training {}: {}", out_.string(), progress_line(*progress_));
+  for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
+    if (it->valid_perplexity) {
+      text += fmt::format("\n  validation perplexity {:.2f} at step {}", *it->valid_perplexity,
+                          it->step);
+      break;
+    }
+  }
+  return text;
+}
+
+std::vector<HistoryEntry> BackgroundTraining::history() const {
+  std::lock_guard lock(mutex_);
+  return history_;
+}
+
+std::string BackgroundTraining::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mutex_);
+  return outcome_.value_or("");
+}
+
+void run_training(Shell& shell, const std::vector<std::string>& args) {
+  auto& running = shell.training();
+  const std::string subcommand = args.empty() ? "" : args[0];
+  if (subcommand == "status" || subcommand == "stop") {
+    if (args.size() > 1) throw CommandError(fmt::format("usage: train {}", subcommand));
+    if (!running) throw CommandError("no training has been started in this session");
+    if (subcommand == "stop" && running->running())
+      shell.terminal().note("stopping after the current step...");
+    shell.terminal().result(subcommand == "status" ? running->status() : running->stop());
+    return;
+  }
+  const TrainRequest request = parse_request(args);
+  if (!shell.terminal().interactive()) {
+    train_in_foreground(shell, request);
+    return;
+  }
+  if (running && running->running()) {
+    throw CommandError(
+        "a training run is going on already: 'train status' shows it, 'train stop' stops it");
+  }
+  running.reset();  // the finished run, if any
+  running = std::make_unique<BackgroundTraining>(request, shell);
+  shell.terminal().result(fmt::format(
+      "training in the background, writing {}: 'train status' shows how it goes, 'loss' draws it, "
+      "'train stop' stops it{}",
+      request.out.string(),
+      shell.settings().autoreload ? "; each checkpoint is loaded as it is written" : ""));
 }
 
 }  // namespace poet::repl
@@ -134,8 +270,8 @@ std::string describe_history(const std::vector<HistoryEntry>& history, int width
     last.push_back(fmt::format("loss {:.4f} at step {}", *e->train_loss, e->step));
   }
   if (const auto* e = last_of(&HistoryEntry::valid_perplexity)) {
-    last.push_back(fmt::format("validation perplexity {:.2f} at step {} (best {:.2f} at step {})", *e->valid_perplexity,
-                               e->step, *best->valid_perplexity, best->step));
+    last.push_back(fmt::format("validation perplexity {:.2f} at step {} (best {:.2f} at step {})",
+                               *e->valid_perplexity, e->step, *best->valid_perplexity, best->step));
   }
   text += last.empty() ? "no values yet" : fmt::format("last: {}", fmt::join(last, "; "));
   return text;
@@ -144,20 +280,29 @@ std::string describe_history(const std::vector<HistoryEntry>& history, int width
 void run_loss(Shell& shell, const std::vector<std::string>& args) {
   const ParsedArgs parsed = parse_options(args, {"--csv"});
   if (!parsed.positional.empty()) throw CommandError("usage: loss [--csv FILE]");
-  const auto model = shell.engine().model_info();
-  if (!model) throw CommandError("no model is loaded: 'load' a checkpoint to see how it was trained");
-  const auto history = read_history(model->file);
+  // The run training now, or else the model loaded.
+  std::vector<HistoryEntry> history;
+  fs::path file;
+  if (const auto& run = shell.training(); run && run->running()) {
+    history = run->history();
+    file = run->out();
+  } else if (const auto model = shell.engine().model_info()) {
+    history = read_history(model->file);
+    file = model->file;
+  } else {
+    throw CommandError("no model is loaded: 'load' a checkpoint to see how it was trained");
+  }
   if (history.empty()) {
-    shell.terminal().result(fmt::format("{} has no loss history", model->file.string()));
+    shell.terminal().result(fmt::format("{} has no loss history yet", file.string()));
     return;
   }
   if (const auto* csv = parsed.option("--csv")) {
     write_history_csv(*csv, history);
     shell.terminal().result(fmt::format("wrote {} rows of {}'s history to {}", history.size(),
-                                        model->file.filename().string(), *csv));
+                                        file.filename().string(), *csv));
     return;
   }
-  shell.terminal().result(fmt::format("{}, {} steps\n{}", model->file.string(), history.back().step,
+  shell.terminal().result(fmt::format("{}, {} steps\n{}", file.string(), history.back().step,
                                       describe_history(history, terminal_width())));
 }
 

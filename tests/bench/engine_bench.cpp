@@ -10,15 +10,15 @@
 // usage: poet_bench_engine [--quick]   (--quick: a small model and few repeats, as a smoke test)
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <numeric>
 #include <string>
-#include <unistd.h>
 
 #include "checkpoint_file.h"
 #include "model.h"
@@ -49,7 +49,8 @@ class Rounds {
   // The median of one piece's timings, in microseconds.
   double median_us(std::size_t slot) {
     auto& times = times_[slot];
-    std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(times.size() / 2), times.end());
+    std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(times.size() / 2),
+                     times.end());
     return times[times.size() / 2];
   }
 
@@ -70,16 +71,19 @@ int main(int argc, char** argv) {
   // The default architecture over the Tang train split's characters.
   CharCounts counts;
   std::size_t poems = 0;
-  read_corpus(std::filesystem::path(POET_CORPORA_DIR) / (quick ? "fixture.tsv" : "tang.tsv"), [&](Poem&& poem) {
-    if (poem.split == Split::train) counts.add(decode_utf8(poem.text)), ++poems;
-  });
+  read_corpus(std::filesystem::path(POET_CORPORA_DIR) / (quick ? "fixture.tsv" : "tang.tsv"),
+              [&](Poem&& poem) {
+                if (poem.split == Split::train) counts.add(decode_utf8(poem.text)), ++poems;
+              });
   checkpoint::Contents contents;
   contents.vocabulary = Vocabulary::build(counts, 1).characters();
   if (quick) contents.model.hidden_size = 32;
   torch::manual_seed(0);
-  CharRnn model(contents.model, static_cast<int>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
+  CharRnn model(contents.model,
+                static_cast<int>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
   contents.tensors = weights_of(model);
-  const auto path = std::filesystem::temp_directory_path() / ("poet_bench_engine_" + std::to_string(getpid()) + ".ckpt");
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("poet_bench_engine_" + std::to_string(getpid()) + ".ckpt");
   checkpoint::write(path, contents);
 
   Engine engine(DeviceChoice::cpu);
@@ -91,8 +95,9 @@ int main(int argc, char** argv) {
   // which it reads one row), XOR-folded as 64-bit words so the loop runs at memory speed.
   std::vector<std::uint64_t> step_weights;
   for (const auto& tensor : contents.tensors) {
-    const std::size_t floats = tensor.name == "embedding.weight" ? static_cast<std::size_t>(tensor.shape[1])
-                                                                 : tensor.values.size();
+    const std::size_t floats = tensor.name == "embedding.weight"
+                                   ? static_cast<std::size_t>(tensor.shape[1])
+                                   : tensor.values.size();
     const std::size_t start = step_weights.size();
     step_weights.resize(start + (floats * sizeof(float) + 7) / 8);
     std::memcpy(step_weights.data() + start, tensor.values.data(), floats * sizeof(float));
@@ -119,7 +124,8 @@ int main(int argc, char** argv) {
   Rounds rounds;
   for (int round = 0; round < repeats; ++round) {
     rounds.time(kRead, [&] {
-      sink = std::accumulate(step_weights.begin(), step_weights.end(), std::uint64_t{0}, std::bit_xor<>());
+      sink = std::accumulate(step_weights.begin(), step_weights.end(), std::uint64_t{0},
+                             std::bit_xor<>());
     });
     rounds.time(kStep, [&] {
       const int token = argmax(generation->log_probs(state), vocabulary);
@@ -135,16 +141,19 @@ int main(int argc, char** argv) {
         }
         generation->release(s);
       });
-      rounds.time(kPluginGreedy, [&] { plugin_chars = write_poem(*generation, *greedy, wulv).text.size(); });
+      rounds.time(kPluginGreedy,
+                  [&] { plugin_chars = write_poem(*generation, *greedy, wulv).text.size(); });
       rounds.time(kPluginBeam, [&] { write_poem(*generation, *beam_search, wulv); });
     }
   }
   const double read_us = rounds.median_us(kRead), step_us = rounds.median_us(kStep);
   const double batch_us = rounds.median_us(kBatch), poem_us = rounds.median_us(kPoem);
-  const double plugin_greedy_us = rounds.median_us(kPluginGreedy), plugin_beam_us = rounds.median_us(kPluginBeam);
+  const double plugin_greedy_us = rounds.median_us(kPluginGreedy),
+               plugin_beam_us = rounds.median_us(kPluginBeam);
 
   // poet itself with this model loaded: its peak resident memory.
-  const auto run = test::run_program(POET_EXECUTABLE, {"--model", path.string(), "--device", "cpu", "-c", "model"});
+  const auto run = test::run_program(POET_EXECUTABLE,
+                                     {"--model", path.string(), "--device", "cpu", "-c", "model"});
   std::filesystem::remove(path);
   if (run.exit_code != 0) {
     fmt::print(stderr, "poet failed: {}\n", run.err);
@@ -152,22 +161,31 @@ int main(int argc, char** argv) {
   }
 
   const RuntimeInfo runtime = runtime_info();
-  fmt::print("model: {}; vocabulary {} tokens ({} train poems); {:.2f}M parameters, {:.1f} MB read per step\n",
-             describe(info.config), vocabulary, poems, static_cast<double>(info.parameters) / 1e6,
-             static_cast<double>(weight_bytes) / 1e6);
-  fmt::print("runtime: LibTorch {}, {}, {} CPU thread{}; medians of {} interleaved rounds\n\n", runtime.torch_version,
-             runtime.blas.name, runtime.cpu_threads, runtime.cpu_threads == 1 ? "" : "s", repeats);
+  fmt::print(
+      "model: {}; vocabulary {} tokens ({} train poems); {:.2f}M parameters, {:.1f} MB read per "
+      "step\n",
+      describe(info.config), vocabulary, poems, static_cast<double>(info.parameters) / 1e6,
+      static_cast<double>(weight_bytes) / 1e6);
+  fmt::print("runtime: LibTorch {}, {}, {} CPU thread{}; medians of {} interleaved rounds\n\n",
+             runtime.torch_version, runtime.blas.name, runtime.cpu_threads,
+             runtime.cpu_threads == 1 ? "" : "s", repeats);
   fmt::print("| measure | value |\n|---|---|\n");
-  fmt::print("| reading the weights a step uses, once (the floor) | {:.0f} µs ({:.1f} GB/s) |\n", read_us,
-             static_cast<double>(weight_bytes) / read_us / 1e3);
-  fmt::print("| one decoding step, one state | {:.0f} µs ({:.2f}x the weight read) |\n", step_us, step_us / read_us);
+  fmt::print("| reading the weights a step uses, once (the floor) | {:.0f} µs ({:.1f} GB/s) |\n",
+             read_us, static_cast<double>(weight_bytes) / read_us / 1e3);
+  fmt::print("| one decoding step, one state | {:.0f} µs ({:.2f}x the weight read) |\n", step_us,
+             step_us / read_us);
   fmt::print("| a 五律 (48 characters) written greedily | {:.1f} ms |\n", poem_us / 1e3);
-  fmt::print("| one step of 8 states batched | {:.0f} µs ({:.2f}x one state, {:.2f}x eight single steps) |\n",
-             batch_us, batch_us / step_us, batch_us / (8 * step_us));
-  fmt::print("| the same 五律 through the greedy plugin, form rule included | {:.1f} ms ({:.2f}x the direct loop) |\n",
-             plugin_greedy_us / 1e3, plugin_greedy_us / poem_us);
-  fmt::print("| a 五律 by the beam plugin, width 8 | {:.1f} ms ({:.2f}x greedy through its plugin) |\n",
-             plugin_beam_us / 1e3, plugin_beam_us / plugin_greedy_us);
+  fmt::print(
+      "| one step of 8 states batched | {:.0f} µs ({:.2f}x one state, {:.2f}x eight single steps) "
+      "|\n",
+      batch_us, batch_us / step_us, batch_us / (8 * step_us));
+  fmt::print(
+      "| the same 五律 through the greedy plugin, form rule included | {:.1f} ms ({:.2f}x the "
+      "direct loop) |\n",
+      plugin_greedy_us / 1e3, plugin_greedy_us / poem_us);
+  fmt::print(
+      "| a 五律 by the beam plugin, width 8 | {:.1f} ms ({:.2f}x greedy through its plugin) |\n",
+      plugin_beam_us / 1e3, plugin_beam_us / plugin_greedy_us);
   fmt::print("| poet's peak resident memory with this model loaded | {:.0f} MB |\n",
              static_cast<double>(run.max_rss_kb) / 1024);
   return plugin_chars > 0 ? 0 : 1;

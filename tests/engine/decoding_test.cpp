@@ -78,7 +78,8 @@ void expect_exact(const WrittenPoem& poem, Form form) {
     const std::u32string line = decode_utf8(poem.lines[i]);
     ASSERT_EQ(line.size(), static_cast<std::size_t>(shape.chars_per_line) + 1) << poem.text;
     EXPECT_EQ(line.back(), i % 2 == 0 ? U'，' : U'。') << poem.text;
-    for (std::size_t j = 0; j + 1 < line.size(); ++j) EXPECT_FALSE(is_verse_punctuation(line[j])) << poem.text;
+    for (std::size_t j = 0; j + 1 < line.size(); ++j)
+      EXPECT_FALSE(is_verse_punctuation(line[j])) << poem.text;
   }
   EXPECT_EQ(classify_form(decode_utf8(poem.text)), form);
 }
@@ -86,7 +87,8 @@ void expect_exact(const WrittenPoem& poem, Form form) {
 constexpr Form kForms[] = {Form::wujue, Form::qijue, Form::wulv, Form::qilv};
 
 TEST(DecoderSet, LoadsTheFourBuiltInDecodersWithTheirParameters) {
-  EXPECT_EQ(built_in().names(), (std::vector<std::string_view>{"acrostic", "beam", "greedy", "temperature"}));
+  EXPECT_EQ(built_in().names(),
+            (std::vector<std::string_view>{"acrostic", "beam", "greedy", "temperature"}));
   EXPECT_TRUE(built_in().refused().empty());
   const auto& temperature = decoder("temperature");
   ASSERT_NE(temperature.param("top-p"), nullptr);
@@ -94,17 +96,22 @@ TEST(DecoderSet, LoadsTheFourBuiltInDecodersWithTheirParameters) {
   EXPECT_TRUE(temperature.streams());
   EXPECT_FALSE(decoder("beam").streams());
   EXPECT_TRUE(decoder("acrostic").writes_acrostics());
-  EXPECT_EQ(decoder("acrostic").param("inner")->choices, (std::vector<std::string>{"greedy", "sample", "beam"}));
+  EXPECT_EQ(decoder("acrostic").param("inner")->choices,
+            (std::vector<std::string>{"greedy", "sample", "beam"}));
 }
 
 TEST(DecoderSet, RefusesBrokenPluginsWithTheReasonAndLoadsTheRest) {
   const DecoderSet set({kBuiltIn, kTestPlugins / "refused", kTestPlugins / "missing"});
   EXPECT_EQ(set.decoders().size(), 4u);
   std::map<std::string, std::string> reasons;
-  for (const auto& refused : set.refused()) reasons[refused.file.filename().string()] = refused.reason;
-  EXPECT_EQ(reasons["test_wrong_abi.so"], "it was built for decoder ABI version 99, but this poet speaks version 1");
-  EXPECT_EQ(reasons["test_no_entry.so"], "exports no 'poet_decoder_entry': it is not a poet decoder");
-  EXPECT_EQ(reasons["test_init_fails.so"], "decoder 'rhymer' could not start: needs a rhyme dictionary that is not installed");
+  for (const auto& refused : set.refused())
+    reasons[refused.file.filename().string()] = refused.reason;
+  EXPECT_EQ(reasons["test_wrong_abi.so"],
+            "it was built for decoder ABI version 99, but this poet speaks version 1");
+  EXPECT_EQ(reasons["test_no_entry.so"],
+            "exports no 'poet_decoder_entry': it is not a poet decoder");
+  EXPECT_EQ(reasons["test_init_fails.so"],
+            "decoder 'rhymer' could not start: needs a rhyme dictionary that is not installed");
   EXPECT_EQ(reasons["missing"], "no such folder");
 }
 
@@ -161,16 +168,19 @@ TEST(Greedy, IsDeterministic) {
 
 TEST(Temperature, TheSameSeedGivesTheSamePoemAndOtherSeedsOthers) {
   const auto request = beginning(characters(1));
-  EXPECT_EQ(write(decoder("temperature"), request, 5).text, write(decoder("temperature"), request, 5).text);
+  EXPECT_EQ(write(decoder("temperature"), request, 5).text,
+            write(decoder("temperature"), request, 5).text);
   std::set<std::string> poems;
-  for (std::uint64_t seed = 1; seed <= 4; ++seed) poems.insert(write(decoder("temperature"), request, seed).text);
+  for (std::uint64_t seed = 1; seed <= 4; ++seed)
+    poems.insert(write(decoder("temperature"), request, seed).text);
   EXPECT_GE(poems.size(), 3u);
 }
 
 TEST(Temperature, TopKOfOneIsGreedy) {
   auto request = beginning(characters(1));
   request.params = {1.0, 1, 1.0};
-  EXPECT_EQ(write(decoder("temperature"), request, 3).text, write(decoder("greedy"), beginning(characters(1))).text);
+  EXPECT_EQ(write(decoder("temperature"), request, 3).text,
+            write(decoder("greedy"), beginning(characters(1))).text);
 }
 
 TEST(Beam, ScoresAtLeastAsHighAsGreedy) {
@@ -180,7 +190,8 @@ TEST(Beam, ScoresAtLeastAsHighAsGreedy) {
       const auto greedy = write(decoder("greedy"), request);
       request.params = {8, 0, 0, 0};  // plain beam search: no penalties, no bans
       const auto beam = write(decoder("beam"), request);
-      EXPECT_GE(beam.log_prob, greedy.log_prob - 1e-4) << form_name(form) << " " << beam.text << " " << greedy.text;
+      EXPECT_GE(beam.log_prob, greedy.log_prob - 1e-4)
+          << form_name(form) << " " << beam.text << " " << greedy.text;
     }
   }
 }
@@ -205,13 +216,15 @@ TEST(Beam, NeverRepeatsALineOrATrigramWhenAskedNot) {
 }
 
 class EachDecoder : public testing::TestWithParam<const char*> {};
-INSTANTIATE_TEST_SUITE_P(BuiltIn, EachDecoder, testing::Values("greedy", "temperature", "beam", "acrostic"));
+INSTANTIATE_TEST_SUITE_P(BuiltIn, EachDecoder,
+                         testing::Values("greedy", "temperature", "beam", "acrostic"));
 
 TEST_P(EachDecoder, WritesEveryFormExactly) {
   for (const Form form : kForms) {
     for (std::uint64_t seed = 1; seed <= 2; ++seed) {
       SCOPED_TRACE(fmt::format("{} seed {}", form_name(form), seed));
-      expect_exact(write(decoder(GetParam()), beginning(characters(2), FormRule::exact(form)), seed), form);
+      expect_exact(
+          write(decoder(GetParam()), beginning(characters(2), FormRule::exact(form)), seed), form);
     }
   }
 }
@@ -220,7 +233,9 @@ TEST_P(EachDecoder, WithoutAFormPicksOneFromTheFirstLineAndKeepsIt) {
   for (std::uint64_t seed = 1; seed <= 4; ++seed) {
     const auto poem = write(decoder(GetParam()), beginning(characters(1)), seed);
     const Form form = classify_form(decode_utf8(poem.text));
-    EXPECT_TRUE(form == Form::wujue || form == Form::qijue || form == Form::wulv || form == Form::qilv) << poem.text;
+    EXPECT_TRUE(form == Form::wujue || form == Form::qijue || form == Form::wulv ||
+                form == Form::qilv)
+        << poem.text;
   }
 }
 
@@ -256,7 +271,8 @@ TEST(Acrostic, BeginsEveryLineWithItsHeadInEveryFormAndStrategy) {
       request.params[0] = inner;
       const auto poem = write(decoder("acrostic"), request);
       expect_exact(poem, form);
-      for (std::size_t i = 0; i < heads.size(); ++i) EXPECT_EQ(decode_utf8(poem.lines[i]).front(), heads[i]);
+      for (std::size_t i = 0; i < heads.size(); ++i)
+        EXPECT_EQ(decode_utf8(poem.lines[i]).front(), heads[i]);
     }
   }
 }
@@ -277,15 +293,19 @@ TEST(Acrostic, HeadsThatDoNotFitTheFormAreRefused) {
     write(decoder("acrostic"), request);
     FAIL();
   } catch (const EngineError& error) {
-    EXPECT_STREQ(error.what(), "五律 (8 lines, 5 characters a line) has 8 lines, but 4 head characters were given");
+    EXPECT_STREQ(
+        error.what(),
+        "五律 (8 lines, 5 characters a line) has 8 lines, but 4 head characters were given");
   }
   request.form = FormRule::automatic();
   EXPECT_THROW(write(decoder("greedy"), request), EngineError);  // greedy writes no acrostics
 }
 
 TEST(WritePoem, RefusesABeginningThatBreaksTheForm) {
-  EXPECT_THROW(write(decoder("greedy"), beginning(characters(6), FormRule::exact(Form::wujue))), EngineError);
-  EXPECT_THROW(write(decoder("greedy"), beginning(U"\U00020000")), EngineError);  // not in the vocabulary
+  EXPECT_THROW(write(decoder("greedy"), beginning(characters(6), FormRule::exact(Form::wujue))),
+               EngineError);
+  EXPECT_THROW(write(decoder("greedy"), beginning(U"\U00020000")),
+               EngineError);  // not in the vocabulary
 }
 
 TEST(WritePoem, TheMoodSetsTheStateButIsNotPartOfThePoem) {
@@ -318,11 +338,14 @@ std::string failure(const char* mode, const std::atomic<bool>* cancel = nullptr)
 
 TEST(Misbehaving, EachBrokenRuleIsAnErrorAndPoetCarriesOn) {
   EXPECT_EQ(failure("fail"), "decoder 'misbehave' failed: the muse is silent today");
-  EXPECT_EQ(failure("forbidden"), "decoder 'misbehave' step() chose <end> where the form does not allow it");
+  EXPECT_EQ(failure("forbidden"),
+            "decoder 'misbehave' step() chose <end> where the form does not allow it");
   EXPECT_EQ(failure("unfinished"), "decoder 'misbehave' returned a poem that is not finished");
-  EXPECT_EQ(failure("bad-state"),
-            "decoder 'misbehave' decode() returned state 12345, which does not exist or was released");
-  expect_exact(write(decoder("greedy"), beginning(characters(1), FormRule::exact(Form::wujue))), Form::wujue);
+  EXPECT_EQ(
+      failure("bad-state"),
+      "decoder 'misbehave' decode() returned state 12345, which does not exist or was released");
+  expect_exact(write(decoder("greedy"), beginning(characters(1), FormRule::exact(Form::wujue))),
+               Form::wujue);
 }
 
 TEST(Misbehaving, CtrlCStopsADecoderThatNeverChecks) {

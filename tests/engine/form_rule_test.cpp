@@ -23,19 +23,22 @@ int first_refused(const FormRule& rule, std::u32string_view text, bool then_end 
 TEST(FormRule, AnExactFormTakesItsLinesAndMarksAndNothingElse) {
   const FormRule wujue = FormRule::exact(Form::wujue);
   EXPECT_EQ(first_refused(wujue, U"白日依山尽，黄河入海流。欲穷千里目，更上一层楼。", true), -1);
-  EXPECT_EQ(first_refused(wujue, U"白日依山尽黄"), 5);          // a sixth character
-  EXPECT_EQ(first_refused(wujue, U"白日依山，"), 4);            // a mark too early
-  EXPECT_EQ(first_refused(wujue, U"白日依山尽。"), 5);          // the wrong mark
+  EXPECT_EQ(first_refused(wujue, U"白日依山尽黄"), 5);                     // a sixth character
+  EXPECT_EQ(first_refused(wujue, U"白日依山，"), 4);                       // a mark too early
+  EXPECT_EQ(first_refused(wujue, U"白日依山尽。"), 5);                     // the wrong mark
   EXPECT_EQ(first_refused(wujue, U"白日依山尽，黄河入海流。", true), 12);  // ends after two lines
   EXPECT_EQ(first_refused(wujue, U"白日依山尽，黄河入海流。欲穷千里目，更上一层楼。更"), 24);
 }
 
 TEST(FormRule, TheAutomaticFormFollowsTheFirstLine) {
   const FormRule rule = FormRule::automatic();
-  EXPECT_EQ(first_refused(rule, U"朝辞白帝彩云间，千里江陵一日还。", true), 16);  // two lines are no poem
-  EXPECT_EQ(first_refused(rule, U"朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。", true), -1);
+  EXPECT_EQ(first_refused(rule, U"朝辞白帝彩云间，千里江陵一日还。", true),
+            16);  // two lines are no poem
+  EXPECT_EQ(first_refused(rule, U"朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。",
+                          true),
+            -1);
   EXPECT_EQ(first_refused(rule, U"朝辞白帝彩云间，千里江陵一。"), 13);  // a shorter second line
-  EXPECT_EQ(first_refused(rule, U"朝辞白帝彩云，"), 6);                  // six is not a line length
+  EXPECT_EQ(first_refused(rule, U"朝辞白帝彩云，"), 6);                 // six is not a line length
   EXPECT_EQ(first_refused(rule, U"白日依山尽，黄河入海流。欲穷千里目，", true), 18);  // three lines
 }
 

@@ -11,7 +11,7 @@ static const poet_param_info params[] = {
      "the rule to break"},
 };
 
-static int32_t decode(const poet_host *host, const poet_request *request, poet_state *result) {
+static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {
   poet_token token = 0;
   *result = request->start;
   switch ((int)request->params[0]) {
@@ -35,7 +35,8 @@ static int32_t decode(const poet_host *host, const poet_request *request, poet_s
 }
 
 static const poet_decoder misbehave = {
-    POET_DECODER_ABI_VERSION, "misbehave", POET_TEST_VERSION, "breaks the rules, for tests", 0,
-    params, sizeof params / sizeof params[0], NULL, decode};
+    POET_DECODER_ABI_VERSION,         "misbehave", POET_TEST_VERSION,
+    "breaks the rules, for tests",    0,           params,
+    sizeof params / sizeof params[0], NULL,        decode};
 
-POET_DECODER_EXPORT const poet_decoder *poet_decoder_entry(void) { return &misbehave; }
+POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &misbehave; }

@@ -17,7 +17,8 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 TEST(LineChart, FitsTheWidthWithLabelledAxes) {
-  const std::vector<std::pair<double, double>> falling{{0, 8.0}, {100, 6.0}, {200, 5.0}, {300, 4.5}};
+  const std::vector<std::pair<double, double>> falling{
+      {0, 8.0}, {100, 6.0}, {200, 5.0}, {300, 4.5}};
   const auto lines = lines_of(line_chart(falling, {"training loss", "step", false}, 60, 6));
   ASSERT_EQ(lines.size(), 1u + 6u + 2u);  // title, plot, axis, x labels
   EXPECT_EQ(lines[0], "training loss");
@@ -35,9 +36,11 @@ TEST(LineChart, FitsTheWidthWithLabelledAxes) {
 }
 
 TEST(LineChart, ALogarithmicAxisLabelsTheValuesThemselves) {
-  const auto lines = lines_of(line_chart({{0, 1000}, {10, 100}, {20, 10}}, {"perplexity", "step", true}, 40, 5));
+  const auto lines =
+      lines_of(line_chart({{0, 1000}, {10, 100}, {20, 10}}, {"perplexity", "step", true}, 40, 5));
   EXPECT_EQ(lines[1].rfind(" 1000 ┤", 0), 0u) << lines[1];
-  EXPECT_EQ(lines[3].rfind("  100 ┤", 0), 0u) << lines[3];  // the middle of 10 and 1000 on a log scale
+  EXPECT_EQ(lines[3].rfind("  100 ┤", 0), 0u)
+      << lines[3];  // the middle of 10 and 1000 on a log scale
   EXPECT_EQ(lines[5].rfind(" 10.0 ┤", 0), 0u) << lines[5];
 }
 

@@ -37,7 +37,8 @@ TEST(PoetScript, FailedCommandSetsExitStatusAndLaterCommandsStillRun) {
 TEST(PoetScript, BailStopsAtTheFirstFailure) {
   const auto run = poet({"--bail"}, "hepl\nhelp quit\n");
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err, "line 1: unknown command 'hepl' (did you mean 'help'?); type 'help' for the list\n");
+  EXPECT_EQ(run.err,
+            "line 1: unknown command 'hepl' (did you mean 'help'?); type 'help' for the list\n");
   EXPECT_EQ(run.out, "");
 }
 
@@ -45,32 +46,38 @@ TEST(PoetDecoders, ListsTheBuiltInDecodersWithTheirParameters) {
   const auto run = poet({"-c", "decoders"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.err, "");
-  for (const char* expected : {"\nbeam 1.0.0  ", "greedy 1.0.0  ", "\ntemperature 1.0.0  ", "acrostic 1.0.0  ",
-                               "    top-p        0.9     ", "    inner        sample  "}) {
+  for (const char* expected :
+       {"\nbeam 1.0.0  ", "greedy 1.0.0  ", "\ntemperature 1.0.0  ", "acrostic 1.0.0  ",
+        "    top-p        0.9     ", "    inner        sample  "}) {
     EXPECT_NE(run.out.find(expected), std::string::npos) << expected << " in\n" << run.out;
   }
 }
 
 TEST(PoetDecoders, RefusedPluginsAreReportedAndPoetCarriesOn) {
-  const auto run = poet({"--plugin-dir", POET_TEST_PLUGINS "/refused", "-c", "decoders", "-c", "help quit"});
+  const auto run =
+      poet({"--plugin-dir", POET_TEST_PLUGINS "/refused", "-c", "decoders", "-c", "help quit"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.err.find("test_wrong_abi.so refused: it was built for decoder ABI version 99, but this poet speaks "
+  EXPECT_NE(run.err.find("test_wrong_abi.so refused: it was built for decoder ABI version 99, but "
+                         "this poet speaks "
                          "version 1\n"),
             std::string::npos)
       << run.err;
-  EXPECT_NE(run.out.find("refused " POET_TEST_PLUGINS "/refused/test_no_entry.so: exports no 'poet_decoder_entry'"),
+  EXPECT_NE(run.out.find("refused " POET_TEST_PLUGINS
+                         "/refused/test_no_entry.so: exports no 'poet_decoder_entry'"),
             std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("usage: quit"), std::string::npos);
 }
 
 TEST(PoetDecoders, PluginPathAddsFoldersAndReloadReadsThemAgain) {
-  const std::string path = std::string(POET_TEST_PLUGINS) + "/misbehave_v1:" + POET_TEST_PLUGINS + "/nowhere";
+  const std::string path =
+      std::string(POET_TEST_PLUGINS) + "/misbehave_v1:" + POET_TEST_PLUGINS + "/nowhere";
   setenv("POET_PLUGIN_PATH", path.c_str(), 1);
   const auto run = poet({"-c", "decoders reload"});
   unsetenv("POET_PLUGIN_PATH");
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.out.find("\nmisbehave 1  breaks the rules, for tests"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\nmisbehave 1  breaks the rules, for tests"), std::string::npos)
+      << run.out;
   EXPECT_NE(run.out.find("/nowhere: no such folder"), std::string::npos) << run.out;
   EXPECT_EQ(poet({"-c", "decoders again"}).err, "line 1: usage: decoders [reload]\n");
 }
@@ -125,14 +132,17 @@ TEST(PoetModel, LoadsAModelAtStartAndDescribesIt) {
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find(kCheckpoint), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("RNN, 1 layer of 4, embedding 4"), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("vocabulary  6 characters (+4 special tokens)"), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("trained     42 steps, validation perplexity 123.50"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("vocabulary  6 characters (+4 special tokens)"), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("trained     42 steps, validation perplexity 123.50"), std::string::npos)
+      << run.out;
 }
 
 TEST(PoetModel, MissingCheckpointAtStartIsReportedAndTheSessionGoesOn) {
   const auto run = poet({"--model", "/nonexistent.ckpt"}, "model\n");
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err, "error: cannot read checkpoint '/nonexistent.ckpt': No such file or directory\n");
+  EXPECT_EQ(run.err,
+            "error: cannot read checkpoint '/nonexistent.ckpt': No such file or directory\n");
   EXPECT_EQ(run.out, "no model is loaded; try 'load <checkpoint>'\n");
 }
 
@@ -140,17 +150,23 @@ TEST(PoetModel, FailedLoadKeepsTheModelAndLaterCommandsRun) {
   const auto run = poet({}, "load " + kCheckpoint + "\nload " + std::string(POET_TEST_DATA_DIR) +
                                 "/plain_with_errors.txt\nmodel\nreload\n");
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err, "line 2: '" + std::string(POET_TEST_DATA_DIR) + "/plain_with_errors.txt' is not a poet checkpoint\n");
+  EXPECT_EQ(run.err, "line 2: '" + std::string(POET_TEST_DATA_DIR) +
+                         "/plain_with_errors.txt' is not a poet checkpoint\n");
   EXPECT_NE(run.out.find("reloaded " + kCheckpoint), std::string::npos) << run.out;
 }
 
 // Run against Debian's reference BLAS (where libblas3 is installed), poet says so at start.
 TEST(PoetRuntime, WarnsWhenTheReferenceBlasIsLoaded) {
   const std::string reference = "/usr/lib/x86_64-linux-gnu/blas";
-  if (access((reference + "/libblas.so.3").c_str(), R_OK) != 0) GTEST_SKIP() << "no reference BLAS installed";
-  const auto run = test::run_program("/usr/bin/env", {"LD_LIBRARY_PATH=" + reference, POET_EXECUTABLE, "-c", "quit"});
+  if (access((reference + "/libblas.so.3").c_str(), R_OK) != 0)
+    GTEST_SKIP() << "no reference BLAS installed";
+  const auto run = test::run_program(
+      "/usr/bin/env", {"LD_LIBRARY_PATH=" + reference, POET_EXECUTABLE, "-c", "quit"});
   EXPECT_EQ(run.exit_code, 0);
-  EXPECT_EQ(run.err.rfind("warning: LibTorch is using the reference BLAS (" + reference + "/libblas.so.3", 0), 0u) << run.err;
+  EXPECT_EQ(run.err.rfind(
+                "warning: LibTorch is using the reference BLAS (" + reference + "/libblas.so.3", 0),
+            0u)
+      << run.err;
   EXPECT_NE(run.err.find("Install libopenblas0-pthread"), std::string::npos);
   EXPECT_EQ(poet({"-c", "quit"}).err, "") << "no warning with OpenBLAS";
 }

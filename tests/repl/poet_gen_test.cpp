@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "poet_runs.h"
@@ -29,7 +29,8 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 // UTF-8 characters in a line.
 std::size_t characters(const std::string& line) {
-  return static_cast<std::size_t>(std::count_if(line.begin(), line.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(
+      std::count_if(line.begin(), line.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
 TEST(PoetGen, WritesAPoemOfTheFormOneLineOfVersePerLine) {
@@ -53,7 +54,8 @@ TEST(PoetGen, TheSameSeedWritesTheSamePoemAndCountWritesSeveral) {
 
   const auto several = with_model("gen 山 -n 3 --form 五绝\n");
   ASSERT_EQ(several.exit_code, 0) << several.err;
-  EXPECT_EQ(lines_of(several.out).size(), 3u * 4u + 2u) << several.out;  // three poems, two blank lines
+  EXPECT_EQ(lines_of(several.out).size(), 3u * 4u + 2u)
+      << several.out;  // three poems, two blank lines
 }
 
 TEST(PoetGen, AcrosticBeginsEachLineWithItsHead) {
@@ -62,7 +64,8 @@ TEST(PoetGen, AcrosticBeginsEachLineWithItsHead) {
   const auto lines = lines_of(run.out);
   ASSERT_EQ(lines.size(), 6u) << run.out;
   const char* heads[] = {"春", "夏", "秋", "冬", "山", "水"};
-  for (std::size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(lines[i].rfind(heads[i], 0), 0u) << run.out;
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    EXPECT_EQ(lines[i].rfind(heads[i], 0), 0u) << run.out;
 }
 
 TEST(PoetGen, JsonPrintsOneObjectPerPoemWithEverythingToReproduceIt) {
@@ -88,12 +91,15 @@ TEST(PoetGen, JsonPrintsOneObjectPerPoemWithEverythingToReproduceIt) {
 }
 
 TEST(PoetGen, UseSetAndSettingsChooseHowPoemsAreWritten) {
-  const auto run = with_model("use beam\nset width 3\nset temperature.top-k 5\nset form 五绝\nsettings\n"
-                              "gen 月\ngen 月\n");
+  const auto run = with_model(
+      "use beam\nset width 3\nset temperature.top-k 5\nset form 五绝\nsettings\n"
+      "gen 月\ngen 月\n");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.out.find("gen now uses 'beam'\nbeam.width 3\ntemperature.top-k 5\nform 五绝\n"), std::string::npos)
+  EXPECT_NE(run.out.find("gen now uses 'beam'\nbeam.width 3\ntemperature.top-k 5\nform 五绝\n"),
+            std::string::npos)
       << run.out;
-  EXPECT_NE(run.out.find("decoder     beam\n  width             3\n"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("decoder     beam\n  width             3\n"), std::string::npos)
+      << run.out;
   const auto lines = lines_of(run.out);
   ASSERT_GE(lines.size(), 8u);
   // Beam search is deterministic: the two poems are the same.
@@ -115,18 +121,22 @@ TEST(PoetGen, EveryBadInputIsOneLineAndTheScriptCarriesOn) {
       "gen\n"
       "gen 月 --form 五绝 --seed 1\n");
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err,
-            "line 1: '𠀀' is not in the model's vocabulary\n"
-            "line 2: temperature must be a number from 0.05 to 5, not '9'\n"
-            "line 3: unknown option '--tempreature' (did you mean '--temperature'?)\n"
-            "line 4: unknown form '六绝': use 五绝, 七绝, 五律, 七律 (or 5x4, 7x4, 5x8, 7x8), auto or free\n"
-            "line 5: 五律 (8 lines, 5 characters a line) has 8 lines, but 4 head characters were given\n"
-            "line 6: no decoder 'nosuch'; 'decoders' lists them\n"
-            "line 7: no setting 'temprature' (did you mean 'temperature'?); 'settings' lists them\n"
-            "line 8: unknown option '--top-p'\n"
-            "line 9: decoder 'greedy' does not write acrostics; try --decoder acrostic\n"
-            "line 10: usage: " + std::string("gen <start> [--decoder NAME] [--form FORM] [--mood TEXT] [--seed S] "
-                                             "[-n COUNT] [--beam N] [--PARAM VALUE]") + "\n");
+  EXPECT_EQ(
+      run.err,
+      "line 1: '𠀀' is not in the model's vocabulary\n"
+      "line 2: temperature must be a number from 0.05 to 5, not '9'\n"
+      "line 3: unknown option '--tempreature' (did you mean '--temperature'?)\n"
+      "line 4: unknown form '六绝': use 五绝, 七绝, 五律, 七律 (or 5x4, 7x4, 5x8, 7x8), auto or "
+      "free\n"
+      "line 5: 五律 (8 lines, 5 characters a line) has 8 lines, but 4 head characters were given\n"
+      "line 6: no decoder 'nosuch'; 'decoders' lists them\n"
+      "line 7: no setting 'temprature' (did you mean 'temperature'?); 'settings' lists them\n"
+      "line 8: unknown option '--top-p'\n"
+      "line 9: decoder 'greedy' does not write acrostics; try --decoder acrostic\n"
+      "line 10: usage: " +
+          std::string("gen <start> [--decoder NAME] [--form FORM] [--mood TEXT] [--seed S] "
+                      "[-n COUNT] [--beam N] [--PARAM VALUE]") +
+          "\n");
   EXPECT_EQ(lines_of(run.out).size(), 4u) << "line 11 still writes its poem:\n" << run.out;
 }
 
@@ -134,15 +144,16 @@ TEST(PoetLoss, ChartsTheLoadedModelsHistoryOrWritesItAsCsv) {
   const auto csv = test::fresh_dir("loss") / "history.csv";
   const auto run = with_model("loss\nloss --csv " + csv.string() + "\n");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  for (const char* expected : {"training loss (per character)\n", "validation perplexity\n", "└", "step",
-                               "last: loss ", "wrote 2 rows of tiny.ckpt's history to "}) {
+  for (const char* expected : {"training loss (per character)\n", "validation perplexity\n", "└",
+                               "step", "last: loss ", "wrote 2 rows of tiny.ckpt's history to "}) {
     EXPECT_NE(run.out.find(expected), std::string::npos) << expected << " in\n" << run.out;
   }
   std::ifstream in(csv);
   std::string header;
   std::getline(in, header);
   EXPECT_EQ(header, "step,epoch,train_loss,valid_perplexity,wall_seconds,tokens_per_second");
-  EXPECT_EQ(poet({"-c", "loss"}).err, "line 1: no model is loaded: 'load' a checkpoint to see how it was trained\n");
+  EXPECT_EQ(poet({"-c", "loss"}).err,
+            "line 1: no model is loaded: 'load' a checkpoint to see how it was trained\n");
 }
 
 TEST(PoetGen, WithoutAModelSaysHowToGetOne) {

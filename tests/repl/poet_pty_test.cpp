@@ -38,7 +38,8 @@ TEST(PoetPrompt, GreetsRunsCommandsAndCtrlCAtThePromptDoesNotEndIt) {
 }
 
 TEST(PoetPrompt, CtrlCStopsAPoemAndReturnsToThePrompt) {
-  test::PtySession poet(POET_EXECUTABLE, {"--model", test::tiny_model().string()}, environment("stop"));
+  test::PtySession poet(POET_EXECUTABLE, {"--model", test::tiny_model().string()},
+                        environment("stop"));
   ASSERT_TRUE(at_prompt(poet)) << poet.output();
   poet.type("gen 月 -n 100 --form 七律 --beam 64\r");
   ASSERT_TRUE(poet.wait_for("。")) << poet.output();
@@ -53,7 +54,8 @@ TEST(PoetPrompt, CtrlCStopsAPoemAndReturnsToThePrompt) {
 }
 
 TEST(PoetPrompt, TabCompletesAfterChineseText) {
-  test::PtySession poet(POET_EXECUTABLE, {"--model", test::tiny_model().string()}, environment("tab"));
+  test::PtySession poet(POET_EXECUTABLE, {"--model", test::tiny_model().string()},
+                        environment("tab"));
   ASSERT_TRUE(at_prompt(poet)) << poet.output();
   poet.type("gen 月 --form 五绝 --decoder gre");
   ASSERT_TRUE(poet.wait_for("gre")) << poet.output();
@@ -64,6 +66,52 @@ TEST(PoetPrompt, TabCompletesAfterChineseText) {
   ASSERT_TRUE(at_prompt(poet)) << poet.output();
   poet.type("quit\r");
   EXPECT_EQ(poet.wait_exit(), 0) << poet.output();
+}
+
+TEST(PoetPrompt, TrainsInTheBackgroundWhileGenKeepsWriting) {
+  const auto dir = test::fresh_dir("background");
+  const auto config = test::small_config(dir, {{"checkpoint_every", "20"}, {"eval_every", "20"}});
+  const std::string out = (dir / "bg.ckpt").string();
+  test::PtySession poet(POET_EXECUTABLE, {"--model", test::tiny_model().string()},
+                        environment("background-home"));
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("set autoreload on\r");
+  ASSERT_TRUE(poet.wait_for("autoreload on")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("train --corpus " POET_CORPORA_DIR "/fixture.tsv --steps 100000 --config " +
+            config.string() + " --out " + out + "\r");
+  ASSERT_TRUE(poet.wait_for("training in the background, writing " + out)) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("gen 月 --form 五绝 --seed 1\r");  // the loaded model writes while the new one trains
+  ASSERT_TRUE(poet.wait_for("temperature, seed 1")) << poet.output();
+  ASSERT_TRUE(poet.wait_for("saved " + out + " (step 20) and loaded it")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("train status\r");
+  ASSERT_TRUE(poet.wait_for("training " + out + ": step ")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("train stop\r");
+  ASSERT_TRUE(poet.wait_for("training stopped at step")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("model\r");
+  ASSERT_TRUE(poet.wait_for(out + "\r\n  model       LSTM, 2 layers of 32")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("quit\r");
+  EXPECT_EQ(poet.wait_exit(), 0) << poet.output();
+}
+
+TEST(PoetPrompt, ColoursErrorsOnATerminalUnlessNoColorIsSet) {
+  auto env = environment("colour");
+  env["NO_COLOR"] = "";  // empty counts as unset
+  test::PtySession coloured(POET_EXECUTABLE, {}, env);
+  ASSERT_TRUE(at_prompt(coloured)) << coloured.output();
+  coloured.type("frobnicate\r");
+  EXPECT_TRUE(coloured.wait_for("\x1b[31merror:\x1b[0m unknown command 'frobnicate'"))
+      << coloured.output();
+
+  test::PtySession plain(POET_EXECUTABLE, {}, environment("no-colour"));
+  ASSERT_TRUE(at_prompt(plain)) << plain.output();
+  plain.type("frobnicate\r");
+  EXPECT_TRUE(plain.wait_for("\r\nerror: unknown command 'frobnicate'")) << plain.output();
 }
 
 TEST(PoetPrompt, KeepsHistoryAcrossRuns) {

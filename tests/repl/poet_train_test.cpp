@@ -23,11 +23,11 @@ namespace {
 namespace fs = std::filesystem;
 using test::small_config;
 
-
 const std::string kFixture = std::string(POET_CORPORA_DIR) + "/fixture.tsv";
 
 std::int64_t steps_trained(const fs::path& checkpoint) {
-  const auto run = test::run_program(POET_EXECUTABLE, {"--model", checkpoint.string(), "-c", "model"});
+  const auto run =
+      test::run_program(POET_EXECUTABLE, {"--model", checkpoint.string(), "-c", "model"});
   std::smatch match;
   const std::regex trained("trained +([0-9]+) steps");
   if (run.exit_code != 0 || !std::regex_search(run.out, match, trained)) return -1;
@@ -38,12 +38,16 @@ TEST(PoetTrain, TrainsAsAScriptCommandAndTheResultLoads) {
   const auto dir = test::fresh_dir("train_script");
   const auto out = dir / "m.ckpt";
   const auto run = test::run_program(
-      POET_EXECUTABLE, {"-c", fmt::format("train --corpus {} --steps 4 --config {} --out {}", kFixture,
-                                          small_config(dir).string(), out.string())});
+      POET_EXECUTABLE, {"-c", fmt::format("train --corpus {} --steps 4 --config {} --out {}",
+                                          kFixture, small_config(dir).string(), out.string())});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(run.out.rfind(fmt::format("trained at step 4, best validation perplexity "), 0), 0u) << run.out;
-  EXPECT_NE(run.err.find(fmt::format("saved {} (step 4)", out.string())), std::string::npos) << run.err;
-  EXPECT_TRUE(std::regex_search(run.err, std::regex("step 2/4  epoch 0\\.[0-9]+  loss [0-9.]+  [0-9]+ chars/s  0m[0-9]+s left\n")))
+  EXPECT_EQ(run.out.rfind(fmt::format("trained at step 4, best validation perplexity "), 0), 0u)
+      << run.out;
+  EXPECT_NE(run.err.find(fmt::format("saved {} (step 4)", out.string())), std::string::npos)
+      << run.err;
+  EXPECT_TRUE(std::regex_search(
+      run.err,
+      std::regex("step 2/4  epoch 0\\.[0-9]+  loss [0-9.]+  [0-9]+ chars/s  0m[0-9]+s left\n")))
       << run.err;
   EXPECT_TRUE(fs::exists(dir / "m.best.ckpt"));
   EXPECT_TRUE(fs::exists(dir / "m.loss.csv"));
@@ -52,9 +56,11 @@ TEST(PoetTrain, TrainsAsAScriptCommandAndTheResultLoads) {
 
 TEST(PoetTrain, BadOptionsAndFilesAreOneLineErrors) {
   const auto dir = test::fresh_dir("train_errors");
-  const auto run = test::run_program(POET_EXECUTABLE, {}, fmt::format(
-      "train --step 4\ntrain --steps many\ntrain --corpus {}/none.txt\ntrain --config {}/none.toml\nhelp train\n",
-      dir.string(), dir.string()));
+  const auto run =
+      test::run_program(POET_EXECUTABLE, {},
+                        fmt::format("train --step 4\ntrain --steps many\ntrain --corpus "
+                                    "{}/none.txt\ntrain --config {}/none.toml\nhelp train\n",
+                                    dir.string(), dir.string()));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err, fmt::format("line 1: unknown option '--step' (did you mean '--steps'?)\n"
                                  "line 2: --steps must be a positive whole number, not 'many'\n"
@@ -75,8 +81,8 @@ TEST(PoetTrain, SurvivesSigkillAndResumes) {
   if (pid == 0) {
     freopen("/dev/null", "w", stdout);
     freopen("/dev/null", "w", stderr);
-    const std::string command =
-        fmt::format("train --corpus {} --config {} --out {}", kFixture, config.string(), out.string());
+    const std::string command = fmt::format("train --corpus {} --config {} --out {}", kFixture,
+                                            config.string(), out.string());
     execl(POET_EXECUTABLE, POET_EXECUTABLE, "-c", command.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -92,11 +98,23 @@ TEST(PoetTrain, SurvivesSigkillAndResumes) {
   const std::int64_t saved = steps_trained(out);
   ASSERT_GE(saved, 3) << "the last checkpoint must load after SIGKILL";
   const auto run = test::run_program(
-      POET_EXECUTABLE, {"-c", fmt::format("train --corpus {} --resume {} --steps {}", kFixture, out.string(), saved + 2)});
+      POET_EXECUTABLE, {"-c", fmt::format("train --corpus {} --resume {} --steps {}", kFixture,
+                                          out.string(), saved + 2)});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.err.find(fmt::format("resuming {} at step {} of {}", out.string(), saved, saved + 2)), std::string::npos)
+  EXPECT_NE(
+      run.err.find(fmt::format("resuming {} at step {} of {}", out.string(), saved, saved + 2)),
+      std::string::npos)
       << run.err;
   EXPECT_EQ(steps_trained(out), saved + 2);
+}
+
+TEST(PoetTrain, StatusAndStopWithoutARunSaySo) {
+  const auto run = test::poet({}, "train status\ntrain stop\ntrain stop now\n");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err,
+            "line 1: no training has been started in this session\n"
+            "line 2: no training has been started in this session\n"
+            "line 3: usage: train stop\n");
 }
 
 }  // namespace

@@ -54,7 +54,8 @@ TEST(HelpText, ListsEveryCommandFromTheTable) {
     EXPECT_NE(text.find("\n  " + std::string(command.name)), std::string::npos) << command.name;
     EXPECT_NE(text.find(command.summary), std::string::npos) << command.name;
   }
-  EXPECT_NE(text.find("  train [options]  "), std::string::npos) << "options fold into [options]:\n" << text;
+  EXPECT_NE(text.find("  train [options]  "), std::string::npos) << "options fold into [options]:\n"
+                                                                 << text;
   EXPECT_NE(help_text("train").find("usage: train [--corpus FILE]"), std::string::npos);
 }
 
@@ -103,7 +104,9 @@ TEST_F(ShellFixture, ModelWithNothingLoadedSaysSo) {
 TEST_F(ShellFixture, FailedLoadIsAnErrorNamingTheFile) {
   terminal.set_line(4);
   EXPECT_EQ(shell.execute("load /nonexistent/model.ckpt"), Outcome::failed);
-  EXPECT_EQ(diagnosed(), "line 4: cannot read checkpoint '/nonexistent/model.ckpt': No such file or directory\n");
+  EXPECT_EQ(
+      diagnosed(),
+      "line 4: cannot read checkpoint '/nonexistent/model.ckpt': No such file or directory\n");
   EXPECT_EQ(shell.execute("reload"), Outcome::failed);
 }
 
@@ -126,8 +129,9 @@ bool offers(const std::vector<std::string>& offered, const std::string& candidat
 TEST_F(ShellFixture, TabCompletesCommandsOptionsDecodersAndSettings) {
   EXPECT_TRUE(offers(tab(shell, ""), "acrostic"));
   EXPECT_TRUE(offers(tab(shell, "help "), "settings"));
-  EXPECT_EQ(tab(shell, "use "), (std::vector<std::string>{"acrostic", "beam", "greedy", "temperature"}));
-  EXPECT_TRUE(offers(tab(shell, "gen 月 "), "--temperature"));   // the current decoder's parameters
+  EXPECT_EQ(tab(shell, "use "),
+            (std::vector<std::string>{"acrostic", "beam", "greedy", "temperature"}));
+  EXPECT_TRUE(offers(tab(shell, "gen 月 "), "--temperature"));  // the current decoder's parameters
   EXPECT_TRUE(offers(tab(shell, "gen 月 "), "--mood"));
   EXPECT_TRUE(offers(tab(shell, "gen 月 --decoder beam "), "--no-repeat-line"));
   EXPECT_FALSE(offers(tab(shell, "gen 月 --decoder beam "), "--temperature"));
@@ -135,7 +139,8 @@ TEST_F(ShellFixture, TabCompletesCommandsOptionsDecodersAndSettings) {
   EXPECT_TRUE(offers(tab(shell, "gen 月 --form "), "七律"));
   EXPECT_TRUE(offers(tab(shell, "set "), "top-p"));
   EXPECT_TRUE(offers(tab(shell, "set "), "beam.width"));
-  EXPECT_EQ(tab(shell, "set acrostic.inner "), (std::vector<std::string>{"greedy", "sample", "beam"}));
+  EXPECT_EQ(tab(shell, "set acrostic.inner "),
+            (std::vector<std::string>{"greedy", "sample", "beam"}));
   EXPECT_EQ(tab(shell, "set beam.no-repeat-line "), (std::vector<std::string>{"on", "off"}));
   EXPECT_EQ(tab(shell, "decoders "), std::vector<std::string>{"reload"});
   EXPECT_EQ(tab(shell, "load "), std::vector<std::string>{"<file names>"});

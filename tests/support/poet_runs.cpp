@@ -23,9 +23,9 @@ fs::path fresh_dir(const std::string& name) {
 }
 
 fs::path small_config(const fs::path& dir, const std::map<std::string, std::string>& train) {
-  std::map<std::string, std::string> keys{{"batch_size", "16"}, {"min_count", "1"},     {"threads", "1"},
-                                          {"warmup_steps", "2"}, {"eval_every", "4"},   {"checkpoint_every", "2"},
-                                          {"log_every", "2"}};
+  std::map<std::string, std::string> keys{
+      {"batch_size", "16"}, {"min_count", "1"},        {"threads", "1"},  {"warmup_steps", "2"},
+      {"eval_every", "4"},  {"checkpoint_every", "2"}, {"log_every", "2"}};
   for (const auto& [key, value] : train) keys[key] = value;
   const auto file = dir / "poet.toml";
   std::ofstream out(file);
@@ -38,8 +38,9 @@ const fs::path& tiny_model() {
   static const fs::path model = [] {
     const auto dir = fresh_dir("tiny_model");
     const auto out = dir / "tiny.ckpt";
-    const auto run = poet({"-c", fmt::format("train --corpus {}/fixture.tsv --steps 4 --config {} --out {}",
-                                             POET_CORPORA_DIR, small_config(dir).string(), out.string())});
+    const auto run =
+        poet({"-c", fmt::format("train --corpus {}/fixture.tsv --steps 4 --config {} --out {}",
+                                POET_CORPORA_DIR, small_config(dir).string(), out.string())});
     if (run.exit_code != 0) throw std::runtime_error("training the tiny model failed: " + run.err);
     return out;
   }();

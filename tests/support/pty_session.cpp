@@ -65,7 +65,8 @@ bool PtySession::wait_for(std::string_view expected, std::chrono::milliseconds t
       consumed_ = at + expected.size();
       return true;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return false;
     read_some(std::min(left, std::chrono::milliseconds(100)));
   }

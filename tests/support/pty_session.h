@@ -23,8 +23,10 @@ class PtySession {
 
   // Types text: "\r" is Enter, "\x03" Ctrl-C, "\x04" Ctrl-D, "\x1b[A" the up arrow.
   void type(std::string_view keys);
-  // Reads until `expected` appears in the output after what earlier waits consumed; false on timeout.
-  bool wait_for(std::string_view expected, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // Reads until `expected` appears in the output after what earlier waits consumed; false on
+  // timeout.
+  bool wait_for(std::string_view expected,
+                std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Waits for the program to end; its exit status, or -1 if it had to be killed.
   int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   bool running();

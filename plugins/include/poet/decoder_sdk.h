@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /* The token with the highest log-probability, or -1 when every one is -INFINITY. */
-static inline poet_token poet_sdk_argmax(const float *log_probs, int32_t count) {
+static inline poet_token poet_sdk_argmax(const float* log_probs, int32_t count) {
   poet_token best = -1;
   int32_t i;
   for (i = 0; i < count; ++i) {
@@ -32,26 +32,27 @@ typedef struct poet_sdk_candidate {
   double weight; /* log-probability / temperature, then probability */
 } poet_sdk_candidate;
 
-static inline int poet_sdk_by_weight_descending(const void *a, const void *b) {
-  const double x = ((const poet_sdk_candidate *)a)->weight, y = ((const poet_sdk_candidate *)b)->weight;
+static inline int poet_sdk_by_weight_descending(const void* a, const void* b) {
+  const double x = ((const poet_sdk_candidate*)a)->weight,
+               y = ((const poet_sdk_candidate*)b)->weight;
   if (x != y) return x > y ? -1 : 1;
-  return ((const poet_sdk_candidate *)a)->token - ((const poet_sdk_candidate *)b)->token;
+  return ((const poet_sdk_candidate*)a)->token - ((const poet_sdk_candidate*)b)->token;
 }
 
 /* Draws a token from log_probs / temperature, keeping only the top_k likeliest (0: all) and the
  * smallest set whose probability reaches top_p (1: all). The one uniform number comes from the
  * host, so the draw is reproducible. Returns -1 if no token is allowed or memory runs out. */
-static inline poet_token poet_sdk_sample(const poet_host *host, const float *log_probs, double temperature,
-                                  int32_t top_k, double top_p) {
+static inline poet_token poet_sdk_sample(const poet_host* host, const float* log_probs,
+                                         double temperature, int32_t top_k, double top_p) {
   const int32_t count = host->vocabulary_size;
   const poet_token best = poet_sdk_argmax(log_probs, count);
-  poet_sdk_candidate *candidates;
+  poet_sdk_candidate* candidates;
   size_t kept = 0, i;
   double total = 0, cumulative = 0, target;
   poet_token chosen;
   if (best < 0) return -1;
   if (temperature <= 0) return best;
-  candidates = (poet_sdk_candidate *)malloc((size_t)count * sizeof *candidates);
+  candidates = (poet_sdk_candidate*)malloc((size_t)count * sizeof *candidates);
   if (candidates == NULL) return -1;
   /* Tokens e^-30 times less likely than the best one cannot be drawn in practice; leaving them
    * out keeps the sort short. */
@@ -95,13 +96,14 @@ static inline poet_token poet_sdk_sample(const poet_host *host, const float *log
 
 /* Chooses the next token of `state` from its log-probabilities; -1 when it cannot (after
  * host->fail()). `user` is whatever the decoder passed to poet_sdk_write. */
-typedef poet_token (*poet_sdk_chooser)(const poet_host *host, poet_state state, const float *log_probs, void *user);
+typedef poet_token (*poet_sdk_chooser)(const poet_host* host, poet_state state,
+                                       const float* log_probs, void* user);
 
 /* Writes on from `state` one token at a time, each picked by `choose`, showing the text as it
  * goes, until the poem ends, or with stop_at_line_end until the current line ends. The state is
  * stepped in place. Returns POET_OK or a poet_status. */
-static inline int32_t poet_sdk_write(const poet_host *host, poet_state state, poet_sdk_chooser choose, void *user,
-                              int stop_at_line_end) {
+static inline int32_t poet_sdk_write(const poet_host* host, poet_state state,
+                                     poet_sdk_chooser choose, void* user, int stop_at_line_end) {
   poet_position position;
   int32_t line, status;
   host->position(host->context, state, &position);
@@ -118,9 +120,10 @@ static inline int32_t poet_sdk_write(const poet_host *host, poet_state state, po
 }
 
 /* Whether a token is one of the punctuation marks that end a line. */
-static inline int poet_sdk_is_mark(const poet_host *host, poet_token token) {
-  static const char *const marks[] = {"\xef\xbc\x8c", "\xe3\x80\x82", "\xef\xbc\x9f", "\xef\xbc\x81", "\xef\xbc\x9b"};
-  const char *text = host->token_text(host->context, token);
+static inline int poet_sdk_is_mark(const poet_host* host, poet_token token) {
+  static const char* const marks[] = {"\xef\xbc\x8c", "\xe3\x80\x82", "\xef\xbc\x9f",
+                                      "\xef\xbc\x81", "\xef\xbc\x9b"};
+  const char* text = host->token_text(host->context, token);
   size_t i;
   if (text == NULL) return 0;
   for (i = 0; i < sizeof marks / sizeof marks[0]; ++i) {
@@ -132,8 +135,8 @@ static inline int poet_sdk_is_mark(const poet_host *host, poet_token token) {
 /* Whether appending `token` to a poem's tokens would repeat it: complete an n-gram of
  * characters (no marks) that the poem already has, when ngram > 1, or close a line identical to
  * an earlier line, when no_repeat_line is set. */
-static inline int poet_sdk_repeats(const poet_host *host, const poet_token *tokens, size_t count, poet_token token,
-                            int32_t ngram, int no_repeat_line) {
+static inline int poet_sdk_repeats(const poet_host* host, const poet_token* tokens, size_t count,
+                                   poet_token token, int32_t ngram, int no_repeat_line) {
   const int mark = token == host->end_token || poet_sdk_is_mark(host, token);
   size_t i, j;
   if (!mark && ngram > 1 && count + 1 >= (size_t)ngram) {
@@ -142,7 +145,9 @@ static inline int poet_sdk_repeats(const poet_host *host, const poet_token *toke
       if (poet_sdk_is_mark(host, tokens[j])) return 0;
     }
     for (i = 0; i + n <= count; ++i) {
-      if (tokens[i + n - 1] != token || memcmp(tokens + i, tokens + tail, (n - 1) * sizeof *tokens) != 0) continue;
+      if (tokens[i + n - 1] != token ||
+          memcmp(tokens + i, tokens + tail, (n - 1) * sizeof *tokens) != 0)
+        continue;
       for (j = i; j < i + n && !poet_sdk_is_mark(host, tokens[j]); ++j) {
       }
       if (j == i + n) return 1;
@@ -181,32 +186,35 @@ typedef struct poet_sdk_hypothesis {
   int32_t line;  /* the line it started on (for stop_at_line_end) */
 } poet_sdk_hypothesis;
 
-static inline double poet_sdk_normalised(const poet_sdk_hypothesis *h, double length_penalty) {
+static inline double poet_sdk_normalised(const poet_sdk_hypothesis* h, double length_penalty) {
   return h->length == 0 ? h->score : h->score / pow((double)h->length, length_penalty);
 }
 
-static inline int poet_sdk_by_score_descending(const void *a, const void *b) {
-  const double x = ((const poet_sdk_hypothesis *)a)->score, y = ((const poet_sdk_hypothesis *)b)->score;
+static inline int poet_sdk_by_score_descending(const void* a, const void* b) {
+  const double x = ((const poet_sdk_hypothesis*)a)->score,
+               y = ((const poet_sdk_hypothesis*)b)->score;
   return x > y ? -1 : x < y ? 1 : 0;
 }
 
 /* Beam search from `start` (which it takes over) until the poem ends, or with stop_at_line_end
  * until the current line ends. Every hypothesis in a round is stepped in one batched call. Stores
  * the best finished state in *result and returns POET_OK, or a poet_status. */
-static inline int32_t poet_sdk_beam_search(const poet_host *host, poet_state start, const poet_sdk_beam_options *options,
-                                    poet_state *result) {
+static inline int32_t poet_sdk_beam_search(const poet_host* host, poet_state start,
+                                           const poet_sdk_beam_options* options,
+                                           poet_state* result) {
   const size_t width = options->width > 0 ? (size_t)options->width : 1;
   const int32_t vocabulary = host->vocabulary_size;
   /* live: hypotheses being extended; candidates: their expansions, each (parent, token, score) */
-  poet_sdk_hypothesis *live = (poet_sdk_hypothesis *)malloc(width * sizeof *live);
-  poet_sdk_hypothesis *next = (poet_sdk_hypothesis *)malloc(width * sizeof *next);
-  poet_sdk_hypothesis *candidates = (poet_sdk_hypothesis *)malloc(width * width * sizeof *candidates);
-  poet_token *chosen = (poet_token *)malloc(width * width * sizeof *chosen);
-  poet_state *parents = (poet_state *)malloc(width * sizeof *parents);
-  poet_state *states = (poet_state *)malloc(width * sizeof *states);
-  poet_token *tokens = (poet_token *)malloc(width * sizeof *tokens);
+  poet_sdk_hypothesis* live = (poet_sdk_hypothesis*)malloc(width * sizeof *live);
+  poet_sdk_hypothesis* next = (poet_sdk_hypothesis*)malloc(width * sizeof *next);
+  poet_sdk_hypothesis* candidates =
+      (poet_sdk_hypothesis*)malloc(width * width * sizeof *candidates);
+  poet_token* chosen = (poet_token*)malloc(width * width * sizeof *chosen);
+  poet_state* parents = (poet_state*)malloc(width * sizeof *parents);
+  poet_state* states = (poet_state*)malloc(width * sizeof *states);
+  poet_token* tokens = (poet_token*)malloc(width * sizeof *tokens);
   size_t text_capacity = 256;
-  poet_token *text = (poet_token *)malloc(text_capacity * sizeof *text);
+  poet_token* text = (poet_token*)malloc(text_capacity * sizeof *text);
   poet_sdk_hypothesis best;
   size_t live_count = 1, i, j, k;
   int32_t status = POET_OK;
@@ -230,12 +238,12 @@ static inline int32_t poet_sdk_beam_search(const poet_host *host, poet_state sta
     size_t candidate_count = 0, next_count = 0;
     /* Each hypothesis proposes its `width` best tokens that do not repeat the poem. */
     for (i = 0; i < live_count; ++i) {
-      const float *log_probs = host->log_probs(host->context, live[i].state);
+      const float* log_probs = host->log_probs(host->context, live[i].state);
       size_t length = host->text(host->context, live[i].state, text, text_capacity), found = 0;
       if (length > text_capacity) {
         text_capacity = length * 2;
         free(text);
-        text = (poet_token *)malloc(text_capacity * sizeof *text);
+        text = (poet_token*)malloc(text_capacity * sizeof *text);
         if (text == NULL) break;
         length = host->text(host->context, live[i].state, text, text_capacity);
       }
@@ -245,7 +253,8 @@ static inline int32_t poet_sdk_beam_search(const poet_host *host, poet_state sta
         size_t at;
         if (!(value > -INFINITY)) continue;
         if (found == width && value <= log_probs[chosen[i * width + width - 1]]) continue;
-        if (poet_sdk_repeats(host, text, length, (poet_token)k, options->no_repeat_ngram, options->no_repeat_line)) {
+        if (poet_sdk_repeats(host, text, length, (poet_token)k, options->no_repeat_ngram,
+                             options->no_repeat_line)) {
           continue;
         }
         at = found < width ? found++ : width - 1;
@@ -256,7 +265,7 @@ static inline int32_t poet_sdk_beam_search(const poet_host *host, poet_state sta
         chosen[i * width + at] = (poet_token)k;
       }
       for (j = 0; j < found; ++j) {
-        poet_sdk_hypothesis *c = &candidates[candidate_count++];
+        poet_sdk_hypothesis* c = &candidates[candidate_count++];
         c->state = (poet_state)(i * width + j); /* its slot in `chosen` until it is stepped */
         c->score = live[i].score + log_probs[chosen[i * width + j]];
         c->length = live[i].length + 1;
@@ -272,7 +281,8 @@ static inline int32_t poet_sdk_beam_search(const poet_host *host, poet_state sta
     qsort(candidates, candidate_count, sizeof *candidates, poet_sdk_by_score_descending);
     if (candidate_count > width) candidate_count = width;
 
-    /* Step the survivors in one batch: a parent's first child takes its state, later ones a clone. */
+    /* Step the survivors in one batch: a parent's first child takes its state, later ones a clone.
+     */
     for (i = 0; i < live_count; ++i) parents[i] = live[i].state;
     for (i = 0; i < candidate_count; ++i) {
       const size_t slot = (size_t)candidates[i].state, parent = slot / width;
@@ -299,12 +309,14 @@ static inline int32_t poet_sdk_beam_search(const poet_host *host, poet_state sta
     live_count = 0;
     for (i = 0; i < next_count; ++i) {
       host->position(host->context, next[i].state, &position);
-      if (status == POET_OK && !position.finished && !(options->stop_at_line_end && position.line != next[i].line)) {
+      if (status == POET_OK && !position.finished &&
+          !(options->stop_at_line_end && position.line != next[i].line)) {
         live[live_count++] = next[i];
         continue;
       }
-      if (status == POET_OK && poet_sdk_normalised(&next[i], options->length_penalty) >
-                                   (best.state < 0 ? -INFINITY : poet_sdk_normalised(&best, options->length_penalty))) {
+      if (status == POET_OK &&
+          poet_sdk_normalised(&next[i], options->length_penalty) >
+              (best.state < 0 ? -INFINITY : poet_sdk_normalised(&best, options->length_penalty))) {
         if (best.state >= 0) host->release(host->context, best.state);
         best = next[i];
       } else {

@@ -90,6 +90,7 @@ class DecoderSet {
 // Where poet looks, in order: the built-in decoders installed beside the executable
 // (../lib/poet/decoders from its folder, in the build tree as after installing), each
 // --plugin-dir, then each folder of POET_PLUGIN_PATH (separated by ':').
-std::vector<std::filesystem::path> decoder_folders(const std::vector<std::filesystem::path>& plugin_dirs);
+std::vector<std::filesystem::path> decoder_folders(
+    const std::vector<std::filesystem::path>& plugin_dirs);
 
 }  // namespace poet
