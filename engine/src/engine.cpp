@@ -26,7 +26,8 @@ class LoadedModel {
 
 namespace {
 
-std::shared_ptr<const LoadedModel> load_model(const std::filesystem::path& file, const std::string& device) {
+std::shared_ptr<const LoadedModel> load_model(const std::filesystem::path& file,
+                                              const std::string& device) {
   checkpoint::Contents contents = checkpoint::read(file);
   std::optional<Vocabulary> vocabulary;
   try {
@@ -42,19 +43,24 @@ std::shared_ptr<const LoadedModel> load_model(const std::filesystem::path& file,
   for (const auto& parameter : model->parameters()) info.parameters += parameter.numel();
   info.device = device;
   info.steps_trained = contents.training.value("step", std::int64_t{0});
-  if (const auto it = contents.training.find("valid_perplexity"); it != contents.training.end() && it->is_number()) {
+  if (const auto it = contents.training.find("valid_perplexity");
+      it != contents.training.end() && it->is_number()) {
     info.valid_perplexity = it->get<double>();
   }
   info.file = std::filesystem::absolute(file);
-  return std::make_shared<const LoadedModel>(std::move(info), std::move(*vocabulary), std::move(model));
+  return std::make_shared<const LoadedModel>(std::move(info), std::move(*vocabulary),
+                                             std::move(model));
 }
 
-torch::Tensor on_cpu(const torch::Tensor& log_probs) { return log_probs.to(torch::kCPU, torch::kFloat).contiguous(); }
+torch::Tensor on_cpu(const torch::Tensor& log_probs) {
+  return log_probs.to(torch::kCPU, torch::kFloat).contiguous();
+}
 
 detail::FileVersion version_of(const std::filesystem::path& file) {
   struct stat info {};
   if (::stat(file.c_str(), &info) != 0) return {};
-  return {static_cast<std::uint64_t>(info.st_ino), info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec,
+  return {static_cast<std::uint64_t>(info.st_ino),
+          info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec,
           static_cast<std::int64_t>(info.st_size)};
 }
 
@@ -70,7 +76,8 @@ struct Generation::States {
   };
 
   Slot& at(StateId id) {
-    if (id < 0 || static_cast<std::size_t>(id) >= slots.size() || !slots[static_cast<std::size_t>(id)].used) {
+    if (id < 0 || static_cast<std::size_t>(id) >= slots.size() ||
+        !slots[static_cast<std::size_t>(id)].used) {
       throw std::invalid_argument(fmt::format("no state {}", id));
     }
     return slots[static_cast<std::size_t>(id)];
@@ -106,7 +113,8 @@ StateId Generation::start(std::u32string_view prefix) {
   std::vector<int> tokens;
   for (const char32_t c : prefix) {
     const auto token = model_->vocabulary.find(c);
-    if (!token) throw EngineError(fmt::format("'{}' is not in the model's vocabulary", encode_utf8(c)));
+    if (!token)
+      throw EngineError(fmt::format("'{}' is not in the model's vocabulary", encode_utf8(c)));
     tokens.push_back(*token);
   }
   return start_tokens(tokens);
@@ -115,7 +123,8 @@ StateId Generation::start(std::u32string_view prefix) {
 StateId Generation::start_tokens(const std::vector<int>& tokens) {
   std::vector<std::int64_t> input{Vocabulary::kStart};
   for (const int token : tokens) {
-    if (token < 0 || token >= vocabulary_size()) throw std::invalid_argument(fmt::format("no token {}", token));
+    if (token < 0 || token >= vocabulary_size())
+      throw std::invalid_argument(fmt::format("no token {}", token));
     input.push_back(token);
   }
   c10::InferenceMode inference;
@@ -124,7 +133,8 @@ StateId Generation::start_tokens(const std::vector<int>& tokens) {
   auto [outputs, state] = model_->model->forward(batch);
   const auto log_probs = on_cpu(model_->model->log_probs(outputs.select(1, -1))).squeeze(0);
   return states_->add(std::move(state),
-                      std::vector<float>(log_probs.data_ptr<float>(), log_probs.data_ptr<float>() + log_probs.numel()));
+                      std::vector<float>(log_probs.data_ptr<float>(),
+                                         log_probs.data_ptr<float>() + log_probs.numel()));
 }
 
 StateId Generation::clone(StateId state) {
@@ -139,7 +149,9 @@ void Generation::release(StateId state) {
   states_->free.push_back(state);
 }
 
-const float* Generation::log_probs(StateId state) const { return states_->at(state).log_probs.data(); }
+const float* Generation::log_probs(StateId state) const {
+  return states_->at(state).log_probs.data();
+}
 
 void Generation::step(const StateId* states, const int* tokens, std::size_t count) {
   if (count == 0) return;
@@ -172,7 +184,8 @@ void Generation::step(const StateId* states, const int* tokens, std::size_t coun
     if (lstm) batched.c = torch::cat(c, 1);
   }
   const auto device = batched.h.device();
-  auto [outputs, next] = model_->model->forward(torch::tensor(input, torch::kLong).unsqueeze(1).to(device), batched);
+  auto [outputs, next] =
+      model_->model->forward(torch::tensor(input, torch::kLong).unsqueeze(1).to(device), batched);
   const auto log_probs = on_cpu(model_->model->log_probs(outputs.squeeze(1)));
   const float* rows = log_probs.data_ptr<float>();
   const auto width = static_cast<std::size_t>(vocabulary_size());
@@ -229,6 +242,29 @@ std::shared_ptr<const LoadedModel> Engine::current() const {
   return model_;
 }
 
+Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<Split> split) const {
+  const auto model = current();
+  if (!model) throw EngineError("no model is loaded: load a checkpoint first");
+  Evaluation result;
+  Poems poems;
+  result.skipped_lines = read_corpus(corpus, [&](Poem&& poem) {
+                           if (split && poem.split != *split) return;
+                           const std::u32string text = decode_utf8(poem.text);
+                           for (const char32_t c : text)
+                             result.unknown += model->vocabulary.find(c) ? 0 : 1;
+                           result.characters += static_cast<std::int64_t>(text.size());
+                           poems.push_back(poem_tokens(model->vocabulary, text));
+                         }).size();
+  result.poems = poems.size();
+  if (poems.empty()) {
+    throw EngineError(
+        fmt::format("'{}' has no poems{}", corpus.string(),
+                    split ? fmt::format(" in its {} split", split_name(*split)) : ""));
+  }
+  result.perplexity = perplexity(model->model, poems, 64);
+  return result;
+}
+
 std::unique_ptr<Generation> Engine::begin_generation(std::uint64_t seed) const {
   auto model = current();
   if (!model) throw EngineError("no model is loaded: load a checkpoint first");
@@ -238,27 +274,28 @@ std::unique_ptr<Generation> Engine::begin_generation(std::uint64_t seed) const {
 void Engine::watch(std::chrono::milliseconds interval, ReloadListener on_reload) {
   stop_watching();
   watcher_ = std::make_unique<Watcher>();
-  watcher_->thread = std::thread([this, interval, on_reload = std::move(on_reload), w = watcher_.get()] {
-    std::unique_lock lock(w->mutex);
-    while (!w->wake.wait_for(lock, interval, [w] { return w->stopping; })) {
-      std::filesystem::path file;
-      detail::FileVersion now;
-      {
-        std::lock_guard files(mutex_);
-        file = file_;
-        now = version_of(file);
-        // Nothing loaded, the file gone (a rename in progress), or the version already loaded;
-        // a version that failed to load is not tried again until the file changes once more.
-        if (file.empty() || now.size < 0 || now == file_version_) continue;
-        file_version_ = now;
-      }
-      try {
-        on_reload(load(file), {});
-      } catch (const std::exception& error) {
-        on_reload(std::nullopt, error.what());
-      }
-    }
-  });
+  watcher_->thread =
+      std::thread([this, interval, on_reload = std::move(on_reload), w = watcher_.get()] {
+        std::unique_lock lock(w->mutex);
+        while (!w->wake.wait_for(lock, interval, [w] { return w->stopping; })) {
+          std::filesystem::path file;
+          detail::FileVersion now;
+          {
+            std::lock_guard files(mutex_);
+            file = file_;
+            now = version_of(file);
+            // Nothing loaded, the file gone (a rename in progress), or the version already loaded;
+            // a version that failed to load is not tried again until the file changes once more.
+            if (file.empty() || now.size < 0 || now == file_version_) continue;
+            file_version_ = now;
+          }
+          try {
+            on_reload(load(file), {});
+          } catch (const std::exception& error) {
+            on_reload(std::nullopt, error.what());
+          }
+        }
+      });
 }
 
 void Engine::stop_watching() {

@@ -4,6 +4,9 @@
 #include <fmt/ranges.h>
 #include <torch/cuda.h>
 
+#include <cmath>
+#include <numeric>
+
 #include "poet/engine/device.h"
 #include "poet/engine/engine.h"
 
@@ -24,11 +27,19 @@ Options stack_options(const ModelConfig& config) {
 CharRnnImpl::CharRnnImpl(const ModelConfig& config, int vocabulary_size)
     : config_(config), vocabulary_size_(vocabulary_size) {
   validate(config);
-  embedding_ = register_module("embedding", torch::nn::Embedding(vocabulary_size, config.embedding_size));
+  embedding_ =
+      register_module("embedding", torch::nn::Embedding(vocabulary_size, config.embedding_size));
   switch (config.cell) {
-    case CellType::lstm: lstm_ = register_module("rnn", torch::nn::LSTM(stack_options<torch::nn::LSTMOptions>(config))); break;
-    case CellType::gru: gru_ = register_module("rnn", torch::nn::GRU(stack_options<torch::nn::GRUOptions>(config))); break;
-    case CellType::rnn: rnn_ = register_module("rnn", torch::nn::RNN(stack_options<torch::nn::RNNOptions>(config))); break;
+    case CellType::lstm:
+      lstm_ =
+          register_module("rnn", torch::nn::LSTM(stack_options<torch::nn::LSTMOptions>(config)));
+      break;
+    case CellType::gru:
+      gru_ = register_module("rnn", torch::nn::GRU(stack_options<torch::nn::GRUOptions>(config)));
+      break;
+    case CellType::rnn:
+      rnn_ = register_module("rnn", torch::nn::RNN(stack_options<torch::nn::RNNOptions>(config)));
+      break;
   }
   dropout_ = register_module("dropout", torch::nn::Dropout(config.dropout));
   std::vector<std::int64_t> cutoffs;
@@ -39,16 +50,18 @@ CharRnnImpl::CharRnnImpl(const ModelConfig& config, int vocabulary_size)
     head_ = register_module("head", torch::nn::Linear(config.hidden_size, vocabulary_size));
   } else {
     adaptive_ = register_module("adaptive", torch::nn::AdaptiveLogSoftmaxWithLoss(
-        torch::nn::AdaptiveLogSoftmaxWithLossOptions(config.hidden_size, vocabulary_size, cutoffs).div_value(4.0)));
+                                                torch::nn::AdaptiveLogSoftmaxWithLossOptions(
+                                                    config.hidden_size, vocabulary_size, cutoffs)
+                                                    .div_value(4.0)));
   }
 }
 
-std::pair<torch::Tensor, RnnState> CharRnnImpl::forward(const torch::Tensor& tokens, const RnnState& state) {
+std::pair<torch::Tensor, RnnState> CharRnnImpl::forward(const torch::Tensor& tokens,
+                                                        const RnnState& state) {
   const auto input = embedding_(tokens);
   if (lstm_) {
-    auto [output, hc] = state.h.defined()
-                            ? lstm_(input, std::make_tuple(state.h, state.c))
-                            : lstm_(input);
+    auto [output, hc] =
+        state.h.defined() ? lstm_(input, std::make_tuple(state.h, state.c)) : lstm_(input);
     return {output, {std::get<0>(hc), std::get<1>(hc)}};
   }
   auto [output, h] = gru_ ? gru_(input, state.h) : rnn_(input, state.h);
@@ -60,7 +73,8 @@ torch::Tensor CharRnnImpl::log_probs(const torch::Tensor& outputs) {
   // One row, as in decoding a single state: BLAS does the matrix-vector product about 5x faster
   // than the one-row matrix product nn::Linear makes of it (tests/bench/engine_bench.cpp).
   if (outputs.size(0) == 1) {
-    return torch::log_softmax(torch::addmv(head_->bias, head_->weight, outputs[0]), -1).unsqueeze(0);
+    return torch::log_softmax(torch::addmv(head_->bias, head_->weight, outputs[0]), -1)
+        .unsqueeze(0);
   }
   return torch::log_softmax(head_(outputs), -1);
 }
@@ -68,8 +82,9 @@ torch::Tensor CharRnnImpl::log_probs(const torch::Tensor& outputs) {
 torch::Tensor CharRnnImpl::summed_nll(const torch::Tensor& outputs, const torch::Tensor& targets) {
   const auto inputs = dropout_(outputs);
   if (adaptive_) return -adaptive_->forward(inputs, targets).output.sum();
-  return torch::nn::functional::cross_entropy(head_(inputs), targets,
-                                              torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+  return torch::nn::functional::cross_entropy(
+      head_(inputs), targets,
+      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
 }
 
 checkpoint::Tensor to_checkpoint(const std::string& name, const torch::Tensor& tensor) {
@@ -81,36 +96,43 @@ checkpoint::Tensor to_checkpoint(const std::string& name, const torch::Tensor& t
 
 void copy_from_checkpoint(torch::Tensor& target, const checkpoint::Tensor& source) {
   torch::NoGradGuard no_grad;
-  target.copy_(torch::from_blob(const_cast<float*>(source.values.data()), source.shape, torch::kFloat));
+  target.copy_(
+      torch::from_blob(const_cast<float*>(source.values.data()), source.shape, torch::kFloat));
 }
 
 std::vector<checkpoint::Tensor> weights_of(CharRnn& model) {
   std::vector<checkpoint::Tensor> tensors;
-  for (const auto& item : model->named_parameters()) tensors.push_back(to_checkpoint(item.key(), item.value()));
+  for (const auto& item : model->named_parameters())
+    tensors.push_back(to_checkpoint(item.key(), item.value()));
   return tensors;
 }
 
-void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights, const std::filesystem::path& file) {
+void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights,
+                  const std::filesystem::path& file) {
   const int vocabulary_size = model->vocabulary_size();
   auto parameters = model->named_parameters();
   if (parameters.size() != weights.size()) {
-    throw EngineError(fmt::format("'{}' holds {} weight tensors; its {} model has {}", file.string(),
-                                  weights.size(), describe(model->config()), parameters.size()));
+    throw EngineError(fmt::format("'{}' holds {} weight tensors; its {} model has {}",
+                                  file.string(), weights.size(), describe(model->config()),
+                                  parameters.size()));
   }
   for (const auto& tensor : weights) {
     auto* parameter = parameters.find(tensor.name);
     if (parameter == nullptr) {
-      throw EngineError(fmt::format("'{}' holds weights '{}' that its model does not have", file.string(), tensor.name));
+      throw EngineError(fmt::format("'{}' holds weights '{}' that its model does not have",
+                                    file.string(), tensor.name));
     }
     if (parameter->sizes().vec() != tensor.shape) {
-      const bool vocabulary_row = tensor.name == "embedding.weight" || tensor.name.rfind("head.", 0) == 0 ||
+      const bool vocabulary_row = tensor.name == "embedding.weight" ||
+                                  tensor.name.rfind("head.", 0) == 0 ||
                                   tensor.name.rfind("adaptive.", 0) == 0;
       if (vocabulary_row && !tensor.shape.empty() && tensor.shape[0] != vocabulary_size) {
-        throw EngineError(fmt::format("'{}' has a vocabulary of {} tokens but weights for {}", file.string(),
-                                      vocabulary_size, tensor.shape[0]));
+        throw EngineError(fmt::format("'{}' has a vocabulary of {} tokens but weights for {}",
+                                      file.string(), vocabulary_size, tensor.shape[0]));
       }
-      throw EngineError(fmt::format("'{}': weights '{}' have shape {} where the model needs {}", file.string(),
-                                    tensor.name, fmt::join(tensor.shape, "x"), fmt::join(parameter->sizes(), "x")));
+      throw EngineError(fmt::format("'{}': weights '{}' have shape {} where the model needs {}",
+                                    file.string(), tensor.name, fmt::join(tensor.shape, "x"),
+                                    fmt::join(parameter->sizes(), "x")));
     }
     copy_from_checkpoint(*parameter, tensor);
   }
@@ -118,7 +140,8 @@ void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights
 
 CharRnn model_from(const checkpoint::Contents& contents, const std::filesystem::path& file,
                    const torch::Device& device) {
-  CharRnn model(contents.model, static_cast<int>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
+  CharRnn model(contents.model,
+                static_cast<int>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
   load_weights(model, contents.tensors, file);
   model->to(device);
   model->eval();
@@ -140,6 +163,71 @@ std::string resolve_device(DeviceChoice choice) {
     throw std::runtime_error("device 'cuda' was asked for, but LibTorch sees no CUDA GPU here");
   }
   return choice != DeviceChoice::cpu && cuda ? "cuda" : "cpu";
+}
+
+// ---- Scoring poems ----------------------------------------------------------------------------
+
+std::vector<std::int64_t> poem_tokens(const Vocabulary& vocabulary, std::u32string_view text) {
+  std::vector<std::int64_t> tokens{Vocabulary::kStart};
+  for (const int token : vocabulary.encode(text)) tokens.push_back(token);
+  tokens.push_back(Vocabulary::kEnd);
+  return tokens;
+}
+
+Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices) {
+  std::size_t longest = 0;
+  for (const auto i : indices) longest = std::max(longest, poems[i].size());
+  std::vector<std::int64_t> flat(indices.size() * longest, Vocabulary::kPad);
+  Batch batch;
+  for (std::size_t row = 0; row < indices.size(); ++row) {
+    const auto& poem = poems[indices[row]];
+    std::copy(poem.begin(), poem.end(), flat.begin() + static_cast<std::ptrdiff_t>(row * longest));
+    batch.targets += static_cast<std::int64_t>(poem.size()) - 1;
+  }
+  batch.tokens = torch::from_blob(flat.data(),
+                                  {static_cast<std::int64_t>(indices.size()),
+                                   static_cast<std::int64_t>(longest)},
+                                  torch::kLong)
+                     .clone();
+  return batch;
+}
+
+// Padding (rare: batches hold poems of one length) is left out before the output layer, so it
+// costs nothing there.
+torch::Tensor summed_loss(CharRnn& model, const Batch& batch) {
+  const auto length = batch.tokens.size(1) - 1;
+  auto [outputs, state] = model->forward(batch.tokens.narrow(1, 0, length));
+  auto rows = outputs.reshape({-1, outputs.size(-1)});
+  auto targets = batch.tokens.narrow(1, 1, length).reshape(-1);
+  if (batch.targets < targets.size(0)) {
+    const auto real = targets.ne(Vocabulary::kPad);
+    rows = rows.index({real});
+    targets = targets.index({real});
+  }
+  return model->summed_nll(rows, targets);
+}
+
+double perplexity(CharRnn& model, const Poems& poems, int batch_size) {
+  torch::NoGradGuard no_grad;
+  const bool training = model->is_training();
+  model->eval();
+  std::vector<std::size_t> order(poems.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](auto a, auto b) { return poems[a].size() < poems[b].size(); });
+  double total = 0;
+  std::int64_t targets = 0;
+  for (std::size_t start = 0; start < order.size(); start += static_cast<std::size_t>(batch_size)) {
+    const std::vector<std::size_t> indices(
+        order.begin() + static_cast<std::ptrdiff_t>(start),
+        order.begin() + static_cast<std::ptrdiff_t>(
+                            std::min(order.size(), start + static_cast<std::size_t>(batch_size))));
+    const Batch batch = make_batch(poems, indices);
+    total += summed_loss(model, batch).item<double>();
+    targets += batch.targets;
+  }
+  model->train(training);
+  return std::exp(total / static_cast<double>(std::max<std::int64_t>(targets, 1)));
 }
 
 }  // namespace poet

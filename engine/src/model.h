@@ -25,8 +25,10 @@ class CharRnnImpl : public torch::nn::Module {
 
   // tokens: [batch, time] int64. Returns the top layer's outputs [batch, time, hidden] and the
   // state after the last step; an empty state starts from zeros.
-  std::pair<torch::Tensor, RnnState> forward(const torch::Tensor& tokens, const RnnState& state = {});
-  // The next token's log-probabilities over the whole vocabulary: [rows, hidden] → [rows, vocabulary].
+  std::pair<torch::Tensor, RnnState> forward(const torch::Tensor& tokens,
+                                             const RnnState& state = {});
+  // The next token's log-probabilities over the whole vocabulary: [rows, hidden] → [rows,
+  // vocabulary].
   torch::Tensor log_probs(const torch::Tensor& outputs);
   // The summed negative log-likelihood of `targets` [rows] after `outputs` [rows, hidden]. With an
   // adaptive softmax this computes only the clusters the targets fall in: most of its speed.
@@ -43,7 +45,7 @@ class CharRnnImpl : public torch::nn::Module {
   torch::nn::GRU gru_{nullptr};
   torch::nn::RNN rnn_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
-  torch::nn::Linear head_{nullptr};                           // a full softmax's output layer
+  torch::nn::Linear head_{nullptr};                          // a full softmax's output layer
   torch::nn::AdaptiveLogSoftmaxWithLoss adaptive_{nullptr};  // or an adaptive one
 };
 TORCH_MODULE(CharRnn);
@@ -56,7 +58,8 @@ void copy_from_checkpoint(torch::Tensor& target, const checkpoint::Tensor& sourc
 // The model's weights as checkpoint tensors, named as the module names them.
 std::vector<checkpoint::Tensor> weights_of(CharRnn& model);
 // Fills a model with a checkpoint's weights; throws EngineError when they do not fit it.
-void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights, const std::filesystem::path& file);
+void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights,
+                  const std::filesystem::path& file);
 
 // A model built from a checkpoint's configuration and filled with its weights on `device`.
 // Throws EngineError when the weights do not fit the configuration or the vocabulary.
@@ -64,5 +67,26 @@ CharRnn model_from(const checkpoint::Contents& contents, const std::filesystem::
                    const torch::Device& device);
 
 torch::Device torch_device(const std::string& name);
+
+// ---- Scoring poems ----------------------------------------------------------------------------
+
+using Poems = std::vector<std::vector<std::int64_t>>;  // each <start> characters <end>
+
+// The tokens a model reads for a poem: <start>, its characters (<unk> outside the vocabulary),
+// <end>.
+std::vector<std::int64_t> poem_tokens(const Vocabulary& vocabulary, std::u32string_view text);
+
+struct Batch {
+  torch::Tensor tokens;      // [poems, longest], padded with <pad>
+  std::int64_t targets = 0;  // the real next-token predictions in it: the loss's denominator
+};
+Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices);
+
+// The summed negative log-likelihood of every real next token of a batch.
+torch::Tensor summed_loss(CharRnn& model, const Batch& batch);
+
+// Per-character perplexity over a set of poems: exp of the mean negative log-likelihood of each
+// character and of each poem's end, with dropout off (the model's mode is restored after).
+double perplexity(CharRnn& model, const Poems& poems, int batch_size);
 
 }  // namespace poet

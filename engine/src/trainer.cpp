@@ -24,7 +24,6 @@ namespace poet {
 namespace {
 
 namespace fs = std::filesystem;
-using Poems = std::vector<std::vector<std::int64_t>>;  // each <start> characters <end>
 
 // ---- The data ------------------------------------------------------------------------------
 
@@ -36,8 +35,8 @@ struct Dataset {
 
 // The corpus's train and validation splits (never its test split), encoded. A resumed run keeps
 // the vocabulary its weights were trained with.
-Dataset load_dataset(const fs::path& corpus, const TrainConfig& config, const std::vector<char32_t>* vocabulary,
-                     const TrainEvents& events) {
+Dataset load_dataset(const fs::path& corpus, const TrainConfig& config,
+                     const std::vector<char32_t>* vocabulary, const TrainEvents& events) {
   std::vector<std::u32string> train_texts, valid_texts;
   std::size_t too_long = 0;
   const auto problems = read_corpus(corpus, [&](Poem&& poem) {
@@ -53,31 +52,31 @@ Dataset load_dataset(const fs::path& corpus, const TrainConfig& config, const st
     if (events.note) events.note(text);
   };
   if (!problems.empty()) {
-    note(fmt::format("{}: skipped {} line{} that do not parse (line {}: {})", corpus.string(), problems.size(),
-                     problems.size() == 1 ? "" : "s", problems.front().line, problems.front().message));
+    note(fmt::format("{}: skipped {} line{} that do not parse (line {}: {})", corpus.string(),
+                     problems.size(), problems.size() == 1 ? "" : "s", problems.front().line,
+                     problems.front().message));
   }
-  if (train_texts.empty()) throw EngineError(fmt::format("'{}' has no poems to train on", corpus.string()));
+  if (train_texts.empty())
+    throw EngineError(fmt::format("'{}' has no poems to train on", corpus.string()));
 
   CharCounts counts;
   for (const auto& text : train_texts) counts.add(text);
-  Dataset data{vocabulary ? Vocabulary(*vocabulary) : Vocabulary::build(counts, static_cast<std::size_t>(config.min_count)),
-               {}, {}};
+  Dataset data{vocabulary ? Vocabulary(*vocabulary)
+                          : Vocabulary::build(counts, static_cast<std::size_t>(config.min_count)),
+               {},
+               {}};
   const auto encode = [&](const std::vector<std::u32string>& texts) {
     Poems poems;
-    for (const auto& text : texts) {
-      std::vector<std::int64_t> tokens{Vocabulary::kStart};
-      for (const int token : data.vocabulary.encode(text)) tokens.push_back(token);
-      tokens.push_back(Vocabulary::kEnd);
-      poems.push_back(std::move(tokens));
-    }
+    for (const auto& text : texts) poems.push_back(poem_tokens(data.vocabulary, text));
     return poems;
   };
   data.train = encode(train_texts);
   data.valid = encode(valid_texts);
-  note(fmt::format("{}: {} poems to train on, {} to validate with, {} longer than {} characters left out; "
-                   "vocabulary {} characters",
-                   corpus.string(), data.train.size(), data.valid.size(), too_long, config.max_length,
-                   data.vocabulary.size() - Vocabulary::kSpecialCount));
+  note(fmt::format(
+      "{}: {} poems to train on, {} to validate with, {} longer than {} characters left out; "
+      "vocabulary {} characters",
+      corpus.string(), data.train.size(), data.valid.size(), too_long, config.max_length,
+      data.vocabulary.size() - Vocabulary::kSpecialCount));
   return data;
 }
 
@@ -86,77 +85,22 @@ Dataset load_dataset(const fs::path& corpus, const TrainConfig& config, const st
 // One epoch's batches: poems sorted by length (ties in random order) so that a batch holds poems
 // of one length and no step computes on padding, then the batches in random order. A function of
 // (seed, epoch) alone, so a resumed run sees the very batches the uninterrupted one would have.
-std::vector<std::vector<std::size_t>> epoch_batches(const Poems& poems, int batch_size, std::uint64_t seed,
-                                                    std::int64_t epoch) {
+std::vector<std::vector<std::size_t>> epoch_batches(const Poems& poems, int batch_size,
+                                                    std::uint64_t seed, std::int64_t epoch) {
   std::mt19937_64 random(seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(epoch));
   std::vector<std::size_t> order(poems.size());
   std::iota(order.begin(), order.end(), 0);
   std::shuffle(order.begin(), order.end(), random);
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return poems[a].size() < poems[b].size(); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](auto a, auto b) { return poems[a].size() < poems[b].size(); });
   std::vector<std::vector<std::size_t>> batches;
   for (std::size_t start = 0; start < order.size(); start += static_cast<std::size_t>(batch_size)) {
     const auto end = std::min(order.size(), start + static_cast<std::size_t>(batch_size));
-    batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(start), order.begin() + static_cast<std::ptrdiff_t>(end));
+    batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(start),
+                         order.begin() + static_cast<std::ptrdiff_t>(end));
   }
   std::shuffle(batches.begin(), batches.end(), random);
   return batches;
-}
-
-struct Batch {
-  torch::Tensor tokens;     // [poems, longest], padded with <pad>
-  std::int64_t targets = 0;  // the real next-token predictions in it: the loss's denominator
-};
-
-Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices) {
-  std::size_t longest = 0;
-  for (const auto i : indices) longest = std::max(longest, poems[i].size());
-  std::vector<std::int64_t> flat(indices.size() * longest, Vocabulary::kPad);
-  Batch batch;
-  for (std::size_t row = 0; row < indices.size(); ++row) {
-    const auto& poem = poems[indices[row]];
-    std::copy(poem.begin(), poem.end(), flat.begin() + static_cast<std::ptrdiff_t>(row * longest));
-    batch.targets += static_cast<std::int64_t>(poem.size()) - 1;
-  }
-  batch.tokens = torch::from_blob(flat.data(), {static_cast<std::int64_t>(indices.size()), static_cast<std::int64_t>(longest)},
-                                  torch::kLong)
-                     .clone();
-  return batch;
-}
-
-// The summed negative log-likelihood of every real next token of a batch. Padding (rare: batches
-// hold poems of one length) is left out before the output layer, so it costs nothing there.
-torch::Tensor summed_loss(CharRnn& model, const Batch& batch) {
-  const auto length = batch.tokens.size(1) - 1;
-  auto [outputs, state] = model->forward(batch.tokens.narrow(1, 0, length));
-  auto rows = outputs.reshape({-1, outputs.size(-1)});
-  auto targets = batch.tokens.narrow(1, 1, length).reshape(-1);
-  if (batch.targets < targets.size(0)) {
-    const auto real = targets.ne(Vocabulary::kPad);
-    rows = rows.index({real});
-    targets = targets.index({real});
-  }
-  return model->summed_nll(rows, targets);
-}
-
-// Per-character perplexity over a set of poems: exp of the mean negative log-likelihood of each
-// character and of each poem's end.
-double perplexity(CharRnn& model, const Poems& poems, int batch_size) {
-  torch::NoGradGuard no_grad;
-  model->eval();
-  std::vector<std::size_t> order(poems.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return poems[a].size() < poems[b].size(); });
-  double total = 0;
-  std::int64_t targets = 0;
-  for (std::size_t start = 0; start < order.size(); start += static_cast<std::size_t>(batch_size)) {
-    const std::vector<std::size_t> indices(order.begin() + static_cast<std::ptrdiff_t>(start),
-                                           order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), start + static_cast<std::size_t>(batch_size))));
-    const Batch batch = make_batch(poems, indices);
-    total += summed_loss(model, batch).item<double>();
-    targets += batch.targets;
-  }
-  model->train();
-  return std::exp(total / static_cast<double>(std::max<std::int64_t>(targets, 1)));
 }
 
 // ---- The optimizer -------------------------------------------------------------------------
@@ -206,21 +150,25 @@ class Optimizer {
   std::vector<checkpoint::Tensor> state() const {
     std::vector<checkpoint::Tensor> tensors;
     for (const auto& slot : slots_) {
-      tensors.push_back(to_checkpoint(slot.name + (kind_ == OptimizerKind::adam ? ".exp_avg" : ".square_avg"), slot.first));
-      if (slot.second.defined()) tensors.push_back(to_checkpoint(slot.name + ".exp_avg_sq", slot.second));
+      tensors.push_back(to_checkpoint(
+          slot.name + (kind_ == OptimizerKind::adam ? ".exp_avg" : ".square_avg"), slot.first));
+      if (slot.second.defined())
+        tensors.push_back(to_checkpoint(slot.name + ".exp_avg_sq", slot.second));
     }
     return tensors;
   }
 
-  void restore(const std::vector<checkpoint::Tensor>& tensors, std::int64_t steps, const fs::path& file) {
+  void restore(const std::vector<checkpoint::Tensor>& tensors, std::int64_t steps,
+               const fs::path& file) {
     const auto expected = state();
     if (tensors.size() != expected.size()) {
-      throw EngineError(fmt::format("'{}' holds optimizer state for another optimizer than {}", file.string(),
-                                    optimizer_name(kind_)));
+      throw EngineError(fmt::format("'{}' holds optimizer state for another optimizer than {}",
+                                    file.string(), optimizer_name(kind_)));
     }
     for (std::size_t i = 0; i < tensors.size(); ++i) {
       if (tensors[i].name != expected[i].name || tensors[i].shape != expected[i].shape) {
-        throw EngineError(fmt::format("'{}': optimizer state '{}' does not fit the model", file.string(), tensors[i].name));
+        throw EngineError(fmt::format("'{}': optimizer state '{}' does not fit the model",
+                                      file.string(), tensors[i].name));
       }
     }
     std::size_t next = 0;
@@ -248,12 +196,14 @@ class Optimizer {
 // A linear warm-up to the peak, then a cosine down to the final rate at the last step.
 double learning_rate_at(const TrainConfig& config, std::int64_t step, std::int64_t total_steps) {
   if (step < config.warmup_steps) {
-    return config.learning_rate * static_cast<double>(step + 1) / static_cast<double>(config.warmup_steps);
+    return config.learning_rate * static_cast<double>(step + 1) /
+           static_cast<double>(config.warmup_steps);
   }
-  const double progress = static_cast<double>(step - config.warmup_steps) /
-                          static_cast<double>(std::max<std::int64_t>(1, total_steps - config.warmup_steps));
-  return config.final_learning_rate +
-         0.5 * (config.learning_rate - config.final_learning_rate) * (1 + std::cos(M_PI * std::min(1.0, progress)));
+  const double progress =
+      static_cast<double>(step - config.warmup_steps) /
+      static_cast<double>(std::max<std::int64_t>(1, total_steps - config.warmup_steps));
+  return config.final_learning_rate + 0.5 * (config.learning_rate - config.final_learning_rate) *
+                                          (1 + std::cos(M_PI * std::min(1.0, progress)));
 }
 
 // LibTorch's intra-op threads. OpenBLAS runs the matrix products, which dominate training, on a
@@ -269,7 +219,8 @@ int intra_op_threads(int configured) {
 
 // ---- The run -------------------------------------------------------------------------------
 
-TrainResult train(const TrainRequest& request, const TrainEvents& events, const std::atomic<bool>& stop) {
+TrainResult train(const TrainRequest& request, const TrainEvents& events,
+                  const std::atomic<bool>& stop) {
   // What run this is: a new one, or the continuation of a checkpoint's, with its own settings.
   std::optional<checkpoint::Contents> resumed;
   ModelConfig model_config = request.model;
@@ -277,8 +228,9 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events, const 
   if (request.resume) {
     resumed = checkpoint::read(*request.resume);
     if (resumed->optimizer_state.empty() || !resumed->training.contains("config")) {
-      throw EngineError(fmt::format("'{}' has no training state (an inference checkpoint) and cannot be resumed",
-                                    request.resume->string()));
+      throw EngineError(
+          fmt::format("'{}' has no training state (an inference checkpoint) and cannot be resumed",
+                      request.resume->string()));
     }
     model_config = resumed->model;
     config = train_config_from_json(resumed->training["config"]);
@@ -296,9 +248,12 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events, const 
   }
   at::set_num_threads(intra_op_threads(config.threads));
 
-  const Dataset data = load_dataset(request.corpus, config, resumed ? &resumed->vocabulary : nullptr, events);
-  const auto steps_per_epoch = static_cast<std::int64_t>((data.train.size() + config.batch_size - 1) / config.batch_size);
-  const std::int64_t total_steps = config.steps > 0 ? config.steps : config.epochs * steps_per_epoch;
+  const Dataset data =
+      load_dataset(request.corpus, config, resumed ? &resumed->vocabulary : nullptr, events);
+  const auto steps_per_epoch =
+      static_cast<std::int64_t>((data.train.size() + config.batch_size - 1) / config.batch_size);
+  const std::int64_t total_steps =
+      config.steps > 0 ? config.steps : config.epochs * steps_per_epoch;
 
   torch::manual_seed(config.seed);
   CharRnn model(model_config, data.vocabulary.size());
@@ -314,24 +269,30 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events, const 
     optimizer.restore(resumed->optimizer_state, state.at("optimizer_steps"), *request.resume);
     wall_seconds = state.at("wall_seconds");
     history = history_from_json(state.at("history"));
-    if (state.contains("best_valid_perplexity")) best = state["best_valid_perplexity"].get<double>();
-    if (events.note) events.note(fmt::format("resuming {} at step {} of {}", request.resume->string(), step, total_steps));
+    if (state.contains("best_valid_perplexity"))
+      best = state["best_valid_perplexity"].get<double>();
+    if (events.note)
+      events.note(
+          fmt::format("resuming {} at step {} of {}", request.resume->string(), step, total_steps));
   }
   model->train();
 
   TrainResult result;
   result.latest = request.out;
   result.best = best_checkpoint_path(request.out);
-  const auto epoch_of = [&](std::int64_t s) { return static_cast<double>(s) / static_cast<double>(steps_per_epoch); };
+  const auto epoch_of = [&](std::int64_t s) {
+    return static_cast<double>(s) / static_cast<double>(steps_per_epoch);
+  };
   const auto save = [&](const fs::path& path) {
-    checkpoint::Contents contents{model_config, data.vocabulary.characters(), weights_of(model), optimizer.state(), {}};
+    checkpoint::Contents contents{
+        model_config, data.vocabulary.characters(), weights_of(model), optimizer.state(), {}};
     std::optional<double> last_perplexity;
     for (const auto& entry : history) {
       if (entry.valid_perplexity) last_perplexity = entry.valid_perplexity;
     }
-    contents.training = {{"config", to_json(config)}, {"step", step},           {"epoch", epoch_of(step)},
-                         {"optimizer_steps", optimizer.steps()}, {"wall_seconds", wall_seconds},
-                         {"history", to_json(history)}};
+    contents.training = {{"config", to_json(config)},    {"step", step},
+                         {"epoch", epoch_of(step)},      {"optimizer_steps", optimizer.steps()},
+                         {"wall_seconds", wall_seconds}, {"history", to_json(history)}};
     if (last_perplexity) contents.training["valid_perplexity"] = *last_perplexity;
     if (best) contents.training["best_valid_perplexity"] = *best;
     checkpoint::write(path, contents);
@@ -350,13 +311,16 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events, const 
       batches = epoch_batches(data.train, config.batch_size, config.seed, epoch);
       batches_epoch = epoch;
     }
-    const Batch batch = make_batch(data.train, batches[static_cast<std::size_t>(step % steps_per_epoch)]);
+    const Batch batch =
+        make_batch(data.train, batches[static_cast<std::size_t>(step % steps_per_epoch)]);
 
-    torch::manual_seed(config.seed * 1000003 + static_cast<std::uint64_t>(step));  // this step's dropout masks
+    torch::manual_seed(config.seed * 1000003 +
+                       static_cast<std::uint64_t>(step));  // this step's dropout masks
     const auto loss = summed_loss(model, batch);
     optimizer.zero_grad();
     (loss / static_cast<double>(batch.targets)).backward();
-    if (config.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);
+    if (config.clip_norm > 0)
+      torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);
     optimizer.step(learning_rate_at(config, step, total_steps));
     ++step;
 
@@ -369,7 +333,8 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events, const 
     window_targets += batch.targets;
     if (events.progress) {
       const double steps_left = static_cast<double>(total_steps - step);
-      events.progress({step, total_steps, epoch_of(step), window_loss / static_cast<double>(window_targets), rate,
+      events.progress({step, total_steps, epoch_of(step),
+                       window_loss / static_cast<double>(window_targets), rate,
                        steps_left * static_cast<double>(batch.targets) / std::max(rate, 1e-9)});
     }
 

@@ -121,6 +121,19 @@ const std::vector<Command>& command_table() {
        "  is written ('set autoreload on' loads each one). In a script, train runs to the end\n"
        "  before the next line, and Ctrl-C stops it with a checkpoint.",
        0, 12, run_training, complete_training},
+      {"eval", "eval <file> [--split train|valid|test]",
+       "the loaded model's perplexity on a file of poems",
+       "Per character (and end of poem), as training measures validation: lower is better, and\n"
+       "  the way to compare models. The file is a prepared corpus or one poem per line; --split\n"
+       "  takes only that split's poems (a prepared corpus records them; for other files they are\n"
+       "  drawn from each poem's text, as for training).",
+       1, 3, run_eval,
+       [](Shell&,
+          const std::vector<std::string>& before) -> std::optional<std::vector<std::string>> {
+         if (before.back() == "--split") return std::vector<std::string>{"train", "valid", "test"};
+         if (before.size() == 1) return std::nullopt;
+         return std::vector<std::string>{"--split"};
+       }},
       {"loss", "loss [--csv FILE]",
        "chart how the loaded model was trained: loss and validation perplexity",
        "The training loss and the validation perplexity over the steps, as the checkpoint records\n"

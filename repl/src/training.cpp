@@ -277,6 +277,29 @@ std::string describe_history(const std::vector<HistoryEntry>& history, int width
   return text;
 }
 
+void run_eval(Shell& shell, const std::vector<std::string>& args) {
+  const ParsedArgs parsed = parse_options(args, {"--split"});
+  if (parsed.positional.size() != 1)
+    throw CommandError("usage: eval <file> [--split train|valid|test]");
+  std::optional<Split> split;
+  if (const auto* name = parsed.option("--split")) {
+    for (const Split s : {Split::train, Split::valid, Split::test}) {
+      if (*name == split_name(s)) split = s;
+    }
+    if (!split)
+      throw CommandError(fmt::format("unknown split '{}': use train, valid or test", *name));
+  }
+  const fs::path file = parsed.positional[0];
+  const Evaluation result = shell.engine().evaluate(file, split);
+  std::string text =
+      fmt::format("{}{}: {} poems, {} characters ({} outside the vocabulary): perplexity {:.2f}",
+                  file.string(), split ? fmt::format(" ({} split)", split_name(*split)) : "",
+                  result.poems, result.characters, result.unknown, result.perplexity);
+  if (result.skipped_lines > 0)
+    text += fmt::format("; {} lines that do not parse skipped", result.skipped_lines);
+  shell.terminal().result(text);
+}
+
 void run_loss(Shell& shell, const std::vector<std::string>& args) {
   const ParsedArgs parsed = parse_options(args, {"--csv"});
   if (!parsed.positional.empty()) throw CommandError("usage: loss [--csv FILE]");

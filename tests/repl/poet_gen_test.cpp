@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 
 #include "poet_runs.h"
@@ -154,6 +155,36 @@ TEST(PoetLoss, ChartsTheLoadedModelsHistoryOrWritesItAsCsv) {
   EXPECT_EQ(header, "step,epoch,train_loss,valid_perplexity,wall_seconds,tokens_per_second");
   EXPECT_EQ(poet({"-c", "loss"}).err,
             "line 1: no model is loaded: 'load' a checkpoint to see how it was trained\n");
+}
+
+TEST(PoetEval, ReproducesTheValidationPerplexityTrainingRecorded) {
+  const auto model = with_model("model\n");
+  std::smatch recorded;
+  ASSERT_TRUE(std::regex_search(model.out, recorded, std::regex("validation perplexity ([0-9.]+)")))
+      << model.out;
+
+  const std::string fixture = std::string(POET_CORPORA_DIR) + "/fixture.tsv";
+  const auto run = with_model("eval " + fixture + " --split valid\neval " + fixture + "\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::smatch valid;
+  ASSERT_TRUE(std::regex_search(run.out, valid,
+                                std::regex("fixture.tsv \\(valid split\\): 6 poems, [0-9]+ "
+                                           "characters \\([0-9]+ outside the vocabulary\\): "
+                                           "perplexity ([0-9.]+)\n")))
+      << run.out;
+  EXPECT_NEAR(std::stod(valid[1]), std::stod(recorded[1]), 0.01);
+  EXPECT_NE(run.out.find("fixture.tsv: 363 poems, "), std::string::npos) << run.out;
+}
+
+TEST(PoetEval, SaysWhatIsWrongWithItsInput) {
+  const auto run = with_model("eval /nonexistent.txt\neval " + std::string(POET_CORPORA_DIR) +
+                              "/fixture.tsv --split dev\n");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err,
+            "line 1: cannot read corpus '/nonexistent.txt'\n"
+            "line 2: unknown split 'dev': use train, valid or test\n");
+  EXPECT_EQ(poet({"-c", "eval x.txt"}).err,
+            "line 1: no model is loaded: load a checkpoint first\n");
 }
 
 TEST(PoetGen, WithoutAModelSaysHowToGetOne) {

@@ -27,8 +27,9 @@ TEST(PoetPrompt, GreetsRunsCommandsAndCtrlCAtThePromptDoesNotEndIt) {
   ASSERT_TRUE(poet.wait_for("Type 'help' for the commands")) << poet.output();
   ASSERT_TRUE(at_prompt(poet)) << poet.output();
   poet.type("hel");
+  ASSERT_TRUE(poet.wait_for("hel")) << "running: " << poet.running() << "\n" << poet.output();
   poet.type("\x03");  // Ctrl-C drops the half-typed line
-  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << "running: " << poet.running() << "\n" << poet.output();
   EXPECT_TRUE(poet.running());
   poet.type("help\r");
   ASSERT_TRUE(poet.wait_for("Commands:")) << poet.output();

@@ -13,12 +13,22 @@
 #include <string>
 #include <vector>
 
+#include "poet/engine/corpus.h"
 #include "poet/engine/device.h"
 #include "poet/engine/model_config.h"
 #include "poet/engine/random.h"
 #include "poet/engine/vocabulary.h"
 
 namespace poet {
+
+// How well a model predicts a file of poems: what `eval` reports.
+struct Evaluation {
+  std::size_t poems = 0;
+  std::int64_t characters = 0;    // marks included, each poem's end not
+  std::int64_t unknown = 0;       // characters outside the model's vocabulary, scored as <unk>
+  double perplexity = 0;          // per character (and end of poem), as validation measures it
+  std::size_t skipped_lines = 0;  // lines of the file that do not parse
+};
 
 // A failure the user should see as one line: a bad checkpoint, an unknown character, no model.
 struct EngineError : std::runtime_error {
@@ -105,12 +115,18 @@ class Engine {
   ModelInfo reload();
   std::optional<ModelInfo> model_info() const;
 
+  // The current model's perplexity on a corpus file (either format); with `split`, only that
+  // split's poems. Throws EngineError when no model is loaded or the file has no such poems.
+  Evaluation evaluate(const std::filesystem::path& corpus,
+                      std::optional<Split> split = std::nullopt) const;
+
   // A generation on the current model; throws EngineError when no model is loaded.
   std::unique_ptr<Generation> begin_generation(std::uint64_t seed) const;
 
   // Watching (off by default): when the loaded file is replaced on disk, by a training run for
   // example, load it; `on_reload` hears of each attempt (the model, or the error).
-  using ReloadListener = std::function<void(const std::optional<ModelInfo>&, const std::string& error)>;
+  using ReloadListener =
+      std::function<void(const std::optional<ModelInfo>&, const std::string& error)>;
   void watch(std::chrono::milliseconds interval, ReloadListener on_reload);
   void stop_watching();
 

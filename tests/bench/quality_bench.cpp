@@ -1,0 +1,191 @@
+// poet_bench_quality: the poems a model writes, measured. For a checkpoint it prints, as README
+// tables:
+//   - per-character perplexity on the test and validation splits of the Tang corpus;
+//   - for each decoder, poems written from a fixed set of begin words × seeds, with and without
+//     --form: the share that are exact 五绝/七绝/五律/七律, the share with a repeated line, the
+//     share with a character three times in a row, distinct-2 over all poems, leaks (any
+//     character that is neither a Han character nor verse punctuation: a marker, <unk>), and speed;
+//   - the same text figures for the real poems of the test split, as the reference;
+//   - ten poems, unedited.
+//
+// usage: poet_bench_quality --model CKPT [--seeds N] [--quick]
+//   --quick: two begin words and one seed, as a smoke test in the suite.
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "poet/engine/corpus.h"
+#include "poet/engine/decoders.h"
+#include "poet/engine/engine.h"
+#include "poet/engine/text.h"
+#include "poet/engine/writing.h"
+
+namespace {
+
+using namespace poet;
+using Clock = std::chrono::steady_clock;
+
+// The course's begin words, then forty more common openings of Tang poems.
+constexpr std::u32string_view kBeginWords =
+    U"日红山夜湖海月"
+    U"春秋风花雪云江水天人白青长故明清孤落寒西东南北高登独一何空远流金玉碧楼城烟松竹草";
+
+struct TextStats {
+  std::size_t poems = 0;
+  std::size_t regulated = 0;      // exact 五绝, 七绝, 五律 or 七律
+  std::size_t repeated_line = 0;  // a line (without its mark) written twice
+  std::size_t triple = 0;         // a character three times in a row
+  std::size_t leaks = 0;          // a character that is neither Han nor verse punctuation
+  std::size_t characters = 0;
+  std::set<std::u32string> bigrams;
+  std::size_t bigram_count = 0;
+
+  void add(std::u32string_view text) {
+    ++poems;
+    const Form form = classify_form(text);
+    regulated +=
+        form == Form::wujue || form == Form::qijue || form == Form::wulv || form == Form::qilv;
+    std::set<std::u32string_view> lines;
+    bool repeated = false;
+    for (const auto line : verse_lines(text)) repeated |= !lines.insert(line).second;
+    repeated_line += repeated;
+    bool tripled = false, leaked = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (!is_han(text[i]) && !is_verse_punctuation(text[i])) leaked = true;
+      if (i >= 2 && text[i] == text[i - 1] && text[i] == text[i - 2] && is_han(text[i]))
+        tripled = true;
+      if (is_han(text[i])) ++characters;
+      if (i >= 1 && is_han(text[i]) && is_han(text[i - 1])) {
+        bigrams.insert(std::u32string(text.substr(i - 1, 2)));
+        ++bigram_count;
+      }
+    }
+    triple += tripled;
+    leaks += leaked;
+  }
+
+  static std::string share(std::size_t part, std::size_t whole) {
+    return whole == 0 ? "–"
+                      : fmt::format("{:.1f}%",
+                                    100.0 * static_cast<double>(part) / static_cast<double>(whole));
+  }
+  std::string distinct2() const {
+    return bigram_count == 0 ? "–"
+                             : fmt::format("{:.3f}", static_cast<double>(bigrams.size()) /
+                                                         static_cast<double>(bigram_count));
+  }
+};
+
+int usage() {
+  fmt::print(stderr, "usage: poet_bench_quality --model CKPT [--seeds N] [--quick]\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::filesystem::path model;
+  int seeds = 3;
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
+      model = argv[++i];
+    } else if (std::strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
+      seeds = std::max(1, std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else {
+      return usage();
+    }
+  }
+  if (model.empty()) return usage();
+  const std::u32string_view begin_words = quick ? kBeginWords.substr(0, 2) : kBeginWords;
+  if (quick) seeds = 1;
+  const std::filesystem::path corpus =
+      std::filesystem::path(POET_CORPORA_DIR) / (quick ? "fixture.tsv" : "tang.tsv");
+
+  try {
+    Engine engine(DeviceChoice::cpu);
+    const ModelInfo info = engine.load(model);
+    fmt::print("model: {} ({}), {} steps trained\n\n", model.string(), describe(info.config),
+               info.steps_trained);
+
+    // 1. Perplexity, and the reference figures of the real test poems.
+    fmt::print(
+        "| split | poems | characters | outside the vocabulary | perplexity "
+        "|\n|---|---|---|---|---|\n");
+    for (const Split split : {Split::test, Split::valid}) {
+      const Evaluation e = engine.evaluate(corpus, split);
+      fmt::print("| {} | {} | {} | {} | {:.2f} |\n", split_name(split), e.poems, e.characters,
+                 e.unknown, e.perplexity);
+    }
+    TextStats reference;
+    read_corpus(corpus, [&](Poem&& poem) {
+      if (poem.split == Split::test) reference.add(decode_utf8(poem.text));
+    });
+
+    // 2. The decoders, with their default parameters.
+    const DecoderSet decoders({POET_BUILT_IN_DECODERS});
+    std::vector<std::string> samples;
+    fmt::print(
+        "\n| decoder | --form | poems | exact regulated form | repeated line | a character 3× in a "
+        "row | "
+        "distinct-2 | leaks | chars/s | ms/poem |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    constexpr Form kForms[] = {Form::wujue, Form::qijue, Form::wulv, Form::qilv};
+    for (const char* name : {"greedy", "temperature", "beam"}) {
+      const auto decoder = decoders.find(name);
+      if (!decoder) throw std::runtime_error(fmt::format("no decoder '{}'", name));
+      for (const bool with_form : {true, false}) {
+        TextStats stats;
+        double seconds = 0;
+        std::size_t index = 0;
+        for (const char32_t begin : begin_words) {
+          for (int seed = 1; seed <= seeds; ++seed, ++index) {
+            PoemRequest request;
+            request.start = std::u32string(1, begin);
+            request.form = with_form ? FormRule::exact(kForms[index % 4]) : FormRule::automatic();
+            auto generation = engine.begin_generation(static_cast<std::uint64_t>(seed));
+            const auto start = Clock::now();
+            const WrittenPoem poem = write_poem(*generation, *decoder, request);
+            seconds += std::chrono::duration<double>(Clock::now() - start).count();
+            stats.add(decode_utf8(poem.text));
+            // One seed per begin word, a different one each time, for samples that differ.
+            const bool sample_seed =
+                seed == 1 + static_cast<int>(index / static_cast<std::size_t>(seeds)) % seeds;
+            if (!with_form && sample_seed && samples.size() < 10 &&
+                std::string(name) == "temperature") {
+              samples.push_back(poem.text);
+            }
+          }
+        }
+        fmt::print("| {} | {} | {} | {} | {} | {} | {} | {} | {:.0f} | {:.1f} |\n", name,
+                   with_form ? "yes" : "no", stats.poems,
+                   TextStats::share(stats.regulated, stats.poems),
+                   TextStats::share(stats.repeated_line, stats.poems),
+                   TextStats::share(stats.triple, stats.poems), stats.distinct2(), stats.leaks,
+                   static_cast<double>(stats.characters) / seconds,
+                   1e3 * seconds / static_cast<double>(stats.poems));
+      }
+    }
+    fmt::print("| the real test poems | | {} | {} | {} | {} | {} | {} | | |\n", reference.poems,
+               TextStats::share(reference.regulated, reference.poems),
+               TextStats::share(reference.repeated_line, reference.poems),
+               TextStats::share(reference.triple, reference.poems), reference.distinct2(),
+               reference.leaks);
+
+    fmt::print(
+        "\nTen poems by 'temperature' without --form, the first ten begin words, unedited:\n\n");
+    for (const auto& poem : samples) fmt::print("    {}\n", poem);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "poet_bench_quality: {}\n", error.what());
+    return 1;
+  }
+  return 0;
+}
