@@ -9,6 +9,7 @@
 
 #include "model.h"
 #include "poet/engine/text.h"
+#include "training_state.h"
 
 namespace poet {
 
@@ -47,6 +48,7 @@ std::shared_ptr<const LoadedModel> load_model(const std::filesystem::path& file,
       it != contents.training.end() && it->is_number()) {
     info.valid_perplexity = it->get<double>();
   }
+  info.history = history_from_json(contents.training.value("history", nlohmann::json::array()));
   info.file = std::filesystem::absolute(file);
   return std::make_shared<const LoadedModel>(std::move(info), std::move(*vocabulary),
                                              std::move(model));
@@ -109,16 +111,18 @@ const Vocabulary& Generation::vocabulary() const { return model_->vocabulary; }
 int Generation::vocabulary_size() const { return model_->vocabulary.size(); }
 const ModelInfo& Generation::model_info() const { return model_->info; }
 
-StateId Generation::start(std::u32string_view prefix) {
+std::vector<int> Generation::tokens(std::u32string_view text) const {
   std::vector<int> tokens;
-  for (const char32_t c : prefix) {
+  for (const char32_t c : text) {
     const auto token = model_->vocabulary.find(c);
     if (!token)
       throw EngineError(fmt::format("'{}' is not in the model's vocabulary", encode_utf8(c)));
     tokens.push_back(*token);
   }
-  return start_tokens(tokens);
+  return tokens;
 }
+
+StateId Generation::start(std::u32string_view prefix) { return start_tokens(tokens(prefix)); }
 
 StateId Generation::start_tokens(const std::vector<int>& tokens) {
   std::vector<std::int64_t> input{Vocabulary::kStart};
@@ -250,10 +254,11 @@ Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<S
   result.skipped_lines = read_corpus(corpus, [&](Poem&& poem) {
                            if (split && poem.split != *split) return;
                            const std::u32string text = decode_utf8(poem.text);
-                           for (const char32_t c : text)
-                             result.unknown += model->vocabulary.find(c) ? 0 : 1;
+                           auto tokens = poem_tokens(model->vocabulary, text);
+                           result.unknown +=
+                               std::count(tokens.begin(), tokens.end(), Vocabulary::kUnk);
                            result.characters += static_cast<std::int64_t>(text.size());
-                           poems.push_back(poem_tokens(model->vocabulary, text));
+                           poems.push_back(std::move(tokens));
                          }).size();
   result.poems = poems.size();
   if (poems.empty()) {

@@ -10,7 +10,9 @@
 
 namespace poet {
 
-std::string_view optimizer_name(OptimizerKind kind) { return kind == OptimizerKind::adam ? "adam" : "rmsprop"; }
+std::string_view optimizer_name(OptimizerKind kind) {
+  return kind == OptimizerKind::adam ? "adam" : "rmsprop";
+}
 
 std::optional<OptimizerKind> parse_optimizer(std::string_view name) {
   if (name == "adam") return OptimizerKind::adam;
@@ -39,48 +41,24 @@ void validate(const TrainConfig& c) {
   check(c.threads >= 0 && c.threads <= 1024, "threads must be 0 (one per core) to 1024");
 }
 
-nlohmann::json to_json(const TrainConfig& c) {
-  return {{"optimizer", optimizer_name(c.optimizer)},
-          {"learning_rate", c.learning_rate},
-          {"final_learning_rate", c.final_learning_rate},
-          {"warmup_steps", c.warmup_steps},
-          {"clip_norm", c.clip_norm},
-          {"batch_size", c.batch_size},
-          {"max_length", c.max_length},
-          {"min_count", c.min_count},
-          {"epochs", c.epochs},
-          {"steps", c.steps},
-          {"eval_every", c.eval_every},
-          {"checkpoint_every", c.checkpoint_every},
-          {"log_every", c.log_every},
-          {"seed", c.seed},
-          {"threads", c.threads}};
-}
+// The fields a checkpoint stores, under their own names (the same as poet.toml's keys).
+NLOHMANN_JSON_SERIALIZE_ENUM(OptimizerKind,
+                             {{OptimizerKind::adam, "adam"}, {OptimizerKind::rmsprop, "rmsprop"}})
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainConfig, optimizer, learning_rate, final_learning_rate,
+                                   warmup_steps, clip_norm, batch_size, max_length, min_count,
+                                   epochs, steps, eval_every, checkpoint_every, log_every, seed,
+                                   threads)
 
-TrainConfig train_config_from_json(const nlohmann::json& j) {
-  TrainConfig c;
-  c.optimizer = parse_optimizer(j.at("optimizer").get<std::string>()).value_or(OptimizerKind::adam);
-  c.learning_rate = j.at("learning_rate");
-  c.final_learning_rate = j.at("final_learning_rate");
-  c.warmup_steps = j.at("warmup_steps");
-  c.clip_norm = j.at("clip_norm");
-  c.batch_size = j.at("batch_size");
-  c.max_length = j.at("max_length");
-  c.min_count = j.at("min_count");
-  c.epochs = j.at("epochs");
-  c.steps = j.at("steps");
-  c.eval_every = j.at("eval_every");
-  c.checkpoint_every = j.at("checkpoint_every");
-  c.log_every = j.at("log_every");
-  c.seed = j.at("seed");
-  c.threads = j.at("threads");
-  return c;
-}
+nlohmann::json to_json(const TrainConfig& config) { return config; }
+
+TrainConfig train_config_from_json(const nlohmann::json& json) { return json.get<TrainConfig>(); }
 
 nlohmann::json to_json(const std::vector<HistoryEntry>& history) {
   auto rows = nlohmann::json::array();
   for (const auto& e : history) {
-    nlohmann::json row = {{"step", e.step}, {"epoch", e.epoch}, {"wall_seconds", e.wall_seconds},
+    nlohmann::json row = {{"step", e.step},
+                          {"epoch", e.epoch},
+                          {"wall_seconds", e.wall_seconds},
                           {"tokens_per_second", e.tokens_per_second}};
     if (e.train_loss) row["train_loss"] = *e.train_loss;
     if (e.valid_perplexity) row["valid_perplexity"] = *e.valid_perplexity;
@@ -98,7 +76,8 @@ std::vector<HistoryEntry> history_from_json(const nlohmann::json& rows) {
     e.wall_seconds = row.at("wall_seconds");
     e.tokens_per_second = row.at("tokens_per_second");
     if (row.contains("train_loss")) e.train_loss = row["train_loss"].get<double>();
-    if (row.contains("valid_perplexity")) e.valid_perplexity = row["valid_perplexity"].get<double>();
+    if (row.contains("valid_perplexity"))
+      e.valid_perplexity = row["valid_perplexity"].get<double>();
     history.push_back(e);
   }
   return history;
@@ -119,7 +98,8 @@ std::vector<HistoryEntry> read_history(const std::filesystem::path& checkpoint) 
   return history_from_json(contents.training.value("history", nlohmann::json::array()));
 }
 
-void write_history_csv(const std::filesystem::path& file, const std::vector<HistoryEntry>& history) {
+void write_history_csv(const std::filesystem::path& file,
+                       const std::vector<HistoryEntry>& history) {
   const auto temporary = file.string() + ".tmp";
   {
     std::ofstream out(temporary, std::ios::trunc);
@@ -127,8 +107,8 @@ void write_history_csv(const std::filesystem::path& file, const std::vector<Hist
     for (const auto& e : history) {
       out << fmt::format("{},{:.4f},{},{},{:.1f},{:.0f}\n", e.step, e.epoch,
                          e.train_loss ? fmt::format("{:.5f}", *e.train_loss) : "",
-                         e.valid_perplexity ? fmt::format("{:.4f}", *e.valid_perplexity) : "", e.wall_seconds,
-                         e.tokens_per_second);
+                         e.valid_perplexity ? fmt::format("{:.4f}", *e.valid_perplexity) : "",
+                         e.wall_seconds, e.tokens_per_second);
     }
     if (!out.flush()) throw EngineError(fmt::format("cannot write '{}'", file.string()));
   }

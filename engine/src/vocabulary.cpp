@@ -29,10 +29,15 @@ Vocabulary Vocabulary::build(const CharCounts& counts, std::size_t min_count) {
 
 Vocabulary::Vocabulary(std::vector<char32_t> characters) : characters_(std::move(characters)) {
   tokens_.reserve(characters_.size());
+  displays_ = {"<pad>", "<start>", "<end>", "<unk>"};
   for (std::size_t i = 0; i < characters_.size(); ++i) {
-    if (!tokens_.emplace(characters_[i], static_cast<int>(i) + kSpecialCount).second) {
-      throw std::invalid_argument(fmt::format("vocabulary lists {} twice", describe(characters_[i])));
+    const int token = static_cast<int>(i) + kSpecialCount;
+    if (!tokens_.emplace(characters_[i], token).second) {
+      throw std::invalid_argument(
+          fmt::format("vocabulary lists {} twice", describe(characters_[i])));
     }
+    displays_.push_back(encode_utf8(characters_[i]));
+    if (is_verse_punctuation(characters_[i])) punctuation_.push_back(token);
   }
 }
 
@@ -50,7 +55,7 @@ std::vector<int> Vocabulary::encode(std::u32string_view text) const {
 }
 
 bool Vocabulary::is_punctuation(int token) const {
-  return !is_special(token) && token < size() && is_verse_punctuation(character(token));
+  return std::find(punctuation_.begin(), punctuation_.end(), token) != punctuation_.end();
 }
 
 char32_t Vocabulary::character(int token) const {
@@ -60,10 +65,9 @@ char32_t Vocabulary::character(int token) const {
   return characters_[static_cast<std::size_t>(token - kSpecialCount)];
 }
 
-std::string Vocabulary::display(int token) const {
-  static constexpr std::string_view kSpecialNames[] = {"<pad>", "<start>", "<end>", "<unk>"};
-  if (is_special(token)) return std::string(kSpecialNames[token]);
-  return encode_utf8(character(token));
+const std::string& Vocabulary::display(int token) const {
+  if (token < 0 || token >= size()) throw std::out_of_range(fmt::format("no token {}", token));
+  return displays_[static_cast<std::size_t>(token)];
 }
 
 }  // namespace poet

@@ -14,31 +14,16 @@ namespace {
 
 constexpr float kForbidden = -std::numeric_limits<float>::infinity();
 
-std::vector<int> tokens_of(const Vocabulary& vocabulary, std::u32string_view text) {
-  std::vector<int> tokens;
-  for (const char32_t c : text) {
-    const auto token = vocabulary.find(c);
-    if (!token)
-      throw EngineError(fmt::format("'{}' is not in the model's vocabulary", encode_utf8(c)));
-    tokens.push_back(*token);
-  }
-  return tokens;
-}
-
 // The host's side of one decode() call: the states a decoder works with, each with its poem so
 // far and where that poem stands against the form. The callbacks of poet_host land here; none
 // lets an exception cross into the plugin: a misuse is recorded and reported after decode().
 class Host {
  public:
   Host(Generation& generation, const FormRule& rule, const PoemRequest& request)
-      : generation_(generation), rule_(rule), request_(request) {
-    const Vocabulary& vocabulary = generation.vocabulary();
-    token_texts_.resize(static_cast<std::size_t>(vocabulary.size()));
-    for (int token = Vocabulary::kSpecialCount; token < vocabulary.size(); ++token) {
-      token_texts_[static_cast<std::size_t>(token)] = encode_utf8(vocabulary.character(token));
-      if (vocabulary.is_punctuation(token)) marks_.emplace_back(token, vocabulary.character(token));
-    }
-  }
+      : generation_(generation),
+        vocabulary_(generation.vocabulary()),
+        rule_(rule),
+        request_(request) {}
 
   ~Host() {
     for (std::size_t id = 0; id < tracks_.size(); ++id) {
@@ -52,7 +37,7 @@ class Host {
     if (!mood.empty()) input.insert(input.end(), {Vocabulary::kEnd, Vocabulary::kStart});
     Track track{FormCursor(rule_), {}, 0, {}, false};
     for (const int token : beginning) {
-      const char32_t c = generation_.vocabulary().character(token);
+      const char32_t c = vocabulary_.character(token);
       if (!(is_verse_punctuation(c) ? track.cursor.allows_mark(c)
                                     : track.cursor.allows_character())) {
         throw EngineError(fmt::format("'{}' does not fit the form: {}", encode_utf8(request_.start),
@@ -108,7 +93,7 @@ class Host {
     poem.log_prob = track->log_prob;
     std::u32string line;
     for (const int token : track->text) {
-      const char32_t c = generation_.vocabulary().character(token);
+      const char32_t c = vocabulary_.character(token);
       line += c;
       if (is_verse_punctuation(c)) poem.lines.push_back(encode_utf8(std::exchange(line, {})));
     }
@@ -159,9 +144,9 @@ class Host {
     } else {
       track.allowed.assign(size, kForbidden);
     }
-    for (const auto& [token, mark] : marks_) {
-      track.allowed[static_cast<std::size_t>(token)] =
-          track.cursor.allows_mark(mark) ? raw[token] : kForbidden;
+    for (const int mark : vocabulary_.punctuation_tokens()) {
+      track.allowed[static_cast<std::size_t>(mark)] =
+          track.cursor.allows_mark(vocabulary_.character(mark)) ? raw[mark] : kForbidden;
     }
     if (track.cursor.allows_end()) track.allowed[Vocabulary::kEnd] = raw[Vocabulary::kEnd];
     track.fresh = true;
@@ -194,9 +179,8 @@ class Host {
   }
 
   const char* token_text(poet_token token) {
-    if (token < 0 || static_cast<std::size_t>(token) >= token_texts_.size()) return nullptr;
-    const std::string& text = token_texts_[static_cast<std::size_t>(token)];
-    return text.empty() ? nullptr : text.c_str();
+    if (token < 0 || token >= vocabulary_.size() || Vocabulary::is_special(token)) return nullptr;
+    return vocabulary_.display(token).c_str();
   }
 
   poet_state clone(poet_state state) {
@@ -223,9 +207,8 @@ class Host {
       if (track == nullptr) return POET_ERROR;
       if (tokens[i] < 0 || tokens[i] >= generation_.vocabulary_size() ||
           !(allowed(states[i], *track)[static_cast<std::size_t>(tokens[i])] > kForbidden)) {
-        misuse(fmt::format(
-            "step() chose {} where the form does not allow it",
-            generation_.vocabulary().display(tokens[i] < 0 ? Vocabulary::kUnk : tokens[i])));
+        misuse(fmt::format("step() chose {} where the form does not allow it",
+                           vocabulary_.display(tokens[i] < 0 ? Vocabulary::kUnk : tokens[i])));
         return POET_ERROR;
       }
       for (std::size_t j = 0; j < i; ++j) {
@@ -247,7 +230,7 @@ class Host {
       if (tokens[i] == Vocabulary::kEnd) {
         track.cursor.end();
       } else {
-        track.cursor.add(generation_.vocabulary().character(tokens[i]));
+        track.cursor.add(vocabulary_.character(tokens[i]));
         track.text.push_back(tokens[i]);
       }
       track.fresh = false;
@@ -270,21 +253,19 @@ class Host {
     if (text.size() < shown_.size() || !std::equal(shown_.begin(), shown_.end(), text.begin()))
       return false;
     std::string piece;
-    for (std::size_t i = shown_.size(); i < text.size(); ++i)
-      piece += token_texts_[static_cast<std::size_t>(text[i])];
+    for (std::size_t i = shown_.size(); i < text.size(); ++i) piece += vocabulary_.display(text[i]);
     shown_ = text;
     if (!piece.empty() && request_.on_text) request_.on_text(piece);
     return true;
   }
 
   Generation& generation_;
+  const Vocabulary& vocabulary_;
   const FormRule& rule_;
   const PoemRequest& request_;
-  std::vector<std::string> token_texts_;  // UTF-8 of each character token; empty for specials
-  std::vector<std::pair<int, char32_t>> marks_;  // the tokens of verse punctuation
-  std::vector<std::optional<Track>> tracks_;     // by StateId: the states the decoder may use
-  std::vector<int> shown_;                       // the text streamed so far
-  std::vector<float> nothing_;                   // what log_probs() of a bad state returns
+  std::vector<std::optional<Track>> tracks_;  // by StateId: the states the decoder may use
+  std::vector<int> shown_;                    // the text streamed so far
+  std::vector<float> nothing_;                // what log_probs() of a bad state returns
   std::optional<std::string> misuse_;
   std::string decoder_message_;
 };
@@ -292,7 +273,6 @@ class Host {
 }  // namespace
 
 WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const PoemRequest& request) {
-  const Vocabulary& vocabulary = generation.vocabulary();
   FormRule rule = request.form;
   if (!request.heads.empty()) {
     if (!decoder.writes_acrostics()) {
@@ -313,9 +293,9 @@ WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const Poe
         throw EngineError(fmt::format("a head character cannot be '{}'", encode_utf8(head)));
     }
   }
-  const std::vector<int> heads = tokens_of(vocabulary, request.heads);
-  const std::vector<int> mood = tokens_of(vocabulary, request.mood);
-  const std::vector<int> beginning = tokens_of(vocabulary, request.start);
+  const std::vector<int> heads = generation.tokens(request.heads);
+  const std::vector<int> mood = generation.tokens(request.mood);
+  const std::vector<int> beginning = generation.tokens(request.start);
   const std::vector<double> params =
       request.params.empty() ? decoder.default_values() : request.params;
   if (params.size() != decoder.params().size()) {

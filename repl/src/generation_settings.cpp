@@ -37,23 +37,19 @@ FormChoice parse_form_choice(std::string_view text) {
 }
 
 std::uint64_t parse_seed(std::string_view text) {
-  std::uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+  const auto seed = whole_number<std::uint64_t>(text);
+  if (!seed)
     throw CommandError(fmt::format("a seed is a whole number from 0 to 2^64-1, not '{}'", text));
-  }
-  return value;
+  return *seed;
 }
 
 int parse_count(std::string_view text) {
-  int value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < 1 ||
-      value > 100) {
+  const auto count = whole_number<int>(text);
+  if (!count || *count < 1 || *count > 100) {
     throw CommandError(
         fmt::format("the number of poems is a whole number from 1 to 100, not '{}'", text));
   }
-  return value;
+  return *count;
 }
 
 std::vector<double> GenerationSettings::values(const Decoder& decoder) const {

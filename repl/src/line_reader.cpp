@@ -72,7 +72,8 @@ class PromptReader final : public LineReader {
     rl_attempted_completion_function = complete;
     using_history();
     stifle_history(1000);
-    if (!history_.empty()) read_history(history_.c_str());
+    // libedit's, not poet::read_history (a checkpoint's loss history)
+    if (!history_.empty()) ::read_history(history_.c_str());
   }
 
   std::optional<std::string> next() override {
@@ -98,7 +99,7 @@ class PromptReader final : public LineReader {
     if (history_.empty()) return;
     std::error_code ignored;  // a history that cannot be saved must not stop the session
     std::filesystem::create_directories(history_.parent_path(), ignored);
-    write_history(history_.c_str());
+    ::write_history(history_.c_str());
   }
 
   // readline(), with notices from other threads printed above the prompt while it waits.

@@ -31,6 +31,14 @@ const std::string* given(const std::vector<std::string>& args, std::string_view 
   return nullptr;
 }
 
+// The decoder a poem command writes with: --decoder, else acrostic's own, else beam for --beam,
+// else the one `use` chose.
+std::string_view decoder_to_use(Shell& shell, const std::vector<std::string>& args, bool acrostic) {
+  if (const auto* name = given(args, "--decoder")) return *name;
+  if (acrostic) return "acrostic";
+  return given(args, "--beam") ? "beam" : std::string_view(shell.settings().decoder);
+}
+
 // A poem command's request, from the settings and its options.
 struct PoemJob {
   std::shared_ptr<const Decoder> decoder;
@@ -48,13 +56,7 @@ PoemJob parse_job(Shell& shell, const std::vector<std::string>& args, bool acros
   const GenerationSettings& settings = shell.settings();
   // The decoder first: its parameters are options too.
   PoemJob job;
-  if (const auto* name = given(args, "--decoder")) {
-    job.decoder = find_decoder(decoders, *name);
-  } else if (acrostic) {
-    job.decoder = find_decoder(decoders, "acrostic");
-  } else {
-    job.decoder = find_decoder(decoders, given(args, "--beam") ? "beam" : settings.decoder);
-  }
+  job.decoder = find_decoder(decoders, decoder_to_use(shell, args, acrostic));
   std::vector<std::string> names;
   for (const auto& param : job.decoder->params()) names.push_back("--" + param.name);
   std::vector<std::string_view> options(std::begin(kOptions), std::end(kOptions));
@@ -195,12 +197,8 @@ std::optional<std::vector<std::string>> complete_poem(Shell& shell,
   if (last == "--form")
     return std::vector<std::string>(std::begin(kFormNames), std::end(kFormNames));
   std::vector<std::string> options(std::begin(kOptions), std::end(kOptions));
-  const std::string* chosen = given(before, "--decoder");
-  const auto decoder =
-      shell.decoders().find(chosen                    ? std::string_view(*chosen)
-                            : before[0] == "acrostic" ? std::string_view("acrostic")
-                                                      : std::string_view(shell.settings().decoder));
-  if (decoder) {
+  if (const auto decoder =
+          shell.decoders().find(decoder_to_use(shell, before, before[0] == "acrostic"))) {
     for (const auto& param : decoder->params()) options.push_back("--" + param.name);
   }
   return options;

@@ -24,8 +24,7 @@ void Terminal::result(std::string_view text) {
     json_result(nlohmann::json{{"command", command_}, {"result", text}}.dump());
     return;
   }
-  if (status_shown_) fmt::print(err_, "\r\x1b[K");
-  status_shown_ = false;
+  clear_status();
   fmt::print(out_, "{}{}", text, text.empty() || text.back() != '\n' ? "\n" : "");
   std::fflush(out_);
 }
@@ -36,16 +35,14 @@ void Terminal::json_result(std::string_view object) {
 }
 
 void Terminal::stream(std::string_view piece) {
-  if (status_shown_) fmt::print(err_, "\r\x1b[K");
-  status_shown_ = false;
+  clear_status();
   fmt::print(out_, "{}", piece);
   std::fflush(out_);
 }
 
 void Terminal::note(std::string_view text) {
   std::fflush(out_);
-  if (status_shown_) fmt::print(err_, "\r\x1b[K");
-  status_shown_ = false;
+  clear_status();
   fmt::print(err_, "{}\n", text);
   std::fflush(err_);
 }
@@ -57,14 +54,18 @@ void Terminal::status(std::string_view text) {
   status_shown_ = true;
 }
 
+void Terminal::clear_status() {
+  if (status_shown_) fmt::print(err_, "\r\x1b[K");
+  status_shown_ = false;
+}
+
 void Terminal::warning(std::string_view text) { diagnostic("warning", "\x1b[33m", text); }
 
 void Terminal::error(std::string_view text) { diagnostic("error", "\x1b[31m", text); }
 
 void Terminal::diagnostic(std::string_view label, std::string_view colour, std::string_view text) {
   std::fflush(out_);  // keep results and diagnostics in input order when both go to one file
-  if (status_shown_) fmt::print(err_, "\r\x1b[K");
-  status_shown_ = false;
+  clear_status();
   if (!interactive_ && line_number_ > 0) {
     fmt::print(err_, "line {}: {}{}\n", line_number_, label == "error" ? "" : "warning: ", text);
   } else if (colour_) {

@@ -32,6 +32,7 @@ class Terminal {
 
  private:
   void diagnostic(std::string_view label, std::string_view colour, std::string_view text);
+  void clear_status();  // erases the status line, if one is shown
 
   std::FILE* out_;
   std::FILE* err_;

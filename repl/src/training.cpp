@@ -27,18 +27,13 @@ fs::path default_corpus() {
   return fs::path(POET_CORPORA_DIR) / "tang.tsv";
 }
 
-std::int64_t positive_integer(const std::string& text, std::string_view option) {
-  std::size_t used = 0;
-  long long value = 0;
-  try {
-    value = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || value < 1) {
+template <typename T>
+T positive_integer(const std::string& text, std::string_view option) {
+  const auto value = whole_number<T>(text);
+  if (!value || *value < 1) {
     throw CommandError(fmt::format("{} must be a positive whole number, not '{}'", option, text));
   }
-  return value;
+  return *value;
 }
 
 std::string duration(double seconds) {
@@ -83,9 +78,9 @@ TrainRequest parse_request(const std::vector<std::string>& args) {
                 : request.resume       ? *request.resume
                                        : fs::path("model.ckpt");
   if (const auto* steps = parsed.option("--steps"))
-    request.steps = positive_integer(*steps, "--steps");
+    request.steps = positive_integer<std::int64_t>(*steps, "--steps");
   if (const auto* epochs = parsed.option("--epochs"))
-    request.epochs = static_cast<int>(positive_integer(*epochs, "--epochs"));
+    request.epochs = positive_integer<int>(*epochs, "--epochs");
   return request;
 }
 
@@ -310,7 +305,7 @@ void run_loss(Shell& shell, const std::vector<std::string>& args) {
     history = run->history();
     file = run->out();
   } else if (const auto model = shell.engine().model_info()) {
-    history = read_history(model->file);
+    history = model->history;  // the loaded model's, whatever has replaced its file since
     file = model->file;
   } else {
     throw CommandError("no model is loaded: 'load' a checkpoint to see how it was trained");

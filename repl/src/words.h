@@ -1,6 +1,8 @@
 #pragma once
 // Splitting a command line into words.
 
+#include <charconv>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,7 +24,17 @@ struct ParsedArgs {
 
 // Takes `--name value` pairs for the names in `options` out of `args`; an unknown option or one
 // without its value throws CommandError naming it (with the closest known option).
-ParsedArgs parse_options(const std::vector<std::string>& args, const std::vector<std::string_view>& options);
+ParsedArgs parse_options(const std::vector<std::string>& args,
+                         const std::vector<std::string_view>& options);
+
+// A whole number of type T written out in full ("12", not "12x" or "1e3"), or nothing.
+template <typename T>
+std::optional<T> whole_number(std::string_view text) {
+  T value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
 
 // Splits on blanks, the way a shell does: '...' and "..." keep blanks inside a word, a backslash
 // escapes the next character. Throws CommandError on an unterminated quote.

@@ -198,7 +198,6 @@ TEST(Beam, ScoresAtLeastAsHighAsGreedy) {
 
 TEST(Beam, NeverRepeatsALineOrATrigramWhenAskedNot) {
   const auto poem = write(decoder("beam"), beginning(characters(1), FormRule::exact(Form::qilv)));
-  const std::set<std::string> lines(poem.lines.begin(), poem.lines.end());
   std::set<std::u32string> distinct_lines;
   for (const auto& line : poem.lines) {
     const auto text = decode_utf8(line);

@@ -85,7 +85,7 @@ TEST(PoetPrompt, TrainsInTheBackgroundWhileGenKeepsWriting) {
   ASSERT_TRUE(at_prompt(poet)) << poet.output();
   poet.type("gen 月 --form 五绝 --seed 1\r");  // the loaded model writes while the new one trains
   ASSERT_TRUE(poet.wait_for("temperature, seed 1")) << poet.output();
-  ASSERT_TRUE(poet.wait_for("saved " + out + " (step 20) and loaded it")) << poet.output();
+  ASSERT_TRUE(poet.wait_for_anywhere("saved " + out + " (step 20) and loaded it")) << poet.output();
   ASSERT_TRUE(at_prompt(poet)) << poet.output();
   poet.type("train status\r");
   ASSERT_TRUE(poet.wait_for("training " + out + ": step ")) << poet.output();

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
@@ -59,10 +60,19 @@ bool PtySession::read_some(std::chrono::milliseconds timeout) {
 }
 
 bool PtySession::wait_for(std::string_view expected, std::chrono::milliseconds timeout) {
+  return wait_for_after(consumed_, expected, timeout);
+}
+
+bool PtySession::wait_for_anywhere(std::string_view expected, std::chrono::milliseconds timeout) {
+  return wait_for_after(0, expected, timeout);
+}
+
+bool PtySession::wait_for_after(std::size_t from, std::string_view expected,
+                                std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    if (const auto at = output_.find(expected, consumed_); at != std::string::npos) {
-      consumed_ = at + expected.size();
+    if (const auto at = output_.find(expected, from); at != std::string::npos) {
+      consumed_ = std::max(consumed_, at + expected.size());
       return true;
     }
     const auto left =

@@ -27,6 +27,10 @@ class PtySession {
   // timeout.
   bool wait_for(std::string_view expected,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // The same, but `expected` may also lie in what earlier waits consumed: for output from another
+  // thread, whose order against the rest is not fixed.
+  bool wait_for_anywhere(std::string_view expected,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Waits for the program to end; its exit status, or -1 if it had to be killed.
   int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   bool running();
@@ -35,6 +39,8 @@ class PtySession {
 
  private:
   bool read_some(std::chrono::milliseconds timeout);
+  bool wait_for_after(std::size_t from, std::string_view expected,
+                      std::chrono::milliseconds timeout);
 
   pid_t pid_ = -1;
   int master_ = -1;

@@ -17,6 +17,7 @@
 #include "poet/engine/device.h"
 #include "poet/engine/model_config.h"
 #include "poet/engine/random.h"
+#include "poet/engine/trainer.h"
 #include "poet/engine/vocabulary.h"
 
 namespace poet {
@@ -42,6 +43,7 @@ struct ModelInfo {
   std::string device;  // "cpu" or "cuda"
   std::int64_t steps_trained = 0;
   std::optional<double> valid_perplexity;  // the last one measured in training, if any
+  std::vector<HistoryEntry> history;       // how it was trained, as the checkpoint records it
   std::filesystem::path file;
 };
 
@@ -63,8 +65,10 @@ class Generation {
   const Vocabulary& vocabulary() const;
   int vocabulary_size() const;
 
-  // A state that has read <start> and then `prefix`. Throws EngineError naming the first
-  // character the vocabulary lacks: '𠀀' is not in the model's vocabulary.
+  // The tokens of `text`; throws EngineError naming the first character the vocabulary lacks:
+  // '𠀀' is not in the model's vocabulary.
+  std::vector<int> tokens(std::u32string_view text) const;
+  // A state that has read <start> and then `prefix` (tokens() says which character is missing).
   StateId start(std::u32string_view prefix);
   StateId start_tokens(const std::vector<int>& tokens);
   StateId clone(StateId state);

@@ -45,14 +45,19 @@ class Vocabulary {
 
   static bool is_special(int token) { return token >= 0 && token < kSpecialCount; }
   bool is_punctuation(int token) const;
+  // The tokens of the five verse punctuation marks this vocabulary has.
+  const std::vector<int>& punctuation_tokens() const { return punctuation_; }
   // The character of a non-special token; throws std::out_of_range otherwise.
   char32_t character(int token) const;
-  // UTF-8 for a character, "<pad>", "<start>", "<end>" or "<unk>" for the special tokens.
-  std::string display(int token) const;
+  // UTF-8 for a character, "<pad>", "<start>", "<end>" or "<unk>" for the special tokens; made
+  // once, since decoding asks for it at every step.
+  const std::string& display(int token) const;
 
  private:
   std::vector<char32_t> characters_;
   std::unordered_map<char32_t, int> tokens_;
+  std::vector<std::string> displays_;  // by token
+  std::vector<int> punctuation_;
 };
 
 }  // namespace poet
