@@ -98,6 +98,14 @@ std::vector<HistoryEntry> read_history(const std::filesystem::path& checkpoint) 
   return history_from_json(contents.training.value("history", nlohmann::json::array()));
 }
 
+void write_inference_checkpoint(const std::filesystem::path& checkpoint,
+                                const std::filesystem::path& out) {
+  auto contents = checkpoint::read(checkpoint);
+  contents.optimizer_state.clear();
+  contents.training.erase("optimizer_steps");
+  checkpoint::write(out, contents);
+}
+
 void write_history_csv(const std::filesystem::path& file,
                        const std::vector<HistoryEntry>& history) {
   const auto temporary = file.string() + ".tmp";

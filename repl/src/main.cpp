@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "bundled.h"
 #include "interrupt.h"
 #include "line_reader.h"
 #include "poet/engine/decoders.h"
@@ -24,14 +25,15 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: poet [--model CHECKPOINT] [--device auto|cpu|cuda] [--plugin-dir DIR]... [--json]\n"
-    "            [-c COMMAND]... [--bail]\n"
+    "usage: poet [--model CHECKPOINT | --no-model] [--device auto|cpu|cuda] [--plugin-dir DIR]...\n"
+    "            [--json] [-c COMMAND]... [--bail]\n"
     "\n"
     "Writes classical Chinese poems at a '> ' prompt. When standard input is not a terminal, or\n"
     "with -c, poet runs the commands as a script: results on standard output, diagnostics on\n"
     "standard error as 'line N: message', exit status 1 if any command failed.\n"
     "\n"
-    "  --model CHECKPOINT  load this checkpoint at start\n"
+    "  --model CHECKPOINT  load this checkpoint at start instead of the bundled Tang model\n"
+    "  --no-model          start with no model loaded\n"
     "  --device DEVICE     where the model runs: auto (a GPU if LibTorch sees one), cpu, cuda\n"
     "  --plugin-dir DIR    also load the decoder plugins in DIR (repeatable)\n"
     "  --json              print each result as one JSON object per line (JSON Lines)\n"
@@ -42,7 +44,8 @@ constexpr std::string_view kUsage =
 
 struct Options {
   std::vector<std::string> commands;
-  std::optional<std::string> model;
+  std::optional<std::filesystem::path> model = poet::repl::bundled_model();
+  bool model_given = false;
   std::vector<std::filesystem::path> plugin_dirs;
   poet::DeviceChoice device = poet::DeviceChoice::automatic;
   bool bail = false;
@@ -67,8 +70,9 @@ int main(int argc, char** argv) {
   use_utf8_locale();
 
   Options options;
-  static const std::vector<std::string_view> kOptions{
-      "-c", "--model", "--device", "--plugin-dir", "--json", "--bail", "--help", "--version"};
+  static const std::vector<std::string_view> kOptions{"-c",       "--model",      "--no-model",
+                                                      "--device", "--plugin-dir", "--json",
+                                                      "--bail",   "--help",       "--version"};
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool takes_value =
@@ -79,6 +83,9 @@ int main(int argc, char** argv) {
       options.commands.emplace_back(argv[++i]);
     } else if (arg == "--model") {
       options.model = argv[++i];
+      options.model_given = true;
+    } else if (arg == "--no-model") {
+      options.model.reset();
     } else if (arg == "--device") {
       const auto device = poet::parse_device(argv[++i]);
       if (!device)
@@ -122,7 +129,10 @@ int main(int argc, char** argv) {
   }
   if (interactive) terminal.result(banner(runtime));
   bool any_failed = false;
-  if (options.model) {
+  if (options.model && !options.model_given && !std::filesystem::exists(*options.model)) {
+    terminal.warning(fmt::format("the bundled model {} is missing: 'load' or 'train' one",
+                                 options.model->string()));
+  } else if (options.model) {
     try {
       const auto info = engine->load(*options.model);
       if (interactive) terminal.result("loaded " + describe_model(info));

@@ -134,6 +134,12 @@ const std::vector<Command>& command_table() {
          if (before.size() == 1) return std::nullopt;
          return std::vector<std::string>{"--split"};
        }},
+      {"export", "export <checkpoint> <file>",
+       "write a checkpoint's model for generation only: a smaller file",
+       "The model, vocabulary and loss history, without the optimizer's state that resuming\n"
+       "  needs (with Adam, two thirds of a training checkpoint). The file loads like any other\n"
+       "  and writes the same poems; 'train --resume' refuses it.",
+       2, 2, run_export},
       {"loss", "loss [--csv FILE]",
        "chart how the loaded model was trained: loss and validation perplexity",
        "The training loss and the validation perplexity over the steps, as the checkpoint records\n"

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "bundled.h"
 #include "chart.h"
 #include "interrupt.h"
 #include "poet/engine/config.h"
@@ -17,15 +18,6 @@ namespace poet::repl {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The bundled Tang corpus: installed beside poet, or in the source tree it was built from.
-fs::path default_corpus() {
-  std::error_code error;
-  const fs::path installed =
-      fs::read_symlink("/proc/self/exe", error).parent_path() / "../share/poet/corpora/tang.tsv";
-  if (!error && fs::exists(installed)) return installed.lexically_normal();
-  return fs::path(POET_CORPORA_DIR) / "tang.tsv";
-}
 
 template <typename T>
 T positive_integer(const std::string& text, std::string_view option) {
@@ -72,7 +64,7 @@ TrainRequest parse_request(const std::vector<std::string>& args) {
   request.model = config.model;
   request.train = config.train;
   request.corpus =
-      parsed.option("--corpus") ? fs::path(*parsed.option("--corpus")) : default_corpus();
+      parsed.option("--corpus") ? fs::path(*parsed.option("--corpus")) : bundled_corpus();
   if (const auto* resume = parsed.option("--resume")) request.resume = *resume;
   request.out = parsed.option("--out") ? fs::path(*parsed.option("--out"))
                 : request.resume       ? *request.resume
@@ -293,6 +285,17 @@ void run_eval(Shell& shell, const std::vector<std::string>& args) {
   if (result.skipped_lines > 0)
     text += fmt::format("; {} lines that do not parse skipped", result.skipped_lines);
   shell.terminal().result(text);
+}
+
+void run_export(Shell& shell, const std::vector<std::string>& args) {
+  const fs::path from = args[0], to = args[1];
+  write_inference_checkpoint(from, to);
+  const auto megabytes = [](const fs::path& file) {
+    return static_cast<double>(fs::file_size(file)) / 1e6;
+  };
+  shell.terminal().result(
+      fmt::format("wrote {} ({:.1f} MB, for generation only) from {} ({:.1f} MB)", to.string(),
+                  megabytes(to), from.string(), megabytes(from)));
 }
 
 void run_loss(Shell& shell, const std::vector<std::string>& args) {

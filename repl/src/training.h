@@ -52,6 +52,9 @@ class BackgroundTraining {
 // `eval FILE [--split S]`: the loaded model's perplexity on a file of poems.
 void run_eval(Shell& shell, const std::vector<std::string>& args);
 
+// `export CKPT FILE`: a checkpoint's model without its training state, for generation only.
+void run_export(Shell& shell, const std::vector<std::string>& args);
+
 // `loss [--csv FILE]`: the loaded model's training history as charts and numbers, or as CSV.
 void run_loss(Shell& shell, const std::vector<std::string>& args);
 // The charts and the last values of a loss history, `width` characters wide.

@@ -1,26 +1,34 @@
 // poet_bench_quality: the poems a model writes, measured. For a checkpoint it prints, as README
 // tables:
 //   - per-character perplexity on the test and validation splits of the Tang corpus;
-//   - for each decoder, poems written from a fixed set of begin words × seeds, with and without
-//     --form: the share that are exact 五绝/七绝/五律/七律, the share with a repeated line, the
-//     share with a character three times in a row, distinct-2 over all poems, leaks (any
-//     character that is neither a Han character nor verse punctuation: a marker, <unk>), and speed;
+//   - for each decoder setting, poems written from a fixed set of begin words × seeds, with and
+//     without --form: the share that are exact 五绝/七绝/五律/七律, the share with a repeated line,
+//     the share with a character three times in a row, distinct-2 over all poems, the model's own
+//     perplexity of the text it chose (how far from its likeliest path the setting strays),
+//     leaks (any character that is neither a Han character nor verse punctuation: a marker,
+//     <unk>), and speed;
 //   - the same text figures for the real poems of the test split, as the reference;
-//   - ten poems, unedited.
+//   - ten poems by gen's default decoder, unedited.
 //
-// usage: poet_bench_quality --model CKPT [--seeds N] [--quick]
+// usage: poet_bench_quality [--model CKPT] [--seeds N] [--setting SETTING]... [--quick]
+//   --model: default, the bundled model (corpora/tang.ckpt)
+//   --setting: a decoder and parameters to measure instead of the list below, e.g.
+//              "temperature temperature=0.7 top-p=0.95"
 //   --quick: two begin words and one seed, as a smoke test in the suite.
 
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "generation_settings.h"
 #include "poet/engine/corpus.h"
 #include "poet/engine/decoders.h"
 #include "poet/engine/engine.h"
@@ -83,20 +91,56 @@ struct TextStats {
   }
 };
 
+// The settings compared: each built-in decoder with its defaults (those of gen's default
+// decoder are the ones chosen by this table), and sampling cooler, warmer and unclipped.
+const std::vector<std::string> kSettings = {
+    "greedy",
+    "beam",
+    "temperature",
+    "temperature temperature=0.6",
+    "temperature temperature=0.7",
+    "temperature temperature=0.8",
+    "temperature temperature=1",
+    "temperature temperature=1 top-p=1",
+};
+
+// "temperature temperature=0.7 top-p=0.95": the decoder, and its parameters' values with those
+// given set as `set` would set them.
+std::pair<std::shared_ptr<const Decoder>, std::vector<double>> parse_setting(
+    const std::string& setting, const DecoderSet& decoders) {
+  std::istringstream words(setting);
+  std::string name, assignment;
+  words >> name;
+  const auto decoder = repl::find_decoder(decoders, name);
+  repl::GenerationSettings values;
+  while (words >> assignment) {
+    const auto equals = assignment.find('=');
+    if (equals == std::string::npos)
+      throw std::runtime_error(fmt::format("'{}' is not PARAM=VALUE", assignment));
+    values.set(name + "." + assignment.substr(0, equals), assignment.substr(equals + 1), decoders);
+  }
+  return {decoder, values.values(*decoder)};
+}
+
 int usage() {
-  fmt::print(stderr, "usage: poet_bench_quality --model CKPT [--seeds N] [--quick]\n");
+  fmt::print(stderr,
+             "usage: poet_bench_quality [--model CKPT] [--seeds N] [--setting SETTING]... "
+             "[--quick]\n");
   return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::filesystem::path model;
-  int seeds = 3;
+  std::filesystem::path model = std::filesystem::path(POET_CORPORA_DIR) / "tang.ckpt";
+  int seeds = 10;
+  std::vector<std::string> settings;
   bool quick = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
       model = argv[++i];
+    } else if (std::strcmp(argv[i], "--setting") == 0 && i + 1 < argc) {
+      settings.emplace_back(argv[++i]);
     } else if (std::strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
       seeds = std::max(1, std::atoi(argv[++i]));
     } else if (std::strcmp(argv[i], "--quick") == 0) {
@@ -105,7 +149,7 @@ int main(int argc, char** argv) {
       return usage();
     }
   }
-  if (model.empty()) return usage();
+  if (settings.empty()) settings = kSettings;
   const std::u32string_view begin_words = quick ? kBeginWords.substr(0, 2) : kBeginWords;
   if (quick) seeds = 1;
   const std::filesystem::path corpus =
@@ -121,8 +165,10 @@ int main(int argc, char** argv) {
     fmt::print(
         "| split | poems | characters | outside the vocabulary | perplexity "
         "|\n|---|---|---|---|---|\n");
+    double test_perplexity = 0;
     for (const Split split : {Split::test, Split::valid}) {
       const Evaluation e = engine.evaluate(corpus, split);
+      if (split == Split::test) test_perplexity = e.perplexity;
       fmt::print("| {} | {} | {} | {} | {:.2f} |\n", split_name(split), e.poems, e.characters,
                  e.unknown, e.perplexity);
     }
@@ -131,57 +177,64 @@ int main(int argc, char** argv) {
       if (poem.split == Split::test) reference.add(decode_utf8(poem.text));
     });
 
-    // 2. The decoders, with their default parameters.
+    // 2. The decoders.
     const DecoderSet decoders({POET_BUILT_IN_DECODERS});
+    const std::string gen_default = repl::GenerationSettings{}.decoder;
     std::vector<std::string> samples;
     fmt::print(
         "\n| decoder | --form | poems | exact regulated form | repeated line | a character 3× in a "
-        "row | "
-        "distinct-2 | leaks | chars/s | ms/poem |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        "row | distinct-2 | perplexity of its poems | leaks | chars/s | ms/poem "
+        "|\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     constexpr Form kForms[] = {Form::wujue, Form::qijue, Form::wulv, Form::qilv};
-    for (const char* name : {"greedy", "temperature", "beam"}) {
-      const auto decoder = decoders.find(name);
-      if (!decoder) throw std::runtime_error(fmt::format("no decoder '{}'", name));
+    for (const std::string& setting : settings) {
+      const auto [decoder, params] = parse_setting(setting, decoders);
       for (const bool with_form : {true, false}) {
         TextStats stats;
-        double seconds = 0;
-        std::size_t index = 0;
+        double seconds = 0, log_prob = 0;
+        std::size_t tokens = 0, index = 0;
         for (const char32_t begin : begin_words) {
           for (int seed = 1; seed <= seeds; ++seed, ++index) {
             PoemRequest request;
             request.start = std::u32string(1, begin);
             request.form = with_form ? FormRule::exact(kForms[index % 4]) : FormRule::automatic();
+            request.params = params;
             auto generation = engine.begin_generation(static_cast<std::uint64_t>(seed));
             const auto start = Clock::now();
             const WrittenPoem poem = write_poem(*generation, *decoder, request);
             seconds += std::chrono::duration<double>(Clock::now() - start).count();
-            stats.add(decode_utf8(poem.text));
+            const std::u32string text = decode_utf8(poem.text);
+            stats.add(text);
+            log_prob += poem.log_prob;
+            tokens +=
+                text.size() - request.start.size() + 1;  // what the decoder chose, and the end
             // One seed per begin word, a different one each time, for samples that differ.
             const bool sample_seed =
                 seed == 1 + static_cast<int>(index / static_cast<std::size_t>(seeds)) % seeds;
-            if (!with_form && sample_seed && samples.size() < 10 &&
-                std::string(name) == "temperature") {
+            if (!with_form && sample_seed && samples.size() < 10 && setting == gen_default) {
               samples.push_back(poem.text);
             }
           }
         }
-        fmt::print("| {} | {} | {} | {} | {} | {} | {} | {} | {:.0f} | {:.1f} |\n", name,
-                   with_form ? "yes" : "no", stats.poems,
+        fmt::print("| {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | {:.0f} | {:.1f} |\n",
+                   setting, with_form ? "yes" : "no", stats.poems,
                    TextStats::share(stats.regulated, stats.poems),
                    TextStats::share(stats.repeated_line, stats.poems),
-                   TextStats::share(stats.triple, stats.poems), stats.distinct2(), stats.leaks,
+                   TextStats::share(stats.triple, stats.poems), stats.distinct2(),
+                   std::exp(-log_prob / static_cast<double>(tokens)), stats.leaks,
                    static_cast<double>(stats.characters) / seconds,
                    1e3 * seconds / static_cast<double>(stats.poems));
       }
     }
-    fmt::print("| the real test poems | | {} | {} | {} | {} | {} | {} | | |\n", reference.poems,
-               TextStats::share(reference.regulated, reference.poems),
+    fmt::print("| the real test poems | | {} | {} | {} | {} | {} | {:.1f} | {} | | |\n",
+               reference.poems, TextStats::share(reference.regulated, reference.poems),
                TextStats::share(reference.repeated_line, reference.poems),
                TextStats::share(reference.triple, reference.poems), reference.distinct2(),
-               reference.leaks);
+               test_perplexity, reference.leaks);
 
     fmt::print(
-        "\nTen poems by 'temperature' without --form, the first ten begin words, unedited:\n\n");
+        "\nTen poems by gen's default, {}, without --form, the first ten begin words, "
+        "unedited:\n\n",
+        gen_default);
     for (const auto& poem : samples) fmt::print("    {}\n", poem);
   } catch (const std::exception& error) {
     fmt::print(stderr, "poet_bench_quality: {}\n", error.what());

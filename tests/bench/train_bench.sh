@@ -6,7 +6,7 @@
 #   tests/bench/train_bench.sh [MINUTES]     (default 5; needs `.ci/setup --bench` and a build)
 #
 # 1. Speed: useful (non-padding) characters per second, poet and the peer in alternating rounds.
-# 2. Quality at equal cost: each trains for MINUTES of wall time, then the validation split's
+# 2. Quality at equal cost: each trains for MINUTES of wall time, then the test split's
 #    per-character perplexity. poet's clock includes its own validation passes.
 # 3. poet's peak resident memory while training the default model.
 set -euo pipefail
@@ -17,9 +17,9 @@ peer=${POET_PEER:-$repo/../shared/bench/peer_train.py}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The peer reads one poem per line; both train on the train split and validate on the valid one.
+# The peer reads one poem per line; both train on the train split and are measured on the test one.
 awk -F'\t' 'NR > 1 && $1 == "train" { print $5 }' "$repo/corpora/tang.tsv" > "$work/train.txt"
-awk -F'\t' 'NR > 1 && $1 == "valid" { print $5 }' "$repo/corpora/tang.tsv" > "$work/valid.txt"
+awk -F'\t' 'NR > 1 && $1 == "test" { print $5 }' "$repo/corpora/tang.tsv" > "$work/test.txt"
 
 # The peer's architecture, with poet's own trainer settings (length-grouped batches, adaptive
 # softmax, its thread policy). min_count 1: like the peer, every training character is in the
@@ -43,7 +43,7 @@ ratios=()
 for round in 1 2 3; do
   peer_rate=$(/usr/bin/python3 "$peer" "$work/train.txt" book --iters 5 | sed -n 's/.*useful_tok\/s=\([0-9]*\).*/\1/p')
   poet_rate=$("$poet" -c "train --corpus $repo/corpora/tang.tsv --steps 30 --config $work/poet.toml --out $work/speed.ckpt" 2>&1 \
-              | sed -n 's/^step 30 .*  \([0-9]*\) chars\/s$/\1/p')
+              | sed -n 's/^step 30\/30 .*  \([0-9]*\) chars\/s .*/\1/p')
   ratio=$(awk -v a="$poet_rate" -v b="$peer_rate" 'BEGIN { printf "%.1f", a / b }')
   ratios+=("$ratio")
   echo "round $round: poet $poet_rate, peer $peer_rate: ${ratio}x"
@@ -51,8 +51,9 @@ done
 echo "ratio per round: ${ratios[*]}"
 
 echo
-echo "## validation perplexity after $minutes minutes of training each"
-/usr/bin/python3 "$peer" "$work/train.txt" book --minutes "$minutes" --valid "$work/valid.txt"
+echo "## test perplexity after $minutes minutes of training each"
+echo "peer: $(/usr/bin/python3 "$peer" "$work/train.txt" book --minutes "$minutes" --valid "$work/test.txt" \
+               | sed 's/valid perplexity/test perplexity/')"
 # poet trains until interrupted; Ctrl-C (SIGINT) stops it after the current step, with a checkpoint.
 /usr/bin/time -f "poet peak resident memory: %M KB" \
   "$poet" -c "train --corpus $repo/corpora/tang.tsv --steps 1000000 --config $work/poet.toml --out $work/race.ckpt" \
@@ -61,5 +62,6 @@ timer=$!
 sleep "$((minutes * 60))"
 pkill -INT -P "$timer"  # poet, the child of time
 wait "$timer"
-echo "poet: $(grep 'validation perplexity' "$work/race.err" | tail -1)"
+echo "poet: $(sed -n 's/^stopped at \(step [0-9]*\).*/\1/p' "$work/race.out" "$work/race.err"); test perplexity" \
+     "$("$poet" --model "$work/race.ckpt" -c "eval $repo/corpora/tang.tsv --split test" | sed 's/.*perplexity //')"
 grep 'peak resident memory' "$work/race.err"

@@ -21,11 +21,15 @@ endfunction()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 foreach(installed bin/poet include/poet/decoder.h include/poet/decoder_sdk.h lib/poet/decoders/greedy.so
-                  lib/cmake/poet/poetDecoder.cmake)
+                  lib/cmake/poet/poetDecoder.cmake share/poet/corpora/tang.tsv share/poet/corpora/tang.ckpt)
   if(NOT EXISTS ${prefix}/${installed})
     message(FATAL_ERROR "cmake --install did not lay out ${installed}")
   endif()
 endforeach()
+
+# The installed poet loads the installed model, not the source tree's.
+run(${prefix}/bin/poet -c model)
+expect_in("${output}" "${prefix}/share/poet/corpora/tang.ckpt")
 
 set(example ${WORK_DIR}/repetition-penalty)
 run(${CMAKE_COMMAND} -S ${EXAMPLE_DIR} -B ${example} -G ${GENERATOR} -DCMAKE_PREFIX_PATH=${prefix})

@@ -138,6 +138,14 @@ TEST(PoetModel, LoadsAModelAtStartAndDescribesIt) {
       << run.out;
 }
 
+TEST(PoetModel, LoadsTheBundledModelUnlessToldOtherwise) {
+  const auto bundled = poet({}, "model\n");
+  EXPECT_EQ(bundled.exit_code, 0) << bundled.err;
+  EXPECT_NE(bundled.out.find(std::string(POET_CORPORA_DIR) + "/tang.ckpt"), std::string::npos)
+      << bundled.out;
+  EXPECT_EQ(poet({"--no-model"}, "model\n").out, "no model is loaded; try 'load <checkpoint>'\n");
+}
+
 TEST(PoetModel, MissingCheckpointAtStartIsReportedAndTheSessionGoesOn) {
   const auto run = poet({"--model", "/nonexistent.ckpt"}, "model\n");
   EXPECT_EQ(run.exit_code, 1);

@@ -153,7 +153,7 @@ TEST(PoetLoss, ChartsTheLoadedModelsHistoryOrWritesItAsCsv) {
   std::string header;
   std::getline(in, header);
   EXPECT_EQ(header, "step,epoch,train_loss,valid_perplexity,wall_seconds,tokens_per_second");
-  EXPECT_EQ(poet({"-c", "loss"}).err,
+  EXPECT_EQ(poet({"--no-model", "-c", "loss"}).err,
             "line 1: no model is loaded: 'load' a checkpoint to see how it was trained\n");
 }
 
@@ -183,14 +183,53 @@ TEST(PoetEval, SaysWhatIsWrongWithItsInput) {
   EXPECT_EQ(run.err,
             "line 1: cannot read corpus '/nonexistent.txt'\n"
             "line 2: unknown split 'dev': use train, valid or test\n");
-  EXPECT_EQ(poet({"-c", "eval x.txt"}).err,
+  EXPECT_EQ(poet({"--no-model", "-c", "eval x.txt"}).err,
             "line 1: no model is loaded: load a checkpoint first\n");
 }
 
 TEST(PoetGen, WithoutAModelSaysHowToGetOne) {
-  const auto run = poet({"-c", "gen 月"});
+  const auto run = poet({"--no-model", "-c", "gen 月"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err, "line 1: no model is loaded: load a checkpoint first\n");
+}
+
+// The first thing a newcomer does: `gen 湖` on the bundled model, no training first.
+TEST(PoetGen, TheBundledModelWritesAWellFormedPoemAtOnce) {
+  for (const std::string seed : {"1", "2", "3"}) {
+    const auto run = poet({"-c", "gen 湖 --seed " + seed});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto verse = lines_of(run.out);
+    ASSERT_FALSE(verse.empty());
+    EXPECT_TRUE(verse.size() == 4 || verse.size() == 8) << run.out;
+    EXPECT_EQ(verse[0].rfind("湖", 0), 0u) << run.out;
+    const std::size_t length = characters(verse[0]);
+    EXPECT_TRUE(length == 6 || length == 8) << run.out;  // 5 or 7, and the mark
+    for (const auto& line : verse) EXPECT_EQ(characters(line), length) << run.out;
+  }
+}
+
+TEST(PoetExport, WritesASmallerFileThatWritesTheSamePoemsAndCannotResume) {
+  const auto dir = test::fresh_dir("export");
+  const std::string trained = test::tiny_model().string();
+  const std::string exported = (dir / "small.ckpt").string();
+  const auto run = poet({"-c", "export " + trained + " " + exported});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("for generation only"), std::string::npos) << run.out;
+  // Adam keeps two moments per weight: the weights alone are about a third of the file.
+  EXPECT_LT(std::filesystem::file_size(exported), std::filesystem::file_size(trained) / 2);
+
+  const auto written_by = [](const std::string& model) {
+    return poet({"--model", model, "-c", "gen 月 --seed 5", "-c", "model"}).out;
+  };
+  const std::string original = written_by(trained);
+  std::string copy = written_by(exported);
+  copy.replace(copy.find(exported), exported.size(), trained);
+  EXPECT_EQ(copy, original);
+
+  const auto resume = poet({"-c", "train --resume " + exported + " --corpus " +
+                                      std::string(POET_CORPORA_DIR) + "/fixture.tsv --steps 1"});
+  EXPECT_EQ(resume.exit_code, 1);
+  EXPECT_NE(resume.err.find("cannot be resumed"), std::string::npos) << resume.err;
 }
 
 }  // namespace

@@ -94,7 +94,7 @@ TEST(PoetPrompt, TrainsInTheBackgroundWhileGenKeepsWriting) {
   ASSERT_TRUE(poet.wait_for("training stopped at step")) << poet.output();
   ASSERT_TRUE(at_prompt(poet)) << poet.output();
   poet.type("model\r");
-  ASSERT_TRUE(poet.wait_for(out + "\r\n  model       LSTM, 2 layers of 32")) << poet.output();
+  ASSERT_TRUE(poet.wait_for(out + "\r\n  model       GRU, 2 layers of 32")) << poet.output();
   ASSERT_TRUE(at_prompt(poet)) << poet.output();
   poet.type("quit\r");
   EXPECT_EQ(poet.wait_exit(), 0) << poet.output();

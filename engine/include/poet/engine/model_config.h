@@ -15,7 +15,7 @@ std::string_view cell_name(CellType cell);  // "rnn", "lstm", "gru"
 std::optional<CellType> parse_cell(std::string_view name);
 
 struct ModelConfig {
-  CellType cell = CellType::lstm;
+  CellType cell = CellType::gru;
   int embedding_size = 128;
   int hidden_size = 256;
   int layers = 2;

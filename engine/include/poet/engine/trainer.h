@@ -17,7 +17,7 @@ enum class OptimizerKind { adam, rmsprop };
 
 struct TrainConfig {
   OptimizerKind optimizer = OptimizerKind::adam;
-  double learning_rate = 3e-3;  // the peak, reached after the warm-up
+  double learning_rate = 3e-3;        // the peak, reached after the warm-up
   double final_learning_rate = 3e-4;  // cosine decay ends here at the last step
   std::int64_t warmup_steps = 100;
   double clip_norm = 1.0;  // gradients are scaled down to this total norm; 0 turns clipping off
@@ -30,7 +30,8 @@ struct TrainConfig {
   std::int64_t checkpoint_every = 500;  // steps between checkpoints
   std::int64_t log_every = 50;          // steps between training-loss entries in the history
   std::uint64_t seed = 1;
-  int threads = 0;  // LibTorch CPU threads; 0: 1 with OpenBLAS (it threads the matrix products itself), else one per core
+  int threads = 0;  // LibTorch CPU threads; 0: 1 with OpenBLAS (it threads the matrix products
+                    // itself), else one per core
 
   bool operator==(const TrainConfig& other) const;
 };
@@ -42,10 +43,10 @@ void validate(const TrainConfig& config);  // throws std::invalid_argument
 // One row of the loss history: a training loss, a validation perplexity, or both.
 struct HistoryEntry {
   std::int64_t step = 0;
-  double epoch = 0;  // epochs done, fractional
+  double epoch = 0;                  // epochs done, fractional
   std::optional<double> train_loss;  // mean per character over the steps since the last entry
   std::optional<double> valid_perplexity;
-  double wall_seconds = 0;      // training time since the run first started, across resumes
+  double wall_seconds = 0;  // training time since the run first started, across resumes
   double tokens_per_second = 0;
 };
 
@@ -85,7 +86,8 @@ struct TrainResult {
 
 // Trains until the last step or until `stop` becomes true, checkpointing on the way and at the
 // end, so stopping at any moment leaves a checkpoint to resume from. Throws EngineError.
-TrainResult train(const TrainRequest& request, const TrainEvents& events, const std::atomic<bool>& stop);
+TrainResult train(const TrainRequest& request, const TrainEvents& events,
+                  const std::atomic<bool>& stop);
 
 // The path of the best checkpoint kept beside `latest`: model.ckpt → model.best.ckpt.
 std::filesystem::path best_checkpoint_path(const std::filesystem::path& latest);
@@ -95,5 +97,10 @@ std::filesystem::path history_csv_path(const std::filesystem::path& checkpoint);
 // The loss history stored in a checkpoint.
 std::vector<HistoryEntry> read_history(const std::filesystem::path& checkpoint);
 void write_history_csv(const std::filesystem::path& file, const std::vector<HistoryEntry>& history);
+
+// Copies a checkpoint for generation only: its model, vocabulary and loss history, without the
+// optimizer's state (with Adam, two thirds of the file). The copy cannot be resumed.
+void write_inference_checkpoint(const std::filesystem::path& checkpoint,
+                                const std::filesystem::path& out);
 
 }  // namespace poet

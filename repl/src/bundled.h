@@ -1,0 +1,13 @@
+#pragma once
+// The files poet ships with: the prepared Tang corpus and the model trained on it.
+
+#include <filesystem>
+
+namespace poet::repl {
+
+// Each is found beside an installed poet (../share/poet/corpora from its folder), or else in the
+// source tree poet was built from.
+std::filesystem::path bundled_corpus();  // tang.tsv: what `train` learns from by default
+std::filesystem::path bundled_model();   // tang.ckpt: what poet loads at start by default
+
+}  // namespace poet::repl
