@@ -54,10 +54,6 @@ std::vector<int> Vocabulary::encode(std::u32string_view text) const {
   return tokens;
 }
 
-bool Vocabulary::is_punctuation(int token) const {
-  return std::find(punctuation_.begin(), punctuation_.end(), token) != punctuation_.end();
-}
-
 char32_t Vocabulary::character(int token) const {
   if (is_special(token) || token < 0 || token >= size()) {
     throw std::out_of_range(fmt::format("token {} is not a character", token));

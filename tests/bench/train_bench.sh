@@ -3,7 +3,8 @@
 # 'book': LSTM, embedding 128, hidden 256, 2 layers, batch 128, poems padded to 125, full softmax),
 # on Debian's python3-torch, the same LibTorch build, on the same Tang train split.
 #
-#   tests/bench/train_bench.sh [MINUTES]     (default 5; needs `.ci/setup --bench` and a build)
+#   tests/bench/train_bench.sh [MINUTES]     (default 5; 0: part 1 only; needs `.ci/setup --bench`
+#                                            and a build)
 #
 # 1. Speed: useful (non-padding) characters per second, poet and the peer in alternating rounds.
 # 2. Quality at equal cost: each trains for MINUTES of wall time, then the test split's
@@ -49,6 +50,7 @@ for round in 1 2 3; do
   echo "round $round: poet $poet_rate, peer $peer_rate: ${ratio}x"
 done
 echo "ratio per round: ${ratios[*]}"
+[ "$minutes" -gt 0 ] || exit 0
 
 echo
 echo "## test perplexity after $minutes minutes of training each"

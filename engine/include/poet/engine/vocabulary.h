@@ -44,7 +44,6 @@ class Vocabulary {
   std::vector<int> encode(std::u32string_view text) const;
 
   static bool is_special(int token) { return token >= 0 && token < kSpecialCount; }
-  bool is_punctuation(int token) const;
   // The tokens of the five verse punctuation marks this vocabulary has.
   const std::vector<int>& punctuation_tokens() const { return punctuation_; }
   // The character of a non-special token; throws std::out_of_range otherwise.
