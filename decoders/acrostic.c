@@ -9,7 +9,7 @@ enum { GREEDY, SAMPLE, BEAM };
 static const poet_param_info params[] = {
     {"inner", POET_PARAM_CHOICE, SAMPLE, 0, 0, "greedy|sample|beam",
      "how the rest of each line is written"},
-    {"temperature", POET_PARAM_REAL, 0.9, 0.05, 5, NULL,
+    {"temperature", POET_PARAM_REAL, 1, 0.05, 5, NULL,
      "sample: below 1 keeps to likely characters"},
     {"top-k", POET_PARAM_INT, 0, 0, 100000, NULL,
      "sample: only the k likeliest characters (0: all)"},

@@ -2,20 +2,17 @@
 // characters, JSON) and prints a report of every cleaning rule. corpora/build.sh runs it.
 
 #include <fmt/format.h>
-#include <opencc/opencc.h>
 
 #include <algorithm>
-#include <array>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "cleaning.h"
+#include "package.h"
 #include "poet/engine/text.h"
 #include "poet/engine/vocabulary.h"
 
@@ -29,44 +26,6 @@ constexpr std::string_view kUsage =
     "  SOURCE_DIR  chinese-poetry's quantangshi folder (poet.tang.*.json, poet.song.*.json)\n"
     "  OUTPUT      the prepared corpus to write (tab-separated, simplified characters)\n"
     "  --fixture   also write a small corpus of about one poem in 150, for tests\n";
-
-// OpenCC's traditional-to-simplified conversion.
-class Simplifier {
- public:
-  Simplifier() : handle_(opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP)) {
-    if (handle_ == reinterpret_cast<opencc_t>(-1)) {
-      throw std::runtime_error(fmt::format("cannot open OpenCC t2s: {}", opencc_error()));
-    }
-  }
-  ~Simplifier() { opencc_close(handle_); }
-  Simplifier(const Simplifier&) = delete;
-  Simplifier& operator=(const Simplifier&) = delete;
-
-  std::string operator()(const std::string& text) const {
-    std::unique_ptr<char, void (*)(char*)> out(opencc_convert_utf8(handle_, text.data(), text.size()),
-                                               opencc_convert_utf8_free);
-    if (!out) throw std::runtime_error(fmt::format("OpenCC failed: {}", opencc_error()));
-    return out.get();
-  }
-
- private:
-  opencc_t handle_;
-};
-
-// poet.tang.0.json, poet.tang.1000.json, ... in numeric order, so the output order is fixed.
-std::vector<fs::path> source_files(const fs::path& dir, const std::string& dynasty) {
-  const std::regex name("poet\\." + dynasty + "\\.(\\d+)\\.json");
-  std::vector<std::pair<long, fs::path>> numbered;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    std::smatch match;
-    const std::string file = entry.path().filename().string();
-    if (std::regex_match(file, match, name)) numbered.emplace_back(std::stol(match[1]), entry.path());
-  }
-  std::sort(numbered.begin(), numbered.end());
-  std::vector<fs::path> files;
-  for (auto& [number, path] : numbered) files.push_back(std::move(path));
-  return files;
-}
 
 // Written beside the target and renamed over it, so a failed run never leaves half a corpus.
 void write_corpus(const fs::path& path, const std::vector<Poem>& poems) {
@@ -132,11 +91,11 @@ int run(const std::vector<std::string>& args) {
     throw std::invalid_argument("expected SOURCE_DIR and OUTPUT, and --dynasty tang or song");
   }
 
-  const auto files = source_files(positional[0], dynasty);
+  const auto files = corpora::source_files(positional[0], dynasty);
   if (files.empty()) {
     throw std::runtime_error(fmt::format("no poet.{}.*.json in {}", dynasty, positional[0]));
   }
-  const Simplifier simplify;
+  const corpora::Simplifier simplify;
   corpora::Cleaner cleaner;
   std::vector<Poem> poems;
   for (const auto& file : files) {
@@ -169,13 +128,5 @@ int run(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const std::invalid_argument& error) {
-    fmt::print(stderr, "poet-corpus: {}\n{}", error.what(), kUsage);
-    return 2;
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "poet-corpus: {}\n", error.what());
-    return 1;
-  }
+  return corpora::run_builder("poet-corpus", kUsage, run, argc, argv);
 }

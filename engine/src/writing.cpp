@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -23,7 +25,25 @@ class Host {
       : generation_(generation),
         vocabulary_(generation.vocabulary()),
         rule_(rule),
-        request_(request) {}
+        request_(request) {
+    const bool regulated =
+        rule.regulated_marks && !rule.line_lengths.empty() &&
+        std::all_of(rule.line_lengths.begin(), rule.line_lengths.end(),
+                    [](int length) { return length == 5 || length == 7; });
+    if (!regulated || !request.metre.active()) return;
+    // Characters of one tone and one set of groups in the book fare alike under the metre: the
+    // rule judges each such class once a step, not each of the thousands of characters.
+    const int book = static_cast<int>(request.metre.book);
+    std::map<std::pair<Tone, GroupSet>, std::uint16_t> classes;
+    token_class_.assign(static_cast<std::size_t>(vocabulary_.size()), 0);
+    for (int token = Vocabulary::kSpecialCount; token < vocabulary_.size(); ++token) {
+      MetreEntry entry = request.metre.lexicon->entry(vocabulary_.character(token));
+      const auto [it, added] = classes.try_emplace({entry.tone[book], entry.groups[book]},
+                                                   static_cast<std::uint16_t>(metre_classes_.size()));
+      if (added) metre_classes_.push_back(entry);
+      token_class_[static_cast<std::size_t>(token)] = it->second;
+    }
+  }
 
   ~Host() {
     for (std::size_t id = 0; id < tracks_.size(); ++id) {
@@ -35,7 +55,8 @@ class Host {
   StateId start(const std::vector<int>& mood, const std::vector<int>& beginning) {
     std::vector<int> input = mood;
     if (!mood.empty()) input.insert(input.end(), {Vocabulary::kEnd, Vocabulary::kStart});
-    Track track{FormCursor(rule_), {}, 0, {}, false};
+    Track track{FormCursor(rule_), {}, 0, {}, false, std::nullopt, Relaxation::none, {}};
+    if (!metre_classes_.empty()) track.metre.emplace(request_.metre, rule_.line_lengths);
     for (const int token : beginning) {
       const char32_t c = vocabulary_.character(token);
       if (!(is_verse_punctuation(c) ? track.cursor.allows_mark(c)
@@ -43,8 +64,7 @@ class Host {
         throw EngineError(fmt::format("'{}' does not fit the form: {}", encode_utf8(request_.start),
                                       rule_.describe()));
       }
-      track.cursor.add(c);
-      track.text.push_back(token);
+      add(track, token);  // the user's own beginning is kept even where the metre would not
     }
     input.insert(input.end(), beginning.begin(), beginning.end());
     const StateId id = generation_.start_tokens(input);
@@ -91,6 +111,8 @@ class Host {
       throw EngineError("returned a poem that does not continue the text it showed");
     WrittenPoem poem;
     poem.log_prob = track->log_prob;
+    poem.notes = track->notes;
+    if (track->metre && request_.metre.rhyme != RhymeMode::off) poem.rhyme_group = track->metre->group();
     std::u32string line;
     for (const int token : track->text) {
       const char32_t c = vocabulary_.character(token);
@@ -105,10 +127,81 @@ class Host {
   struct Track {
     FormCursor cursor;
     std::vector<int> text;       // the poem's tokens so far
-    double log_prob;             // of the tokens stepped, under the form
+    double log_prob = 0;         // of the tokens stepped, under the form
     std::vector<float> allowed;  // the log-probabilities under the form, when fresh
-    bool fresh;
+    bool fresh = false;
+    std::optional<MetreCursor> metre;  // for a regulated form with a metre rule
+    Relaxation relaxation = Relaxation::none;  // how far the metre gave way in `allowed`
+    std::vector<std::string> notes;            // where it gave way
   };
+
+  // Moves a track on by one token (not the end): its form, its metre and its text.
+  void add(Track& track, int token) {
+    const char32_t c = vocabulary_.character(token);
+    if (track.metre) {
+      const int line = track.cursor.line(), column = track.cursor.column();
+      if (is_verse_punctuation(c)) {
+        track.metre->end_line(column);
+      } else {
+        track.metre->add(c, metre_entry(token), line, column, track.relaxation);
+        if (track.relaxation != Relaxation::none) {
+          track.notes.push_back(fmt::format("line {}: {}", line + 1, relaxation_text(track.relaxation)));
+        }
+      }
+    }
+    track.cursor.add(c);
+    track.text.push_back(token);
+  }
+
+  const MetreEntry& metre_entry(int token) const {
+    return metre_classes_[token_class_[static_cast<std::size_t>(token)]];
+  }
+
+  // Narrows a row the form has masked to what the metre allows. When nothing is left, the metre
+  // gives way one step at a time (Relaxation's order) until something is.
+  void apply_metre(Track& track) {
+    std::vector<float>& row = track.allowed;
+    const MetreCursor& metre = *track.metre;
+    const int line = track.cursor.line(), column = track.cursor.column();
+    // An acrostic's head is the user's, and stays whatever its tone.
+    const std::optional<int> head =
+        column == 0 && static_cast<std::size_t>(line) < request_.heads.size()
+            ? vocabulary_.find(request_.heads[static_cast<std::size_t>(line)])
+            : std::nullopt;
+    const int size = vocabulary_.size();
+    keep_.resize(static_cast<std::size_t>(size));
+    for (Relaxation relaxation : {Relaxation::none, Relaxation::repeat_rhyme, Relaxation::no_tones,
+                                  Relaxation::no_rhyme}) {
+      metre.accepting(metre_classes_, line, column, relaxation, class_open_);
+      for (int token = Vocabulary::kSpecialCount; token < size; ++token) {
+        const auto t = static_cast<std::size_t>(token);
+        keep_[t] = row[t] > kForbidden && class_open_[token_class_[t]] != 0;
+      }
+      if (head) keep_[static_cast<std::size_t>(*head)] = row[static_cast<std::size_t>(*head)] > kForbidden;
+      // A rhyme written already may not come again where it would rhyme.
+      for (const char32_t c : metre.rhymes()) {
+        const std::optional<int> token = vocabulary_.find(c);
+        if (!token || token == head) continue;
+        const auto t = static_cast<std::size_t>(*token);
+        keep_[t] = keep_[t] && (class_open_[token_class_[t]] &
+                                ~metre.repeating(c, line, column, relaxation)) != 0;
+      }
+      const bool line_may_end = relaxation == Relaxation::no_rhyme || metre.allows_line_end(column);
+      for (const int mark : vocabulary_.punctuation_tokens()) {
+        const auto t = static_cast<std::size_t>(mark);
+        keep_[t] = row[t] > kForbidden && line_may_end;
+      }
+      const bool any = row[Vocabulary::kEnd] > kForbidden ||
+                       std::find(keep_.begin() + Vocabulary::kSpecialCount, keep_.end(), 1) != keep_.end();
+      if (!any && relaxation != Relaxation::no_rhyme) continue;
+      for (int token = Vocabulary::kSpecialCount; token < size; ++token) {
+        const auto t = static_cast<std::size_t>(token);
+        if (!keep_[t]) row[t] = kForbidden;
+      }
+      track.relaxation = relaxation;
+      return;
+    }
+  }
 
   static Host& self(void* context) { return *static_cast<Host*>(context); }
 
@@ -149,6 +242,7 @@ class Host {
           track.cursor.allows_mark(vocabulary_.character(mark)) ? raw[mark] : kForbidden;
     }
     if (track.cursor.allows_end()) track.allowed[Vocabulary::kEnd] = raw[Vocabulary::kEnd];
+    if (track.metre) apply_metre(track);
     track.fresh = true;
     return track.allowed;
   }
@@ -230,8 +324,7 @@ class Host {
       if (tokens[i] == Vocabulary::kEnd) {
         track.cursor.end();
       } else {
-        track.cursor.add(vocabulary_.character(tokens[i]));
-        track.text.push_back(tokens[i]);
+        add(track, tokens[i]);
       }
       track.fresh = false;
     }
@@ -266,6 +359,10 @@ class Host {
   std::vector<std::optional<Track>> tracks_;  // by StateId: the states the decoder may use
   std::vector<int> shown_;                    // the text streamed so far
   std::vector<float> nothing_;                // what log_probs() of a bad state returns
+  std::vector<MetreEntry> metre_classes_;     // the metre's classes; empty when none applies
+  std::vector<std::uint16_t> token_class_;    // by token: its class
+  std::vector<MetreCursor::Open> class_open_;  // apply_metre(): the patterns open to each class
+  std::vector<char> keep_;                    // apply_metre(): its verdict per token
   std::optional<std::string> misuse_;
   std::string decoder_message_;
 };

@@ -1,5 +1,6 @@
 #pragma once
-// The files poet ships with: the prepared Tang corpus and the model trained on it.
+// The files poet ships with: the prepared Tang corpus, the model trained on it, and the metre
+// lexicon.
 
 #include <filesystem>
 
@@ -9,5 +10,6 @@ namespace poet::repl {
 // source tree poet was built from.
 std::filesystem::path bundled_corpus();  // tang.tsv: what `train` learns from by default
 std::filesystem::path bundled_model();   // tang.ckpt: what poet loads at start by default
+std::filesystem::path bundled_metre();   // metre.tsv: tones and rhymes, for gen and check
 
 }  // namespace poet::repl

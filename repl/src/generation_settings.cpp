@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "poet/engine/engine.h"
@@ -13,7 +14,61 @@ namespace {
 
 constexpr std::string_view kFixedKeys[] = {"form", "seed", "count", "autoreload"};
 
+constexpr std::string_view kToneModes[] = {"off", "loose", "strict"};
+
 }  // namespace
+
+void MetreChoice::set(std::string_view key, std::string_view value) {
+  if (key == "tones") {
+    const auto it = std::find(std::begin(kToneModes), std::end(kToneModes), value);
+    if (it == std::end(kToneModes))
+      throw CommandError(fmt::format("tones are strict, loose or off, not '{}'", value));
+    tones = static_cast<ToneMode>(it - std::begin(kToneModes));
+  } else if (key == "rhyme-book") {
+    const auto parsed = parse_book(value);
+    if (!parsed)
+      throw CommandError(fmt::format("the rhyme book is 平水韵 or 中华新韵, not '{}'", value));
+    book = *parsed;
+  } else {
+    rhyme = value;
+    fixed_group();  // checks the group now, not at the next poem
+  }
+}
+
+std::optional<int> MetreChoice::fixed_group() const {
+  if (rhyme == "off" || rhyme == "auto") return std::nullopt;
+  const auto group = parse_group(book, rhyme);
+  if (!group) {
+    const auto& names = group_names(book);
+    throw CommandError(fmt::format("rhyme is auto, off or a group of {} ({} ... {}), not '{}'",
+                                   book_name(book), names.front(), names.back(), rhyme));
+  }
+  return group;
+}
+
+MetreRule MetreChoice::rule(const MetreLexicon& lexicon) const {
+  MetreRule rule;
+  rule.lexicon = &lexicon;
+  rule.book = book;
+  rule.tones = tones;
+  const auto group = fixed_group();
+  rule.rhyme = group ? RhymeMode::fixed : rhyme == "off" ? RhymeMode::off : RhymeMode::automatic;
+  rule.group = group.value_or(-1);
+  return rule;
+}
+
+std::vector<std::string> MetreChoice::values(std::string_view key) const {
+  if (key == "tones") return {std::begin(kToneModes), std::end(kToneModes)};
+  if (key == "rhyme-book") return {"平水韵", "中华新韵"};
+  std::vector<std::string> values{"auto", "off"};
+  const auto& names = group_names(book);
+  values.insert(values.end(), names.begin(), names.end());
+  return values;
+}
+
+std::string MetreChoice::tones_name() const {
+  return std::string(kToneModes[static_cast<int>(tones)]);
+}
 
 std::shared_ptr<const Decoder> find_decoder(const DecoderSet& decoders, std::string_view name) {
   auto decoder = decoders.find(name);
@@ -84,6 +139,11 @@ std::string GenerationSettings::set(std::string_view key, std::string_view value
     count = parse_count(value);
     return fmt::format("count {}", count);
   }
+  if (std::find(std::begin(MetreChoice::kKeys), std::end(MetreChoice::kKeys), key) !=
+      std::end(MetreChoice::kKeys)) {
+    metre.set(key, value);
+    return fmt::format("{} {}", key, value);
+  }
   if (key == "autoreload") {
     if (value != "on" && value != "off")
       throw CommandError(fmt::format("autoreload is on or off, not '{}'", value));
@@ -112,6 +172,7 @@ std::string GenerationSettings::set(std::string_view key, std::string_view value
 
 std::vector<std::string> GenerationSettings::keys(const DecoderSet& decoders) const {
   std::vector<std::string> keys(std::begin(kFixedKeys), std::end(kFixedKeys));
+  keys.insert(keys.end(), std::begin(MetreChoice::kKeys), std::end(MetreChoice::kKeys));
   if (const auto current = decoders.find(decoder)) {
     for (const auto& param : current->params()) keys.push_back(param.name);
   }
@@ -132,8 +193,11 @@ std::string GenerationSettings::describe(const DecoderSet& decoders) const {
   } else {
     text += "  (not loaded)\n";
   }
-  text += fmt::format("form        {}\nseed        {}\ncount       {}\nautoreload  {}", form.name,
-                      seed ? std::to_string(*seed) : "random", count, autoreload ? "on" : "off");
+  text += fmt::format(
+      "form        {}\nrhyme       {}\ntones       {}\nrhyme-book  {}\nseed        {}\ncount       "
+      "{}\nautoreload  {}",
+      form.name, metre.rhyme, metre.tones_name(), book_name(metre.book),
+      seed ? std::to_string(*seed) : "random", count, autoreload ? "on" : "off");
   return text;
 }
 

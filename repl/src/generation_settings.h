@@ -14,6 +14,7 @@
 
 #include "poet/engine/decoders.h"
 #include "poet/engine/form_rule.h"
+#include "poet/engine/metre.h"
 
 namespace poet::repl {
 
@@ -24,10 +25,32 @@ struct FormChoice {
 };
 FormChoice parse_form_choice(std::string_view text);  // throws CommandError
 
+// --rhyme, --tones, --rhyme-book and their `set` keys: how a regulated poem keeps its metre.
+struct MetreChoice {
+  static constexpr std::string_view kKeys[] = {"rhyme", "tones", "rhyme-book"};
+  std::string rhyme = "auto";  // auto, off, or a group of the book (东, 七阳, ...)
+  ToneMode tones = ToneMode::loose;
+  RhymeBook book = RhymeBook::pingshui;
+
+  // Sets one of kKeys (without the dashes); throws CommandError for a bad value.
+  void set(std::string_view key, std::string_view value);
+  // The rule a poem is written under; throws CommandError for a group its book lacks.
+  MetreRule rule(const MetreLexicon& lexicon) const;
+  bool needs_lexicon() const { return rhyme != "off" || tones != ToneMode::off; }
+  // The values `set` takes for a key, for completion.
+  std::vector<std::string> values(std::string_view key) const;
+  std::string tones_name() const;
+
+ private:
+  // The group `rhyme` names, or none for auto and off; throws CommandError if the book lacks it.
+  std::optional<int> fixed_group() const;
+};
+
 class GenerationSettings {
  public:
   std::string decoder = "temperature";  // the decoder `gen` uses
   FormChoice form;
+  MetreChoice metre;
   std::optional<std::uint64_t> seed;  // none: a fresh seed for every poem
   int count = 1;
   // Load each checkpoint that training writes, and the loaded file whenever it changes on disk.

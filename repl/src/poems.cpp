@@ -16,7 +16,8 @@ namespace poet::repl {
 namespace {
 
 // The options every poem command takes besides the decoder's own parameters (--NAME VALUE).
-constexpr std::string_view kOptions[] = {"--decoder", "--form", "--mood", "--seed", "-n", "--beam"};
+constexpr std::string_view kOptions[] = {"--decoder", "--form",  "--mood",  "--seed",      "-n",
+                                         "--beam",    "--rhyme", "--tones", "--rhyme-book"};
 constexpr std::string_view kFormNames[] = {"五绝", "七绝", "五律", "七律", "auto", "free"};
 
 std::vector<std::string> names_of(const DecoderSet& decoders) {
@@ -44,6 +45,7 @@ struct PoemJob {
   std::shared_ptr<const Decoder> decoder;
   std::vector<double> params;
   FormChoice form;
+  MetreChoice metre;
   std::u32string text;  // the beginning (gen) or the heads (acrostic)
   std::u32string mood;
   std::optional<std::uint64_t> seed;
@@ -66,6 +68,7 @@ PoemJob parse_job(Shell& shell, const std::vector<std::string>& args, bool acros
 
   job.params = settings.values(*job.decoder);
   job.form = settings.form;
+  job.metre = settings.metre;
   job.seed = settings.seed;
   job.count = settings.count;
   const auto set_param = [&](std::string_view name, const std::string& value) {
@@ -81,6 +84,8 @@ PoemJob parse_job(Shell& shell, const std::vector<std::string>& args, bool acros
   for (const auto& [option, value] : parsed.options) {
     if (option == "--form") {
       job.form = parse_form_choice(value);
+    } else if (option == "--rhyme" || option == "--tones" || option == "--rhyme-book") {
+      job.metre.set(std::string_view(option).substr(2), value);
     } else if (option == "--mood") {
       job.mood = decode_utf8(value);
     } else if (option == "--seed") {
@@ -143,8 +148,14 @@ nlohmann::json param_values(const Decoder& decoder, const std::vector<double>& v
   return object;
 }
 
+std::string rhyme_group_name(const PoemJob& job, int group) {
+  return group_names(job.metre.book)[static_cast<std::size_t>(group)];
+}
+
 void write_poems(Shell& shell, const PoemJob& job, bool acrostic) {
   Terminal& terminal = shell.terminal();
+  MetreRule metre;  // no lexicon: no metre
+  if (job.metre.needs_lexicon()) metre = job.metre.rule(shell.metre_lexicon());
   const bool live = job.decoder->streams() && !terminal.json();
   std::random_device entropy;
   const std::uint64_t first_seed =
@@ -156,6 +167,7 @@ void write_poems(Shell& shell, const PoemJob& job, bool acrostic) {
     (acrostic ? request.heads : request.start) = job.text;
     request.mood = job.mood;
     request.form = job.form.rule;
+    request.metre = metre;
     request.params = job.params;
     request.cancel = &interrupted();
     VerseLayout layout(terminal);
@@ -174,17 +186,29 @@ void write_poems(Shell& shell, const PoemJob& job, bool acrostic) {
                             {"form", std::string(form_name(classify_form(decode_utf8(poem.text))))},
                             {"decoder", job.decoder->name()},
                             {"params", param_values(*job.decoder, job.params)},
+                            {"rhyme", job.metre.rhyme},
+                            {"tones", job.metre.tones_name()},
+                            {"rhyme_book", std::string(book_name(job.metre.book))},
                             {"seed", seed},
                             {"log_prob", poem.log_prob},
                             {"model", generation->model_info().file.string()}};
       result[acrostic ? "heads" : "start"] = encode_utf8(job.text);
       if (!job.mood.empty()) result["mood"] = encode_utf8(job.mood);
+      if (poem.rhyme_group) result["rhyme_group"] = rhyme_group_name(job, *poem.rhyme_group);
+      if (!poem.notes.empty()) result["notes"] = poem.notes;
       terminal.json_result(result.dump());
     } else if (!live) {
       layout.add(poem.text);
     }
-    if (terminal.interactive())
-      terminal.note(fmt::format("  {}, seed {}", job.decoder->name(), seed));
+    if (terminal.json()) continue;
+    // Where the metre gave way is part of the result, so a script sees it too.
+    for (const auto& note : poem.notes) terminal.result(fmt::format("  ({})", note));
+    if (terminal.interactive()) {
+      terminal.note(fmt::format("  {}, seed {}{}", job.decoder->name(), seed,
+                                poem.rhyme_group
+                                    ? fmt::format(", rhyme {}", rhyme_group_name(job, *poem.rhyme_group))
+                                    : ""));
+    }
   }
 }
 
@@ -196,6 +220,8 @@ std::optional<std::vector<std::string>> complete_poem(Shell& shell,
   if (last == "--decoder") return names_of(shell.decoders());
   if (last == "--form")
     return std::vector<std::string>(std::begin(kFormNames), std::end(kFormNames));
+  if (last == "--rhyme" || last == "--tones" || last == "--rhyme-book")
+    return shell.settings().metre.values(std::string_view(last).substr(2));
   std::vector<std::string> options(std::begin(kOptions), std::end(kOptions));
   if (const auto decoder =
           shell.decoders().find(decoder_to_use(shell, before, before[0] == "acrostic"))) {
@@ -218,6 +244,7 @@ std::optional<std::vector<std::string>> complete_set(Shell& shell,
   if (key == "form") return std::vector<std::string>(std::begin(kFormNames), std::end(kFormNames));
   if (key == "seed") return std::vector<std::string>{"random"};
   if (key == "autoreload") return std::vector<std::string>{"on", "off"};
+  if (key == "rhyme" || key == "tones" || key == "rhyme-book") return shell.settings().metre.values(key);
   const auto dot = key.find('.');
   const auto decoder =
       shell.decoders().find(dot == std::string::npos ? std::string_view(shell.settings().decoder)

@@ -11,10 +11,12 @@ namespace poet::repl {
 class Shell;
 
 inline constexpr const char* kGenUsage =
-    "gen <start> [--decoder NAME] [--form FORM] [--mood TEXT] [--seed S] [-n COUNT] [--beam N] "
+    "gen <start> [--decoder NAME] [--form FORM] [--rhyme auto|off|GROUP] [--tones "
+    "strict|loose|off] [--rhyme-book 平水韵|中华新韵] [--mood TEXT] [--seed S] [-n COUNT] [--beam N] "
     "[--PARAM VALUE]";
 inline constexpr const char* kAcrosticUsage =
-    "acrostic <heads> [--decoder NAME] [--form FORM] [--mood TEXT] [--seed S] [-n COUNT] [--beam "
+    "acrostic <heads> [--decoder NAME] [--form FORM] [--rhyme auto|off|GROUP] [--tones "
+    "strict|loose|off] [--rhyme-book 平水韵|中华新韵] [--mood TEXT] [--seed S] [-n COUNT] [--beam "
     "N] [--PARAM VALUE]";
 
 void run_gen(Shell& shell, const std::vector<std::string>& args);

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "bundled.h"
+#include "check.h"
 #include "interrupt.h"
 #include "poems.h"
 #include "poet/engine/names.h"
@@ -48,9 +50,13 @@ const std::vector<Command>& command_table() {
        "--decoder: the decoder to write with (default: the one 'use' chose); --form: 五绝, 七绝,\n"
        "  五律, 七律 (or 5x4, 7x4, 5x8, 7x8), auto (the first line picks 4 or 8 lines of 5 or 7) "
        "or\n"
-       "  free; --mood: a line read into the model first to set the mood, not printed; --seed: "
-       "the\n"
-       "  same seed writes the same poem; -n: how many poems; --beam N: beam search of width N;\n"
+       "  free; --rhyme: auto (the first rhyme picks the group; no rhyme character twice), off, or\n"
+       "  a group such as 东 or 七阳; --tones: loose (positions 2, 4, 6 and line ends keep the\n"
+       "  pattern, and no 孤平 or 三平尾), strict (every position) or off; --rhyme-book: 平水韵\n"
+       "  (default) or 中华新韵; when nothing fits, the rule gives way and says where;\n"
+       "  free poems have no metre; --mood: a line read into the model first to set the mood, not\n"
+       "  printed; --seed: the same seed writes the same poem; -n: how many poems; --beam N: beam\n"
+       "  search of width N;\n"
        "  --PARAM VALUE: any parameter of the decoder, e.g. --temperature 0.8 (see 'decoders').\n"
        "  Ctrl-C stops the poem being written.",
        1, 40, run_gen, complete_poem},
@@ -63,7 +69,8 @@ const std::vector<Command>& command_table() {
       {"use", "use <decoder>", "choose the decoder gen writes with", "'decoders' lists them.", 1, 1,
        run_use, complete_use},
       {"set", "set <key> <value>", "change a generation setting or decoder parameter",
-       "Keys: form, seed (a number, or random), count (poems per gen), any parameter of the\n"
+       "Keys: form, rhyme, tones, rhyme-book (as gen's options), seed (a number, or random),\n"
+       "  count (poems per gen), any parameter of the\n"
        "  current decoder (set temperature 0.8), or DECODER.PARAM for another (set beam.width 4).\n"
        "  A value outside the parameter's range is refused.",
        2, 2, run_set, complete_set},
@@ -134,6 +141,14 @@ const std::vector<Command>& command_table() {
          if (before.size() == 1) return std::nullopt;
          return std::vector<std::string>{"--split"};
        }},
+      {"check", kCheckUsage, "a poem's form, tones (平仄) and rhymes against the rules of regulated verse",
+       "Shows each line's tones (平 level, 仄 oblique, 中 either, ？ unknown), the standard pattern\n"
+       "  the poem follows best (平起 or 仄起, first line rhyming or not), its rhyme group and each\n"
+       "  fault: a tone at position 2, 4 or 6 or a line's end against the pattern, 孤平, 三平尾, a\n"
+       "  rhyme outside the group, a rhyme character used twice; positions 1, 3 and 5 are free.\n"
+       "  --file checks every poem of a file (either corpus format; --split takes one split) and\n"
+       "  sums them up; --rhyme-book 中华新韵 judges by Mandarin (default: the 'set' value).",
+       1, 40, run_check, complete_check},
       {"export", "export <checkpoint> <file>",
        "write a checkpoint's model for generation only: a smaller file",
        "The model, vocabulary and loss history, without the optimizer's state that resuming\n"
@@ -257,6 +272,11 @@ std::string banner(const RuntimeInfo& runtime) {
 
 Shell::Shell(Terminal& terminal, Engine& engine, DecoderSet& decoders)
     : terminal_(terminal), engine_(engine), decoders_(decoders) {}
+
+const MetreLexicon& Shell::metre_lexicon() {
+  if (!metre_lexicon_) metre_lexicon_ = MetreLexicon::read(bundled_metre());
+  return *metre_lexicon_;
+}
 
 Shell::~Shell() {
   if (training_ && training_->running())

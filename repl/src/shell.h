@@ -13,6 +13,7 @@
 #include "notices.h"
 #include "poet/engine/decoders.h"
 #include "poet/engine/engine.h"
+#include "poet/engine/metre.h"
 #include "poet/engine/runtime.h"
 #include "terminal.h"
 
@@ -55,6 +56,8 @@ class Shell {
   GenerationSettings& settings() { return settings_; }
   Notices& notices() { return notices_; }
   std::unique_ptr<BackgroundTraining>& training() { return training_; }
+  // The bundled metre lexicon, read the first time a command needs it; throws EngineError.
+  const MetreLexicon& metre_lexicon();
   void request_quit() { quit_requested_ = true; }
 
  private:
@@ -63,6 +66,7 @@ class Shell {
   DecoderSet& decoders_;
   GenerationSettings settings_;
   Notices notices_;
+  std::optional<MetreLexicon> metre_lexicon_;
   std::unique_ptr<BackgroundTraining> training_;  // last: it posts to notices_ and reads settings_
   bool quit_requested_ = false;
 };

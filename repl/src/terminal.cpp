@@ -19,6 +19,10 @@ Terminal::Terminal(std::FILE* out, std::FILE* err, bool interactive)
       interactive_(interactive),
       colour_(interactive && colour_allowed(err)) {}
 
+std::string Terminal::highlight(std::string_view text) const {
+  return colour_ ? fmt::format("\x1b[31m{}\x1b[0m", text) : std::string(text);
+}
+
 void Terminal::result(std::string_view text) {
   if (json_) {
     json_result(nlohmann::json{{"command", command_}, {"result", text}}.dump());

@@ -19,6 +19,8 @@ class Terminal {
   void set_json(bool json) { json_ = json; }
   bool json() const { return json_; }
   void set_command(std::string_view name) { command_ = name; }
+  // `text` marked as wrong (red) where colours are allowed; as it is elsewhere.
+  std::string highlight(std::string_view text) const;
 
   void result(std::string_view text);         // a command's output, on standard output
   void json_result(std::string_view object);  // one JSON object, in --json mode

@@ -1,16 +1,23 @@
 // poet_bench_quality: the poems a model writes, measured. For a checkpoint it prints, as README
 // tables:
 //   - per-character perplexity on the test and validation splits of the Tang corpus;
-//   - for each decoder setting, poems written from a fixed set of begin words × seeds, with and
-//     without --form: the share that are exact 五绝/七绝/五律/七律, the share with a repeated line,
+//   - for each decoder setting, poems written from a fixed set of begin words × seeds under gen's
+//     metre rule, with and without --form: the share that are exact 五绝/七绝/五律/七律, the share with a repeated line,
 //     the share with a character three times in a row, distinct-2 over all poems, the model's own
 //     perplexity of the text it chose (how far from its likeliest path the setting strays),
 //     leaks (any character that is neither a Han character nor verse punctuation: a marker,
 //     <unk>), and speed;
 //   - the same text figures for the real poems of the test split, as the reference;
 //   - ten poems by gen's default decoder, unedited.
+// With --metre, instead: rhyme and tones. For greedy, temperature (gen's default), beam and
+// acrostic (or the --setting ones), with gen's default metre rule (rhyme auto, tones loose, 平水韵) and without any, the
+// poems of begin words × the four forms × seeds, checked as `check` checks them: the share whose
+// rhymes are all in one group, the share repeating a rhyme character, the share of tone checks
+// (positions 2/4/6 and line ends) passed, distinct-2, the model's perplexity of its own poems (what
+// the rule costs), where the rule gave way, and the time per 五律; beside the same figures for the
+// regulated poems of the test split; then ten poems by gen's default, with the rule.
 //
-// usage: poet_bench_quality [--model CKPT] [--seeds N] [--setting SETTING]... [--quick]
+// usage: poet_bench_quality [--model CKPT] [--seeds N] [--setting SETTING]... [--metre] [--quick]
 //   --model: default, the bundled model (corpora/tang.ckpt)
 //   --setting: a decoder and parameters to measure instead of the list below, e.g.
 //              "temperature temperature=0.7 top-p=0.95"
@@ -32,6 +39,7 @@
 #include "poet/engine/corpus.h"
 #include "poet/engine/decoders.h"
 #include "poet/engine/engine.h"
+#include "poet/engine/metre.h"
 #include "poet/engine/text.h"
 #include "poet/engine/writing.h"
 
@@ -100,7 +108,7 @@ const std::vector<std::string> kSettings = {
     "temperature temperature=0.6",
     "temperature temperature=0.7",
     "temperature temperature=0.8",
-    "temperature temperature=1",
+    "temperature temperature=0.9",
     "temperature temperature=1 top-p=1",
 };
 
@@ -122,10 +130,115 @@ std::pair<std::shared_ptr<const Decoder>, std::vector<double>> parse_setting(
   return {decoder, values.values(*decoder)};
 }
 
+constexpr Form kForms[] = {Form::wujue, Form::qijue, Form::wulv, Form::qilv};
+
+std::string percent(double value) { return fmt::format("{:.1f}%", value); }
+
+// What the metre table shows of one decoder with or without the rule.
+struct MetreStats {
+  MetreTally tally;
+  TextStats text;
+  double log_prob = 0, lu_seconds = 0;
+  std::size_t tokens = 0, relaxed = 0, lu_poems = 0;
+};
+
+// Table 3: rhyme and tones, with and without the metre rule. Each poem is written both ways in
+// turn, so the two times share the machine's moods.
+void metre_report(Engine& engine, const DecoderSet& decoders, const std::vector<std::string>& settings,
+                  const std::filesystem::path& corpus, std::u32string_view begin_words, int seeds) {
+  const MetreLexicon lexicon =
+      MetreLexicon::read(std::filesystem::path(POET_CORPORA_DIR) / "metre.tsv");
+  const repl::GenerationSettings defaults;
+  const MetreRule rule = defaults.metre.rule(lexicon);
+  fmt::print(
+      "| decoder | metre rule | poems | rhyme in one group | a rhyme repeated | tone checks passed "
+      "| keep every rule | distinct-2 | perplexity of its poems | gave way | ms per 五律 |"
+      " 五律 time with the rule |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::vector<std::string> samples;
+  std::size_t poems_per_setting = 0;
+  for (const std::string& setting : settings) {
+    const auto [decoder, params] = parse_setting(setting, decoders);
+    const bool acrostic = decoder->writes_acrostics();
+    MetreStats stats[2];  // with the rule, without
+    std::size_t index = 0;
+    for (std::size_t word = 0; word < begin_words.size(); ++word) {
+      for (int seed = 1; seed <= seeds; ++seed, ++index) {
+        const Form form = kForms[index % 4];
+        PoemRequest request;
+        request.form = FormRule::exact(form);
+        request.params = params;
+        if (acrostic) {  // heads: the begin words from this one on, one per line
+          for (int line = 0; line < form_shape(form).lines; ++line)
+            request.heads += begin_words[(word + static_cast<std::size_t>(line)) % begin_words.size()];
+        } else {
+          request.start = std::u32string(1, begin_words[word]);
+        }
+        for (const bool with_rule : {true, false}) {
+          MetreStats& s = stats[with_rule ? 0 : 1];
+          request.metre = with_rule ? rule : MetreRule{};
+          auto generation = engine.begin_generation(static_cast<std::uint64_t>(seed));
+          const auto start = Clock::now();
+          const WrittenPoem poem = write_poem(*generation, *decoder, request);
+          const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+          if (form == Form::wulv) s.lu_seconds += seconds, ++s.lu_poems;
+          const std::u32string text = decode_utf8(poem.text);
+          s.text.add(text);
+          s.tally.add(check_poem(text, lexicon, RhymeBook::pingshui));
+          s.relaxed += poem.notes.empty() ? 0 : 1;
+          s.log_prob += poem.log_prob;
+          s.tokens += text.size() - request.start.size() - request.heads.size() + 1;
+          if (with_rule && setting == defaults.decoder && samples.size() < 10 &&
+              seed == 1 + static_cast<int>(word) % seeds)
+            samples.push_back(poem.text);
+        }
+      }
+    }
+    poems_per_setting = index;
+    const auto lu_ms = [](const MetreStats& s) {
+      return s.lu_poems == 0 ? 0.0 : 1e3 * s.lu_seconds / static_cast<double>(s.lu_poems);
+    };
+    for (const bool with_rule : {true, false}) {
+      const MetreStats& s = stats[with_rule ? 0 : 1];
+      const MetreTally& t = s.tally;
+      fmt::print("| {} | {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | {:.1f} | {} |\n", setting,
+                 with_rule ? "yes" : "no", t.poems, percent(t.share(t.rhyming, t.regulated)),
+                 percent(t.share(t.repeating, t.regulated)),
+                 percent(t.share(t.key_passed, t.key_checks)),
+                 percent(t.share(t.passing, t.regulated)), s.text.distinct2(),
+                 std::exp(-s.log_prob / static_cast<double>(s.tokens)),
+                 TextStats::share(s.relaxed, s.text.poems), lu_ms(s),
+                 with_rule ? fmt::format("{:.2f}x", lu_ms(stats[0]) / lu_ms(stats[1])) : "");
+    }
+  }
+  // The real regulated poems of the test split; distinct-2 over as many poems as each setting
+  // wrote, since it falls as a sample grows.
+  MetreTally real;
+  TextStats real_stats, real_sample;
+  read_corpus(corpus, [&](Poem&& poem) {
+    const std::u32string text = decode_utf8(poem.text);
+    if (poem.split != Split::test) return;
+    const MetreCheck check = check_poem(text, lexicon, RhymeBook::pingshui);
+    if (!check.regulated || check.lines.size() > 8) return;
+    real.add(check);
+    real_stats.add(text);
+    if (real_sample.poems < poems_per_setting) real_sample.add(text);
+  });
+  fmt::print(
+      "| the real test poems (五绝 七绝 五律 七律) | | {} | {} | {} | {} | {} | {} (first {}: {}) | "
+      "| | | |\n",
+      real.poems, percent(real.share(real.rhyming, real.regulated)),
+      percent(real.share(real.repeating, real.regulated)),
+      percent(real.share(real.key_passed, real.key_checks)),
+      percent(real.share(real.passing, real.regulated)), real_stats.distinct2(), real_sample.poems,
+      real_sample.distinct2());
+  fmt::print("\nTen poems by gen's default, {}, with the metre rule, unedited:\n\n", defaults.decoder);
+  for (const auto& poem : samples) fmt::print("    {}\n", poem);
+}
+
 int usage() {
   fmt::print(stderr,
              "usage: poet_bench_quality [--model CKPT] [--seeds N] [--setting SETTING]... "
-             "[--quick]\n");
+             "[--metre] [--quick]\n");
   return 2;
 }
 
@@ -135,7 +248,7 @@ int main(int argc, char** argv) {
   std::filesystem::path model = std::filesystem::path(POET_CORPORA_DIR) / "tang.ckpt";
   int seeds = 10;
   std::vector<std::string> settings;
-  bool quick = false;
+  bool quick = false, metre = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
       model = argv[++i];
@@ -143,13 +256,14 @@ int main(int argc, char** argv) {
       settings.emplace_back(argv[++i]);
     } else if (std::strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
       seeds = std::max(1, std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--metre") == 0) {
+      metre = true;
     } else if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
     } else {
       return usage();
     }
   }
-  if (settings.empty()) settings = kSettings;
   const std::u32string_view begin_words = quick ? kBeginWords.substr(0, 2) : kBeginWords;
   if (quick) seeds = 1;
   const std::filesystem::path corpus =
@@ -160,6 +274,14 @@ int main(int argc, char** argv) {
     const ModelInfo info = engine.load(model);
     fmt::print("model: {} ({}), {} steps trained\n\n", model.string(), describe(info.config),
                info.steps_trained);
+
+    if (metre) {
+      if (settings.empty()) settings = {"greedy", "temperature", "beam", "acrostic"};
+      metre_report(engine, DecoderSet({POET_BUILT_IN_DECODERS}), settings, corpus, begin_words, seeds);
+      return 0;
+    }
+
+    if (settings.empty()) settings = kSettings;
 
     // 1. Perplexity, and the reference figures of the real test poems.
     fmt::print(
@@ -180,12 +302,15 @@ int main(int argc, char** argv) {
     // 2. The decoders.
     const DecoderSet decoders({POET_BUILT_IN_DECODERS});
     const std::string gen_default = repl::GenerationSettings{}.decoder;
+    // gen's metre rule, as gen writes.
+    const MetreLexicon lexicon =
+        MetreLexicon::read(std::filesystem::path(POET_CORPORA_DIR) / "metre.tsv");
+    const MetreRule gen_metre = repl::GenerationSettings{}.metre.rule(lexicon);
     std::vector<std::string> samples;
     fmt::print(
         "\n| decoder | --form | poems | exact regulated form | repeated line | a character 3× in a "
         "row | distinct-2 | perplexity of its poems | leaks | chars/s | ms/poem "
         "|\n|---|---|---|---|---|---|---|---|---|---|---|\n");
-    constexpr Form kForms[] = {Form::wujue, Form::qijue, Form::wulv, Form::qilv};
     for (const std::string& setting : settings) {
       const auto [decoder, params] = parse_setting(setting, decoders);
       for (const bool with_form : {true, false}) {
@@ -197,6 +322,7 @@ int main(int argc, char** argv) {
             PoemRequest request;
             request.start = std::u32string(1, begin);
             request.form = with_form ? FormRule::exact(kForms[index % 4]) : FormRule::automatic();
+            request.metre = gen_metre;
             request.params = params;
             auto generation = engine.begin_generation(static_cast<std::uint64_t>(seed));
             const auto start = Clock::now();

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Rebuilds the corpora from the pinned chinese-poetry package and checks that the committed ones
-# are exactly what the builder writes, and that corpora/README.md quotes its report verbatim.
-# Exits 77 (skipped) only when the package cannot be fetched from the npm registry.
+# Rebuilds the corpora and the metre lexicon from the pinned chinese-poetry package and Unihan, and
+# checks that the committed ones are exactly what the builders write, and that corpora/README.md
+# quotes their reports verbatim.
+# Exits 77 (skipped) only when the package cannot be fetched from the npm registry, or Unihan
+# (Debian's unicode-data) is not installed.
 set -uo pipefail
-builder=$1 repo=$2 work=$3
+builder=$1 metre_builder=$2 repo=$3 work=$4
+unihan=${POET_UNIHAN:-/usr/share/unicode}
+if [[ ! -f "$unihan/Unihan_Readings.txt.bz2" ]]; then
+  echo "skipped: no Unihan in $unihan (Debian's unicode-data)"
+  exit 77
+fi
 rm -rf "$work/out"
 mkdir -p "$work/out"
-if ! POET_CORPUS=$builder POET_CORPUS_CACHE=$work/cache "$repo/corpora/build.sh" --out "$work/out" \
-     > "$work/report.txt"; then
+if ! POET_CORPUS=$builder POET_METRE=$metre_builder POET_CORPUS_CACHE=$work/cache \
+     "$repo/corpora/build.sh" --out "$work/out" > "$work/report.txt"; then
   if ! ls "$work"/cache/chinese-poetry-*.tgz >/dev/null 2>&1; then
     echo "skipped: chinese-poetry could not be fetched from the npm registry"
     exit 77
@@ -16,7 +23,7 @@ if ! POET_CORPUS=$builder POET_CORPUS_CACHE=$work/cache "$repo/corpora/build.sh"
   exit 1
 fi
 status=0
-for file in tang.tsv fixture.tsv; do
+for file in tang.tsv fixture.tsv metre.tsv; do
   if cmp "$repo/corpora/$file" "$work/out/$file"; then
     echo "corpora/$file: identical to a fresh build"
   else

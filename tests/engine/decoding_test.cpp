@@ -10,6 +10,7 @@
 
 #include "model_fixture.h"
 #include "poet/engine/decoders.h"
+#include "poet/engine/metre.h"
 #include "poet/engine/text.h"
 #include "poet/engine/writing.h"
 #include "scratch.h"
@@ -315,6 +316,116 @@ TEST(WritePoem, TheMoodSetsTheStateButIsNotPartOfThePoem) {
   EXPECT_EQ(decode_utf8(moody.text).front(), characters(1).front());
   EXPECT_NE(moody.text, plain.text);
   expect_exact(moody, Form::wujue);
+}
+
+// ---- the metre rule: rhyme and tones, held by the host whatever the decoder ----
+
+const MetreLexicon& metre_lexicon() {
+  static const MetreLexicon lexicon = MetreLexicon::read(fs::path(POET_CORPORA_DIR) / "metre.tsv");
+  return lexicon;
+}
+
+MetreRule metre(RhymeMode rhyme = RhymeMode::automatic, ToneMode tones = ToneMode::loose) {
+  MetreRule rule;
+  rule.lexicon = &metre_lexicon();
+  rule.rhyme = rhyme;
+  rule.tones = tones;
+  return rule;
+}
+
+// Unless the rule said it gave way, every rhyme is in one group, none repeats, and every tone the
+// loose rule holds (positions 2, 4, 6 and line ends) is the pattern's; with `every_rule`, check
+// finds no fault at all (no 孤平, no 三平尾).
+void expect_metre(const WrittenPoem& poem, bool every_rule = false) {
+  const MetreCheck check = check_poem(decode_utf8(poem.text), metre_lexicon(), RhymeBook::pingshui);
+  ASSERT_TRUE(check.regulated) << poem.text;
+  if (!poem.notes.empty()) return;
+  EXPECT_TRUE(check.rhymes) << poem.text;
+  EXPECT_FALSE(check.repeats_rhyme) << poem.text;
+  EXPECT_EQ(check.key_passed, check.key_checks) << poem.text;
+  if (every_rule) EXPECT_TRUE(check.faults.empty()) << poem.text << ": " << check.faults.front().message;
+  ASSERT_TRUE(poem.rhyme_group) << poem.text;
+  EXPECT_EQ(poem.rhyme_group, check.group) << poem.text;
+}
+
+TEST_P(EachDecoder, UnderTheMetreRuleEveryPoemRhymesAndKeepsItsTones) {
+  int kept = 0, poems = 0;
+  for (const Form form : kForms) {
+    for (std::uint64_t seed = 1; seed <= 3; ++seed, ++poems) {
+      SCOPED_TRACE(fmt::format("{} seed {}", form_name(form), seed));
+      auto request = beginning(characters(1), FormRule::exact(form));
+      request.metre = metre();
+      const auto poem = write(decoder(GetParam()), request, seed);
+      expect_exact(poem, form);
+      expect_metre(poem, true);
+      kept += poem.notes.empty() ? 1 : 0;
+    }
+  }
+  // The test model knows few characters, so a rule may give way, but not for most poems.
+  EXPECT_GE(kept * 2, poems);
+}
+
+TEST(Metre, WithoutAFormTheFirstLineStillPicksTheForm) {
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    auto request = beginning(characters(1));
+    request.metre = metre();
+    const auto poem = write(decoder("temperature"), request, seed);
+    expect_metre(poem);
+  }
+}
+
+TEST(Metre, AFreePoemHasNoMetre) {
+  auto request = beginning(characters(1), FormRule::free(40));
+  request.metre = metre(RhymeMode::fixed, ToneMode::strict);
+  request.metre.group = 0;
+  const auto poem = write(decoder("greedy"), request);
+  EXPECT_TRUE(poem.notes.empty());
+  EXPECT_FALSE(poem.rhyme_group);
+}
+
+TEST(Metre, AnAcrosticKeepsHeadsThatBreakThePattern) {
+  // Four oblique heads: in a 五绝 the first places of lines 1 and 2 are opposite under strict tones.
+  std::u32string heads;
+  for (const char32_t c : engine().begin_generation(0)->vocabulary().characters()) {
+    if (metre_lexicon().tone(c, RhymeBook::pingshui) == Tone::oblique && heads.size() < 4) heads += c;
+  }
+  ASSERT_EQ(heads.size(), 4u);
+  for (const double inner : {0.0, 1.0, 2.0}) {
+    PoemRequest request;
+    request.heads = heads;
+    request.form = FormRule::exact(Form::wujue);
+    request.metre = metre(RhymeMode::automatic, ToneMode::strict);
+    request.params = decoder("acrostic").default_values();
+    request.params[0] = inner;
+    const auto poem = write(decoder("acrostic"), request);
+    expect_exact(poem, Form::wujue);
+    for (std::size_t i = 0; i < heads.size(); ++i) EXPECT_EQ(decode_utf8(poem.lines[i]).front(), heads[i]);
+    expect_metre(poem);
+  }
+}
+
+TEST(Metre, ADeadEndGivesWayInTheDocumentedOrderAndSaysSo) {
+  // The group with the fewest characters in the test model's vocabulary: too few for a 五律's
+  // four rhymes, so the rule must give way, and the poem still comes out in its form.
+  const auto& vocabulary = engine().begin_generation(0)->vocabulary().characters();
+  std::vector<int> counts(group_names(RhymeBook::pingshui).size());
+  for (const char32_t c : vocabulary) {
+    for (std::size_t g = 0; g < counts.size(); ++g)
+      counts[g] += static_cast<int>(metre_lexicon().groups(c, RhymeBook::pingshui) >> g & 1);
+  }
+  const int rarest = static_cast<int>(std::min_element(counts.begin(), counts.end()) - counts.begin());
+  ASSERT_LT(counts[static_cast<std::size_t>(rarest)], 4);
+  auto request = beginning(characters(1), FormRule::exact(Form::wulv));
+  request.metre = metre(RhymeMode::fixed);
+  request.metre.group = rarest;
+  const auto poem = write(decoder("greedy"), request);
+  expect_exact(poem, Form::wulv);
+  ASSERT_FALSE(poem.notes.empty()) << poem.text;
+  const std::string expected = counts[static_cast<std::size_t>(rarest)] == 0
+                                   ? "no character of the rhyme group fitted, so the rhyme gave way"
+                                   : "no unused rhyme fitted, so a rhyme character repeats";
+  EXPECT_NE(poem.notes.front().find(expected), std::string::npos) << poem.notes.front();
+  EXPECT_EQ(poem.notes.front().rfind("line ", 0), 0u) << poem.notes.front();
 }
 
 // ---- plugins that misbehave: each is an error with a message, and the next poem is fine ----

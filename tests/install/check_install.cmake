@@ -21,7 +21,8 @@ endfunction()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 foreach(installed bin/poet include/poet/decoder.h include/poet/decoder_sdk.h lib/poet/decoders/greedy.so
-                  lib/cmake/poet/poetDecoder.cmake share/poet/corpora/tang.tsv share/poet/corpora/tang.ckpt)
+                  lib/cmake/poet/poetDecoder.cmake share/poet/corpora/tang.tsv share/poet/corpora/tang.ckpt
+                  share/poet/corpora/metre.tsv)
   if(NOT EXISTS ${prefix}/${installed})
     message(FATAL_ERROR "cmake --install did not lay out ${installed}")
   endif()

@@ -135,8 +135,9 @@ TEST(PoetGen, EveryBadInputIsOneLineAndTheScriptCarriesOn) {
       "line 8: unknown option '--top-p'\n"
       "line 9: decoder 'greedy' does not write acrostics; try --decoder acrostic\n"
       "line 10: usage: " +
-          std::string("gen <start> [--decoder NAME] [--form FORM] [--mood TEXT] [--seed S] "
-                      "[-n COUNT] [--beam N] [--PARAM VALUE]") +
+          std::string("gen <start> [--decoder NAME] [--form FORM] [--rhyme auto|off|GROUP] "
+                      "[--tones strict|loose|off] [--rhyme-book 平水韵|中华新韵] [--mood TEXT] "
+                      "[--seed S] [-n COUNT] [--beam N] [--PARAM VALUE]") +
           "\n");
   EXPECT_EQ(lines_of(run.out).size(), 4u) << "line 11 still writes its poem:\n" << run.out;
 }

@@ -108,11 +108,20 @@ TEST(PoetPrompt, ColoursErrorsOnATerminalUnlessNoColorIsSet) {
   coloured.type("frobnicate\r");
   EXPECT_TRUE(coloured.wait_for("\x1b[31merror:\x1b[0m unknown command 'frobnicate'"))
       << coloured.output();
+  // check colours a fault: 月 where 春望's last rhyme should be.
+  const std::string poem = "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜月。";
+  ASSERT_TRUE(at_prompt(coloured)) << coloured.output();
+  coloured.type("check " + poem + "\r");
+  EXPECT_TRUE(coloured.wait_for("\x1b[31m月\x1b[0m")) << coloured.output();
 
   test::PtySession plain(POET_EXECUTABLE, {}, environment("no-colour"));
   ASSERT_TRUE(at_prompt(plain)) << plain.output();
   plain.type("frobnicate\r");
   EXPECT_TRUE(plain.wait_for("\r\nerror: unknown command 'frobnicate'")) << plain.output();
+  ASSERT_TRUE(at_prompt(plain)) << plain.output();
+  plain.type("check " + poem + "\r");
+  EXPECT_TRUE(plain.wait_for("does not rhyme in")) << plain.output();
+  EXPECT_EQ(plain.output().find("\x1b[31m月"), std::string::npos) << plain.output();
 }
 
 TEST(PoetPrompt, KeepsHistoryAcrossRuns) {

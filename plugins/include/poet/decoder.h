@@ -9,8 +9,9 @@
  *   read the poem's beginning, and callbacks to look at and advance states.
  * - The host also owns the poem's form. The log-probabilities it gives a decoder are the
  *   model's, with -INFINITY for every token the form does not allow next (lines of the right
- *   length, the right punctuation, the end of the poem where it must end), so any decoder writes
- *   a well-formed poem by choosing among tokens with finite log-probability. They are not
+ *   length, the right punctuation, the end of the poem where it must end; in a regulated poem,
+ *   the rhyme and the tones the user chose), so any decoder writes a well-formed poem by
+ *   choosing among tokens with finite log-probability. They are not
  *   renormalised over the allowed tokens: normalise them yourself where you need probabilities.
  * - The decoder chooses tokens until its chosen state is finished, and returns that state.
  *

@@ -13,6 +13,7 @@
 #include "poet/engine/decoders.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/form_rule.h"
+#include "poet/engine/metre.h"
 
 namespace poet {
 
@@ -21,6 +22,9 @@ struct PoemRequest {
   std::u32string heads;  // one character per line (acrostic); empty otherwise
   std::u32string mood;   // a line read into the model first to set the mood; not part of the poem
   FormRule form = FormRule::automatic();
+  // Rhyme and tones, for the regulated forms (5 or 7 characters a line, marks as in 律诗); a free
+  // form has none. Like the form, the host holds every decoder to it.
+  MetreRule metre;
   std::vector<double> params;  // one per decoder parameter; empty: the decoder's defaults
   // Called with each piece of text as it is settled, in order; together they are the poem.
   std::function<void(const std::string& utf8)> on_text;
@@ -31,6 +35,8 @@ struct WrittenPoem {
   std::string text;                // UTF-8, marks included
   std::vector<std::string> lines;  // each line with its closing mark
   double log_prob = 0;             // the model's, of the tokens the decoder chose
+  std::optional<int> rhyme_group;  // of the request's rhyme book, when the metre rule chose one
+  std::vector<std::string> notes;  // where the metre gave way, and why ("line 6: ...")
 };
 
 // Thrown when Ctrl-C stopped the poem; what was streamed stays on the screen.

@@ -1,0 +1,751 @@
+// poet-metre: builds poet's metre lexicon (corpora/metre.tsv): for every character of the corpus,
+// its classical tone, its 平水韵 level rhyme groups, its modern tone and its 中华新韵 groups, from
+// Unihan's readings, the rhymes of 声律启蒙 and the usage of the Tang regulated poems. Prints a
+// report of where each came from, how much of the corpus it covers, and how it agrees with
+// chinese-poetry's 平仄 annotations. corpora/build.sh runs it after poet-corpus.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <bitset>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "package.h"
+#include "poet/engine/corpus.h"
+#include "poet/engine/forms.h"
+#include "poet/engine/metre.h"
+#include "poet/engine/text.h"
+
+namespace fs = std::filesystem;
+using namespace poet;
+
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: poet-metre CORPUS PACKAGE_DIR UNIHAN_DIR OUTPUT\n"
+    "  CORPUS       the prepared corpus (corpora/tang.tsv)\n"
+    "  PACKAGE_DIR  chinese-poetry's dist folder: mengxue/shenglvqimeng.json, and the\n"
+    "               poet.tang.*.json in quantangshi/ and strains/json/\n"
+    "  UNIHAN_DIR   holds Unihan_Readings.txt and Unihan_Variants.txt\n"
+    "  OUTPUT       the metre lexicon to write (tab-separated)\n";
+
+constexpr std::string_view kHeader =
+    "# poet metre lexicon v1\tchar\ttone\tpingshui\tmodern\txinyun";
+
+// The level-tone groups of 平水韵 and the groups of 中华新韵, each named by one character, in the
+// order the lexicon writes them.
+constexpr std::u32string_view kPingshuiNames =
+    U"东冬江支微鱼虞齐佳灰真文元寒删先萧肴豪歌麻阳庚青蒸尤侵覃盐咸";
+constexpr std::u32string_view kXinyunNames = U"麻波皆开微豪尤寒文唐庚齐支姑";
+using PingshuiGroups = std::bitset<kPingshuiNames.size()>;
+using XinyunGroups = std::bitset<kXinyunNames.size()>;
+
+// Settling 中 by usage needs this many uses, this share of them on one side (in tenths).
+constexpr std::size_t kMinUses = 8;
+constexpr std::size_t kUsageTenths = 9;
+// A character joins a level group with this many votes, and more than this share of its votes (in
+// tenths): the group most of its rhymes are in.
+constexpr std::size_t kMinVotes = 3;
+constexpr std::size_t kVoteTenths = 5;
+
+std::string_view tone_name(Tone tone) {
+  switch (tone) {
+    case Tone::level: return "平";
+    case Tone::oblique: return "仄";
+    case Tone::either: return "中";
+    case Tone::unknown: return "";
+  }
+  return "";
+}
+
+// The class of several readings: theirs if they agree, 中 if they do not.
+Tone combine(Tone a, Tone b) {
+  if (a == Tone::unknown) return b;
+  if (b == Tone::unknown) return a;
+  return a == b ? a : Tone::either;
+}
+
+std::vector<std::string> words(std::string_view text) {
+  std::vector<std::string> result;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find(' ', start), text.size());
+    if (end > start) result.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unihan
+
+struct UnihanEntry {
+  std::vector<std::string> tang;       // kTang, without the '*' that marks the commonest
+  std::vector<std::string> mandarin;   // kMandarin, kXHC1983, kTGHZ2013, without page numbers
+  std::vector<std::string> cantonese;  // kCantonese, in Jyutping
+  std::vector<char32_t> traditional;   // kTraditionalVariant
+};
+
+struct Unihan {
+  std::string version;  // of the Unicode release, from the files' headers
+  std::unordered_map<char32_t, UnihanEntry> entries;
+};
+
+// Calls on_field(code point, field, value) for each "U+6708<TAB>kTang<TAB>*ngiuæt" line and
+// returns the Unicode version the file's header names.
+template <typename OnField>
+std::string read_unihan_file(const fs::path& path, OnField on_field) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path.string()));
+  constexpr std::string_view kVersion = "# Unicode version: ";
+  std::string version;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(kVersion, 0) == 0) version = line.substr(kVersion.size());
+    if (line.rfind("U+", 0) != 0) continue;
+    const std::size_t field = line.find('\t');
+    const std::size_t value = field == std::string::npos ? field : line.find('\t', field + 1);
+    if (value == std::string::npos)
+      throw std::runtime_error(fmt::format("{}: a malformed line: {}", path.string(), line));
+    const auto code_point =
+        static_cast<char32_t>(std::stoul(line.substr(2, field - 2), nullptr, 16));
+    on_field(code_point, std::string_view(line).substr(field + 1, value - field - 1),
+             std::string_view(line).substr(value + 1));
+  }
+  return version;
+}
+
+Unihan read_unihan(const fs::path& dir) {
+  Unihan unihan;
+  unihan.version = read_unihan_file(
+      dir / "Unihan_Readings.txt", [&](char32_t c, std::string_view field, std::string_view value) {
+        for (auto& reading : words(value)) {
+          if (field == "kTang") {
+            unihan.entries[c].tang.push_back(reading.substr(reading.front() == '*' ? 1 : 0));
+          } else if (field == "kMandarin") {
+            unihan.entries[c].mandarin.push_back(std::move(reading));
+          } else if (field == "kXHC1983" || field == "kTGHZ2013") {
+            unihan.entries[c].mandarin.push_back(
+                reading.substr(reading.find(':') + 1));  // "0632.020:kān"
+          } else if (field == "kCantonese") {
+            unihan.entries[c].cantonese.push_back(std::move(reading));
+          }
+        }
+      });
+  read_unihan_file(dir / "Unihan_Variants.txt",
+                   [&](char32_t c, std::string_view field, std::string_view value) {
+                     if (field != "kTraditionalVariant") return;
+                     for (const auto& variant : words(value)) {
+                       unihan.entries[c].traditional.push_back(
+                           static_cast<char32_t>(std::stoul(variant.substr(2), nullptr, 16)));
+                     }
+                   });
+  if (unihan.version.empty())
+    throw std::runtime_error("Unihan_Readings.txt names no Unicode version");
+  return unihan;
+}
+
+// The readings of a simplified character: its own and its traditional forms', since Unihan
+// gives the Tang readings of 風 and 國, not of 风 and 国.
+struct Readings {
+  std::set<std::string> tang, mandarin, cantonese;
+};
+
+Readings readings_of(const Unihan& unihan, char32_t c) {
+  Readings readings;
+  std::vector<char32_t> forms{c};
+  if (const auto found = unihan.entries.find(c); found != unihan.entries.end()) {
+    forms.insert(forms.end(), found->second.traditional.begin(), found->second.traditional.end());
+  }
+  for (const char32_t form : forms) {
+    const auto found = unihan.entries.find(form);
+    if (found == unihan.entries.end()) continue;
+    readings.tang.insert(found->second.tang.begin(), found->second.tang.end());
+    readings.mandarin.insert(found->second.mandarin.begin(), found->second.mandarin.end());
+    readings.cantonese.insert(found->second.cantonese.begin(), found->second.cantonese.end());
+  }
+  return readings;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tones
+
+// kTang marks the rising tone with a caron and the departing with a grave; an unmarked syllable
+// ending in -p, -t or -k is entering; the rest are level.
+Tone tang_tone(std::string_view reading) {
+  constexpr std::u32string_view kMarked = U"\u030C\u0300ǎěǐǒǔàèìòù";
+  const auto syllable = decode_utf8(reading);
+  if (syllable.find_first_of(kMarked) != std::u32string::npos) return Tone::oblique;
+  return std::u32string_view(U"ptk").find(syllable.back()) != std::u32string_view::npos
+             ? Tone::oblique
+             : Tone::level;
+}
+
+// Cantonese keeps the stops of the old entering tone: "baak6", "jyut6".
+bool is_entering(std::string_view jyutping) {
+  const std::size_t last = jyutping.find_last_not_of("0123456789");
+  return last != std::string_view::npos &&
+         std::string_view("ptk").find(jyutping[last]) != std::string_view::npos;
+}
+
+// A pinyin syllable with its tone mark taken off: "v" for ü, "E" for ê.
+struct Pinyin {
+  std::string letters;
+  int tone = 0;  // 1-4; 0 for the neutral tone
+};
+
+Pinyin parse_pinyin(std::string_view reading) {
+  struct Marked {
+    char32_t letter;
+    char base;
+    int tone;
+  };
+  static constexpr Marked kMarked[] = {
+      {U'ā', 'a', 1}, {U'á', 'a', 2}, {U'ǎ', 'a', 3}, {U'à', 'a', 4}, {U'ē', 'e', 1},
+      {U'é', 'e', 2}, {U'ě', 'e', 3}, {U'è', 'e', 4}, {U'ī', 'i', 1}, {U'í', 'i', 2},
+      {U'ǐ', 'i', 3}, {U'ì', 'i', 4}, {U'ō', 'o', 1}, {U'ó', 'o', 2}, {U'ǒ', 'o', 3},
+      {U'ò', 'o', 4}, {U'ū', 'u', 1}, {U'ú', 'u', 2}, {U'ǔ', 'u', 3}, {U'ù', 'u', 4},
+      {U'ǖ', 'v', 1}, {U'ǘ', 'v', 2}, {U'ǚ', 'v', 3}, {U'ǜ', 'v', 4}, {U'ü', 'v', 0},
+      {U'ê', 'E', 0}, {U'ế', 'E', 2}, {U'ề', 'E', 4}, {U'ḿ', 'm', 2}, {U'ń', 'n', 2},
+      {U'ň', 'n', 3}, {U'ǹ', 'n', 4}};
+  // Tone marks also come as combining characters after the letter: ê̄, m̀.
+  static constexpr std::array<std::pair<char32_t, int>, 4> kCombining = {
+      {{0x0304, 1}, {0x0301, 2}, {0x030C, 3}, {0x0300, 4}}};
+  Pinyin pinyin;
+  for (const char32_t c : decode_utf8(reading)) {
+    if (c < 0x80) {
+      pinyin.letters += static_cast<char>(c);
+      continue;
+    }
+    const auto marked = std::find_if(std::begin(kMarked), std::end(kMarked),
+                                     [c](const Marked& m) { return m.letter == c; });
+    const auto combining = std::find_if(kCombining.begin(), kCombining.end(),
+                                        [c](const auto& mark) { return mark.first == c; });
+    if (marked != std::end(kMarked)) {
+      pinyin.letters += marked->base;
+      pinyin.tone = marked->tone;
+    } else if (combining != kCombining.end()) {
+      pinyin.tone = combining->second;
+    } else {
+      throw std::runtime_error(
+          fmt::format("unexpected {} in the pinyin '{}'", describe(c), reading));
+    }
+  }
+  return pinyin;
+}
+
+// Tones 1 and 2 (阴平, 阳平) are level; 3 and 4 oblique; the neutral tone says nothing.
+Tone modern_tone(const std::set<std::string>& mandarin) {
+  Tone tone = Tone::unknown;
+  for (const auto& reading : mandarin) {
+    const int number = parse_pinyin(reading).tone;
+    if (number != 0) tone = combine(tone, number <= 2 ? Tone::level : Tone::oblique);
+  }
+  return tone;
+}
+
+enum class Source { none, tang, mandarin_cantonese };
+
+struct Classical {
+  Tone tone = Tone::unknown;
+  Source source = Source::none;
+};
+
+// kTang where Unihan has it; otherwise Mandarin, corrected by Cantonese, which still ends the
+// old entering tone in -p, -t, -k where Mandarin has spread it over all four tones. kTang often
+// gives one reading of a character read two ways by sense (更 gēng/gèng, 胜 shēng/shèng): where
+// the Mandarin readings of a character that never had the entering tone disagree, it is 中 until
+// usage settles it.
+Classical classical_tone(const Readings& readings) {
+  if (!readings.tang.empty()) {
+    Tone tone = Tone::unknown;
+    bool entering = false;
+    for (const auto& reading : readings.tang) {
+      tone = combine(tone, tang_tone(reading));
+      entering = entering || (tang_tone(reading) == Tone::oblique &&
+                              std::string_view("ptk").find(reading.back()) != std::string_view::npos);
+    }
+    if (!entering && modern_tone(readings.mandarin) == Tone::either) tone = Tone::either;
+    return {tone, Source::tang};
+  }
+  const Tone mandarin = modern_tone(readings.mandarin);
+  const auto entering = static_cast<std::size_t>(
+      std::count_if(readings.cantonese.begin(), readings.cantonese.end(), is_entering));
+  if (entering > 0 && entering == readings.cantonese.size())
+    return {Tone::oblique, Source::mandarin_cantonese};
+  if (entering > 0 && mandarin == Tone::level) return {Tone::either, Source::mandarin_cantonese};
+  return {mandarin, mandarin == Tone::unknown ? Source::none : Source::mandarin_cantonese};
+}
+
+// ---------------------------------------------------------------------------------------------
+// 中华新韵
+
+// The group of a syllable's final, or none for syllables without a vowel (m, n, ng, hm, hng).
+std::optional<std::size_t> xinyun_group(const std::string& letters) {
+  static const std::map<std::string_view, char32_t> kFinals = {
+      {"a", U'麻'},   {"ia", U'麻'},   {"ua", U'麻'},   {"o", U'波'},   {"e", U'波'},
+      {"uo", U'波'},  {"io", U'波'},   {"ie", U'皆'},   {"ve", U'皆'},  {"ue", U'皆'},
+      {"E", U'皆'},   {"ai", U'开'},   {"uai", U'开'},  {"ei", U'微'},  {"ui", U'微'},
+      {"uei", U'微'}, {"ao", U'豪'},   {"iao", U'豪'},  {"ou", U'尤'},  {"iu", U'尤'},
+      {"iou", U'尤'}, {"an", U'寒'},   {"ian", U'寒'},  {"uan", U'寒'}, {"van", U'寒'},
+      {"en", U'文'},  {"in", U'文'},   {"un", U'文'},   {"uen", U'文'}, {"vn", U'文'},
+      {"ang", U'唐'}, {"iang", U'唐'}, {"uang", U'唐'}, {"eng", U'庚'}, {"ing", U'庚'},
+      {"ong", U'庚'}, {"iong", U'庚'}, {"ueng", U'庚'}, {"i", U'齐'},   {"er", U'齐'},
+      {"v", U'齐'},   {"u", U'姑'}};
+  std::string_view syllable = letters;
+  std::string_view initial;
+  for (const std::string_view two : {"zh", "ch", "sh"}) {
+    if (syllable.substr(0, 2) == two) initial = two;
+  }
+  if (initial.empty() && syllable.size() > 1 &&
+      std::string_view("bpmfdtnlgkhjqxrzcsyw").find(syllable.front()) != std::string_view::npos) {
+    initial = syllable.substr(0, 1);
+  }
+  std::string final(syllable.substr(initial.size()));
+  // Undo the spelling rules: yu, ju, qu, xu write ü as u; y and w stand for a medial i or u.
+  const bool starts_with_u = !final.empty() && final.front() == 'u';
+  if (initial == "y") {
+    final = starts_with_u ? "v" + final.substr(1) : final.front() == 'i' ? final : "i" + final;
+  } else if (initial == "w") {
+    final = starts_with_u ? final : "u" + final;
+  } else if ((initial == "j" || initial == "q" || initial == "x") && starts_with_u) {
+    final = "v" + final.substr(1);
+  }
+  const auto found = kFinals.find(final);
+  if (found == kFinals.end()) return std::nullopt;
+  // The "buzzing" i of zhi chi shi ri zi ci si rhymes apart from the i of ji qi xi.
+  static const std::set<std::string_view> kSibilants = {"zh", "ch", "sh", "r", "z", "c", "s"};
+  const bool buzzing = final == "i" && kSibilants.count(initial) > 0;
+  return kXinyunNames.find(buzzing ? U'支' : found->second);
+}
+
+XinyunGroups xinyun_groups(const std::set<std::string>& mandarin) {
+  XinyunGroups groups;
+  for (const auto& reading : mandarin) {
+    if (const auto group = xinyun_group(parse_pinyin(reading).letters)) groups.set(*group);
+  }
+  return groups;
+}
+
+template <std::size_t N>
+std::string group_names(const std::bitset<N>& groups, std::u32string_view names) {
+  std::u32string result;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (groups[i]) result += names[i];
+  }
+  return encode_utf8(result);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The corpus and the lexicon
+
+struct Corpus {
+  std::map<char32_t, std::size_t> occurrences;   // of each Han character in the texts
+  std::vector<std::vector<char32_t>> regulated;  // the last character of each line, per poem
+  std::vector<std::vector<std::u32string>> lines;  // the same poems' lines
+};
+
+Corpus read_tang(const fs::path& path) {
+  Corpus corpus;
+  const auto problems = read_corpus(path, [&](Poem&& poem) {
+    const auto text = decode_utf8(poem.text);
+    for (const char32_t c : text) {
+      if (is_han(c)) ++corpus.occurrences[c];
+    }
+    if (poem.form == Form::other) return;
+    std::vector<char32_t> ends;
+    std::vector<std::u32string> lines;
+    for (const auto line : verse_lines(text)) {
+      ends.push_back(line.back());
+      lines.emplace_back(line);
+    }
+    corpus.regulated.push_back(std::move(ends));
+    corpus.lines.push_back(std::move(lines));
+  });
+  if (!problems.empty()) {
+    throw std::runtime_error(fmt::format("{} line {}: {}", path.string(), problems.front().line,
+                                         problems.front().message));
+  }
+  return corpus;
+}
+
+struct Entry {
+  Classical classical;
+  bool settled = false;  // 中 by its readings, settled by usage
+  bool seeded = false;   // its groups come from 声律启蒙, which the Tang poems do not change
+  PingshuiGroups pingshui;
+  Tone modern = Tone::unknown;
+  XinyunGroups xinyun;
+};
+
+using Lexicon = std::map<char32_t, Entry>;
+
+// 声律启蒙 rhymes each chapter on one level group, named in its title ("一 東"): the character
+// before each 。 is a rhyme.
+std::map<char32_t, PingshuiGroups> read_seeds(const fs::path& path,
+                                              const corpora::Simplifier& simplify) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path.string()));
+  const auto book = nlohmann::json::parse(in);
+  std::map<char32_t, PingshuiGroups> seeds;
+  PingshuiGroups chapters;
+  for (const auto& volume : book.at("content")) {
+    for (const auto& chapter : volume.at("content")) {
+      const auto title = decode_utf8(simplify(chapter.at("chapter").get<std::string>()));
+      const std::size_t group = kPingshuiNames.find(title.back());
+      if (group == std::u32string_view::npos) {
+        throw std::runtime_error(
+            fmt::format("声律启蒙 chapter '{}' names no level group", encode_utf8(title)));
+      }
+      chapters.set(group);
+      for (const auto& paragraph : chapter.at("paragraphs")) {
+        const auto text = decode_utf8(simplify(paragraph.get<std::string>()));
+        for (std::size_t i = 1; i < text.size(); ++i) {
+          if (text[i] == U'。' && is_han(text[i - 1])) seeds[text[i - 1]].set(group);
+        }
+      }
+    }
+  }
+  if (!chapters.all()) throw std::runtime_error("声律启蒙 lacks chapters for some level groups");
+  return seeds;
+}
+
+// A regulated poem follows one of the standard patterns (poet::MetrePattern, the engine's own),
+// which fix the tone of positions 2, 4, 6 and each line's end. Where the characters whose tone is
+// certain fit a pattern with at most one exception, each 中 character at those positions is used
+// there as the pattern says: its uses settle it. Returns how many poems fit a pattern.
+std::size_t settle_by_usage(Lexicon& lexicon, const std::vector<std::vector<std::u32string>>& poems) {
+  std::map<char32_t, std::array<std::size_t, 2>> uses;  // as 平, as 仄
+  std::size_t fitting = 0;
+  for (const auto& lines : poems) {
+    const int length = static_cast<int>(lines.front().size());
+    std::optional<MetrePattern> best;
+    int best_misses = 0;
+    for (const bool level_start : {false, true}) {
+      for (const bool first_rhymes : {false, true}) {
+        const MetrePattern pattern{length, level_start, first_rhymes};
+        int misses = 0;
+        for (std::size_t line = 0; line < lines.size(); ++line) {
+          for (int column = 0; column < length; ++column) {
+            if (!pattern.key(column)) continue;
+            const Tone tone = lexicon.at(lines[line][static_cast<std::size_t>(column)]).classical.tone;
+            const bool level = pattern.tone(static_cast<int>(line), column) == Tone::level;
+            misses += (tone == Tone::level && !level) || (tone == Tone::oblique && level);
+          }
+        }
+        if (!best || misses < best_misses) best = pattern, best_misses = misses;
+      }
+    }
+    if (best_misses > 1) continue;
+    ++fitting;
+    for (std::size_t line = 0; line < lines.size(); ++line) {
+      for (int column = 0; column < length; ++column) {
+        const char32_t c = lines[line][static_cast<std::size_t>(column)];
+        if (!best->key(column) || lexicon.at(c).classical.tone != Tone::either) continue;
+        ++uses[c][best->tone(static_cast<int>(line), column) == Tone::level ? 0 : 1];
+      }
+    }
+  }
+  for (const auto& [c, counts] : uses) {
+    auto& entry = lexicon.at(c);
+    const auto [as_level, as_oblique] = counts;
+    const std::size_t total = as_level + as_oblique;
+    if (total < kMinUses) continue;
+    if (as_level * 10 >= total * kUsageTenths) {
+      entry.classical.tone = Tone::level;
+      entry.settled = true;
+    } else if (as_oblique * 10 >= total * kUsageTenths) {
+      entry.classical.tone = Tone::oblique;
+      entry.settled = true;
+    }
+  }
+  return fitting;
+}
+
+// The poem's level group: the one holding at least two of its rhymes and more than any other.
+std::optional<std::size_t> poem_group(const Lexicon& lexicon, const std::vector<char32_t>& ends) {
+  std::array<std::size_t, kPingshuiNames.size()> rhymes_in{};
+  for (std::size_t i = 1; i < ends.size(); i += 2) {
+    const auto& groups = lexicon.at(ends[i]).pingshui;
+    for (std::size_t g = 0; g < groups.size(); ++g) rhymes_in[g] += groups[g];
+  }
+  const auto best = std::max_element(rhymes_in.begin(), rhymes_in.end());
+  if (*best < 2 || std::count(rhymes_in.begin(), rhymes_in.end(), *best) > 1) return std::nullopt;
+  return static_cast<std::size_t>(best - rhymes_in.begin());
+}
+
+// Grows the level groups from the seeds: the rhymes of a poem that rhymes on a group vote for it,
+// and a level or 中 character with enough votes joins it (a seed keeps the groups 声律启蒙 gave it:
+// poets also rhymed neighbouring groups together, 东 with 冬, which is no reason to merge them).
+// Rounds go on until none adds anything;
+// returns how many added something.
+std::size_t extend_pingshui(Lexicon& lexicon, const std::vector<std::vector<char32_t>>& poems) {
+  for (std::size_t round = 0;; ++round) {
+    std::map<char32_t, std::array<std::size_t, kPingshuiNames.size()>> votes;
+    for (const auto& ends : poems) {
+      const auto group = poem_group(lexicon, ends);
+      if (!group) continue;
+      for (std::size_t i = 1; i < ends.size(); i += 2) ++votes[ends[i]][*group];
+    }
+    bool changed = false;
+    for (const auto& [c, counts] : votes) {
+      auto& entry = lexicon.at(c);
+      if (entry.seeded || (entry.classical.tone != Tone::level && entry.classical.tone != Tone::either))
+        continue;
+      const std::size_t total = std::accumulate(counts.begin(), counts.end(), std::size_t{0});
+      for (std::size_t g = 0; g < counts.size(); ++g) {
+        if (!entry.pingshui[g] && counts[g] >= kMinVotes && counts[g] * 10 > total * kVoteTenths) {
+          entry.pingshui.set(g);
+          changed = true;
+        }
+      }
+    }
+    if (!changed) return round;
+  }
+}
+
+// Written beside the target and renamed over it, so a failed run never leaves half a lexicon.
+void write_lexicon(const fs::path& path, const Lexicon& lexicon) {
+  const fs::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out << kHeader << '\n';
+    for (const auto& [c, entry] : lexicon) {
+      out << fmt::format("{}\t{}\t{}\t{}\t{}\n", encode_utf8(c), tone_name(entry.classical.tone),
+                         group_names(entry.pingshui, kPingshuiNames), tone_name(entry.modern),
+                         group_names(entry.xinyun, kXinyunNames));
+    }
+    out.flush();
+    if (!out) throw std::runtime_error(fmt::format("cannot write {}", temporary.string()));
+  }
+  fs::rename(temporary, path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agreement with chinese-poetry's 平仄 annotations
+
+struct Agreement {
+  std::size_t aligned = 0;
+  std::size_t lengths_differ = 0;
+  std::size_t without_poem = 0;
+  std::size_t annotated = 0;  // positions annotated 平 or 仄
+  std::size_t judged = 0;     // of those, where the lexicon says 平 or 仄
+  std::size_t agreed = 0;
+};
+
+// The annotations (strains/json) name their poem (quantangshi) by id and mark each character 平,
+// 仄, ○ (unknown) or 通 (either); they are aligned with the poem's Han characters, punctuation left
+// out. Their ？ stands for a question mark and for a character they could not read alike, so it
+// goes with the punctuation, and a poem with such a character is skipped: the lengths differ.
+Agreement compare_strains(const Lexicon& lexicon, const fs::path& package,
+                          const corpora::Simplifier& simplify) {
+  std::unordered_map<std::string, std::string> poems;
+  for (const auto& file : corpora::source_files(package / "quantangshi", "tang")) {
+    std::ifstream in(file);
+    for (const auto& entry : nlohmann::json::parse(in)) {
+      std::string text;
+      for (const auto& paragraph : entry.value("paragraphs", nlohmann::json::array())) {
+        text += paragraph.get<std::string>();
+      }
+      poems.emplace(entry.at("id").get<std::string>(), std::move(text));
+    }
+  }
+  const auto strains_files = corpora::source_files(package / "strains" / "json", "tang");
+  if (poems.empty() || strains_files.empty()) {
+    throw std::runtime_error(
+        fmt::format("no poet.tang.*.json in {}/quantangshi or strains/json", package.string()));
+  }
+  Agreement agreement;
+  for (const auto& file : strains_files) {
+    std::ifstream in(file);
+    for (const auto& entry : nlohmann::json::parse(in)) {
+      const auto poem = poems.find(entry.at("id").get<std::string>());
+      if (poem == poems.end()) {
+        ++agreement.without_poem;
+        continue;
+      }
+      std::u32string marks;
+      for (const auto& line : entry.at("strains")) {
+        for (const char32_t c : decode_utf8(line.get<std::string>())) {
+          if (!is_verse_punctuation(c)) marks += c;
+        }
+      }
+      std::u32string characters;
+      for (const char32_t c : decode_utf8(simplify(poem->second))) {
+        if (is_han(c)) characters += c;
+      }
+      if (marks.size() != characters.size()) {
+        ++agreement.lengths_differ;
+        continue;
+      }
+      ++agreement.aligned;
+      for (std::size_t i = 0; i < marks.size(); ++i) {
+        if (marks[i] != U'平' && marks[i] != U'仄') continue;
+        ++agreement.annotated;
+        const auto found = lexicon.find(characters[i]);
+        const Tone ours = found == lexicon.end() ? Tone::unknown : found->second.classical.tone;
+        if (ours != Tone::level && ours != Tone::oblique) continue;
+        ++agreement.judged;
+        if ((ours == Tone::level) == (marks[i] == U'平')) ++agreement.agreed;
+      }
+    }
+  }
+  return agreement;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+std::string percent(std::size_t part, std::size_t whole) {
+  return fmt::format(
+      "{:.2f}%", whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+
+struct Facts {
+  std::string unihan_version;
+  std::size_t corpus_characters = 0;
+  std::size_t regulated = 0;
+  std::size_t fitting = 0;
+  std::size_t seed_characters = 0;
+  std::u32string oblique_seeds;  // rhymes in 声律启蒙 that Unihan reads only 仄
+  std::size_t rounds = 0;
+  Agreement agreement;
+};
+
+void print_report(const Lexicon& lexicon, const Corpus& corpus, const Facts& facts) {
+  fmt::print("Unihan of Unicode {}\n", facts.unihan_version);
+  fmt::print("lexicon: {} characters ({} in the corpus, {} more among the rhyme seeds)\n",
+             lexicon.size(), facts.corpus_characters, lexicon.size() - facts.corpus_characters);
+
+  std::map<std::pair<Tone, Source>, std::size_t> by_source;
+  std::map<Tone, std::size_t> settled;
+  std::size_t with_modern = 0;
+  std::size_t with_xinyun = 0;
+  std::size_t grouped = 0;
+  std::size_t memberships = 0;
+  std::size_t in_several = 0;
+  for (const auto& [c, entry] : lexicon) {
+    if (entry.settled) {
+      ++settled[entry.classical.tone];
+    } else {
+      ++by_source[{entry.classical.tone, entry.classical.source}];
+    }
+    with_modern += entry.modern != Tone::unknown;
+    with_xinyun += entry.xinyun.any();
+    grouped += entry.pingshui.any();
+    memberships += entry.pingshui.count();
+    in_several += entry.pingshui.count() > 1;
+  }
+  for (const Tone tone : {Tone::level, Tone::oblique}) {
+    const std::size_t tang = by_source[{tone, Source::tang}];
+    const std::size_t mandarin = by_source[{tone, Source::mandarin_cantonese}];
+    fmt::print("tone {}: {} ({} by kTang, {} by Mandarin and Cantonese, {} settled by usage)\n",
+               tone_name(tone), tang + mandarin + settled[tone], tang, mandarin, settled[tone]);
+  }
+  const std::size_t either_tang = by_source[{Tone::either, Source::tang}];
+  const std::size_t either_mandarin = by_source[{Tone::either, Source::mandarin_cantonese}];
+  fmt::print("tone 中: {} ({} by kTang, {} by Mandarin and Cantonese, left unsettled by usage)\n",
+             either_tang + either_mandarin, either_tang, either_mandarin);
+  fmt::print("tone unknown: {}\n", by_source[{Tone::unknown, Source::none}]);
+  fmt::print("usage: {} regulated poems, {} of them fitting a standard pattern\n", facts.regulated,
+             facts.fitting);
+  fmt::print("modern tone: {} characters; 中华新韵 groups: {} characters\n", with_modern,
+             with_xinyun);
+  fmt::print("平水韵 seeds from 声律启蒙: {} characters ({} of them 仄 by their readings: {})\n",
+             facts.seed_characters, facts.oblique_seeds.size(), encode_utf8(facts.oblique_seeds));
+  fmt::print("平水韵 from the Tang poems: {} characters added in {} rounds\n",
+             grouped - facts.seed_characters, facts.rounds);
+  fmt::print("平水韵 in all: {} characters in level groups ({} in two or more), {} memberships\n",
+             grouped, in_several, memberships);
+
+  std::size_t occurrences = 0;
+  std::size_t known = 0;
+  std::size_t level = 0;
+  std::size_t level_grouped = 0;
+  for (const auto& [c, count] : corpus.occurrences) {
+    const auto& entry = lexicon.at(c);
+    occurrences += count;
+    if (entry.classical.tone != Tone::unknown) known += count;
+    if (entry.classical.tone == Tone::level) {
+      level += count;
+      if (entry.pingshui.any()) level_grouped += count;
+    }
+  }
+  std::size_t rhymes = 0;
+  std::size_t rhymes_grouped = 0;
+  for (const auto& ends : corpus.regulated) {
+    for (std::size_t i = 1; i < ends.size(); i += 2) {
+      ++rhymes;
+      rhymes_grouped += lexicon.at(ends[i]).pingshui.any();
+    }
+  }
+  fmt::print("coverage: {} of the corpus's {} Han characters have a known tone\n",
+             percent(known, occurrences), occurrences);
+  fmt::print("coverage: {} of its {} characters of tone 平 have a level group\n",
+             percent(level_grouped, level), level);
+  fmt::print("coverage: {} of the {} even-line ends of its regulated poems have a level group\n",
+             percent(rhymes_grouped, rhymes), rhymes);
+
+  const auto& agreement = facts.agreement;
+  fmt::print(
+      "平仄 annotations: {} poems aligned, {} skipped (lengths differ), {} without their poem\n",
+      agreement.aligned, agreement.lengths_differ, agreement.without_poem);
+  fmt::print("agreement: {} of the {} annotated 平/仄 positions where the lexicon says 平 or 仄\n",
+             percent(agreement.agreed, agreement.judged), agreement.judged);
+  fmt::print("undecided: {} of the {} annotated 平/仄 positions are 中 or unknown in the lexicon\n",
+             percent(agreement.annotated - agreement.judged, agreement.annotated),
+             agreement.annotated);
+}
+
+int run(const std::vector<std::string>& args) {
+  if (args.size() != 4)
+    throw std::invalid_argument("expected CORPUS, PACKAGE_DIR, UNIHAN_DIR and OUTPUT");
+  const fs::path package = args[1];
+  const corpora::Simplifier simplify;
+  const Unihan unihan = read_unihan(args[2]);
+  const Corpus corpus = read_tang(args[0]);
+  const auto seeds = read_seeds(package / "mengxue" / "shenglvqimeng.json", simplify);
+
+  Lexicon lexicon;
+  for (const auto& [c, count] : corpus.occurrences) lexicon[c];
+  for (const auto& [c, groups] : seeds) {
+    lexicon[c].pingshui = groups;
+    lexicon[c].seeded = true;
+  }
+  for (auto& [c, entry] : lexicon) {
+    const Readings readings = readings_of(unihan, c);
+    entry.classical = classical_tone(readings);
+    entry.modern = modern_tone(readings.mandarin);
+    entry.xinyun = xinyun_groups(readings.mandarin);
+  }
+  Facts facts;
+  facts.unihan_version = unihan.version;
+  facts.corpus_characters = corpus.occurrences.size();
+  facts.regulated = corpus.regulated.size();
+  facts.fitting = settle_by_usage(lexicon, corpus.lines);
+  facts.seed_characters = seeds.size();
+  for (const auto& [c, groups] : seeds) {
+    if (lexicon.at(c).classical.tone == Tone::oblique) facts.oblique_seeds += c;
+  }
+  facts.rounds = extend_pingshui(lexicon, corpus.regulated);
+  facts.agreement = compare_strains(lexicon, package, simplify);
+
+  write_lexicon(args[3], lexicon);
+  print_report(lexicon, corpus, facts);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return corpora::run_builder("poet-metre", kUsage, run, argc, argv);
+}
