@@ -4,13 +4,18 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <numeric>
 
 #include "poet/engine/engine.h"
+#include "poet/engine/files.h"
+#include "poet/engine/limits.h"
+#include "poet/engine/vocabulary.h"
 #include "poet/engine/text.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the checkpoint format is little-endian");
@@ -63,33 +68,19 @@ ModelConfig model_from_json(const nlohmann::json& json) {
   return model;
 }
 
-// Appends bytes to a file descriptor while hashing them; remembers the first error.
+// Appends bytes to a file while hashing them.
 class ChecksummedWriter {
  public:
-  explicit ChecksummedWriter(int fd) : fd_(fd) {}
+  explicit ChecksummedWriter(AtomicFile& file) : file_(file) {}
   void write(const void* data, std::size_t size) {
     hash_.add(data, size);
-    write_raw(data, size);
-  }
-  void write_raw(const void* data, std::size_t size) {
-    const auto* bytes = static_cast<const char*>(data);
-    while (size > 0 && error_ == 0) {
-      const ssize_t n = ::write(fd_, bytes, size);
-      if (n < 0) {
-        if (errno != EINTR) error_ = errno;
-        continue;
-      }
-      bytes += n;
-      size -= static_cast<std::size_t>(n);
-    }
+    file_.write(data, size);
   }
   std::uint64_t checksum() const { return hash_.value(); }
-  int error() const { return error_; }
 
  private:
-  int fd_;
+  AtomicFile& file_;
   Fnv1a hash_;
-  int error_ = 0;
 };
 
 std::uint64_t read_u64(const std::string& bytes, std::size_t offset) {
@@ -100,7 +91,8 @@ std::uint64_t read_u64(const std::string& bytes, std::size_t offset) {
 
 }  // namespace
 
-void write(const std::filesystem::path& path, const Contents& contents) {
+void write(const std::filesystem::path& path, const Contents& contents,
+           const std::vector<std::filesystem::path>& inputs) {
   nlohmann::json header;
   header["model"] = model_json(contents.model);
   header["vocabulary"] = encode_utf8(std::u32string(contents.vocabulary.begin(), contents.vocabulary.end()));
@@ -119,16 +111,8 @@ void write(const std::filesystem::path& path, const Contents& contents) {
   for (const auto& tensor : contents.optimizer_state) add_to_table(tensor, kOptimizerPrefix);
   const std::string header_text = header.dump();
 
-  // One fixed name: a save cut short by a crash leaves at most one, which the next save reuses.
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  const auto fail = [&](int error) {
-    ::unlink(temporary.c_str());
-    return EngineError(fmt::format("cannot save checkpoint '{}': {}", path.string(), std::strerror(error)));
-  };
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw fail(errno);
-
-  ChecksummedWriter out(fd);
+  AtomicFile file(path, "checkpoint", inputs);
+  ChecksummedWriter out(file);
   out.write(kMagic, sizeof kMagic);
   const std::uint32_t version[2] = {kFormatVersion, 0};
   out.write(version, sizeof version);
@@ -139,22 +123,14 @@ void write(const std::filesystem::path& path, const Contents& contents) {
     for (const auto& tensor : *group) out.write(tensor.values.data(), tensor.values.size() * sizeof(float));
   }
   const std::uint64_t checksum = out.checksum();
-  out.write_raw(&checksum, sizeof checksum);
-  int error = out.error();
-  if (error == 0 && ::fsync(fd) != 0) error = errno;
-  if (::close(fd) != 0 && error == 0) error = errno;
-  if (error != 0) throw fail(error);
-  if (::rename(temporary.c_str(), path.c_str()) != 0) throw fail(errno);
-  // Make the rename itself durable.
-  const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  if (const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
+  file.write(&checksum, sizeof checksum);
+  file.commit();
 }
 
 Contents read(const std::filesystem::path& path) {
   const std::string name = path.string();
+  check_readable(path, "checkpoint");
+  check_file_fits(path, "checkpoint");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw EngineError(fmt::format("cannot read checkpoint '{}': {}", name, std::strerror(errno)));
@@ -197,24 +173,49 @@ Contents read(const std::filesystem::path& path) {
     contents.vocabulary.assign(vocabulary.begin(), vocabulary.end());
     contents.training = header.value("training", nlohmann::json::object());
     std::size_t offset = kPreambleSize + header_size;
+    std::int64_t model_weights = 0;
     for (const auto& entry : header.at("tensors")) {
-      Tensor tensor{entry.at("name").get<std::string>(), entry.at("shape").get<std::vector<std::int64_t>>(), {}};
-      const std::int64_t count = element_count(tensor.shape);
+      Tensor tensor{entry.at("name").get<std::string>(), {}, {}};
+      // Each dimension a whole number, and their product no more than the data holds, checked
+      // before anything is allocated.
+      std::int64_t count = 1;
+      for (const auto& dimension : entry.at("shape")) {
+        if (!dimension.is_number_integer() || dimension.get<std::int64_t>() < 0)
+          throw std::invalid_argument("tensor '" + tensor.name + "' has a shape that is not whole numbers");
+        tensor.shape.push_back(dimension.get<std::int64_t>());
+        if (tensor.shape.back() != 0 && count > static_cast<std::int64_t>(data_size) / tensor.shape.back())
+          throw std::invalid_argument("tensor '" + tensor.name + "' runs past the data");
+        count *= tensor.shape.back();
+      }
       const std::size_t size = static_cast<std::size_t>(count) * sizeof(float);
-      if (count < 0 || offset + size > bytes.size() - kChecksumSize) {
+      if (offset + size > bytes.size() - kChecksumSize) {
         throw std::invalid_argument("tensor '" + tensor.name + "' runs past the data");
       }
       tensor.values.resize(static_cast<std::size_t>(count));
       std::memcpy(tensor.values.data(), bytes.data() + offset, size);
       offset += size;
+      if (!std::all_of(tensor.values.begin(), tensor.values.end(), [](float v) { return std::isfinite(v); })) {
+        throw std::invalid_argument("tensor '" + tensor.name +
+                                    "' holds values that are not finite numbers (was it saved from a run that diverged?)");
+      }
       if (tensor.name.rfind(kOptimizerPrefix, 0) == 0) {
         tensor.name.erase(0, kOptimizerPrefix.size());
         contents.optimizer_state.push_back(std::move(tensor));
       } else {
+        model_weights += count;
         contents.tensors.push_back(std::move(tensor));
       }
     }
     if (offset != bytes.size() - kChecksumSize) throw std::invalid_argument("data left over after the tensors");
+    // The model the header describes is allocated from its shape before its weights are copied
+    // in: a damaged header must not ask for more than the tensors hold. (A model that needs fewer
+    // is refused when the weights are matched, with the tensor that does not fit.)
+    const std::int64_t needed = parameter_count(
+        contents.model, static_cast<std::int64_t>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
+    if (needed > model_weights) {
+      throw std::invalid_argument(fmt::format("its model ({}) needs {} weights, its tensors hold {}",
+                                              describe(contents.model), needed, model_weights));
+    }
   } catch (const std::exception& error) {  // JSON, UTF-8 and range errors alike
     throw EngineError(fmt::format("'{}' is corrupt: {}", name, error.what()));
   }

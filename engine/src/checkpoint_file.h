@@ -38,8 +38,10 @@ struct Contents {
   nlohmann::json training = nlohmann::json::object();  // the trainer's counters and history
 };
 
-// Throws EngineError: "cannot save checkpoint 'PATH': No space left on device".
-void write(const std::filesystem::path& path, const Contents& contents);
+// Throws EngineError: "cannot write checkpoint 'PATH': No space left on device", or refuses a
+// path that is not a regular file or is one of `inputs` (poet/engine/files.h).
+void write(const std::filesystem::path& path, const Contents& contents,
+           const std::vector<std::filesystem::path>& inputs = {});
 
 // Throws EngineError with one line naming the problem: missing, not a checkpoint, another format
 // version, truncated, corrupt (checksum), or inconsistent.

@@ -9,6 +9,8 @@
 #include <toml++/toml.h>
 #include <vector>
 
+#include "poet/engine/engine.h"
+#include "poet/engine/files.h"
 #include "poet/engine/names.h"
 
 namespace poet {
@@ -179,6 +181,11 @@ Config parse_config(std::string_view text, const std::string& source_name) {
 }
 
 Config load_config(const std::filesystem::path& file) {
+  try {
+    check_readable(file, "config");
+  } catch (const EngineError& error) {
+    throw ConfigError(error.what());
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ConfigError(fmt::format("cannot read config '{}'", file.string()));
   std::stringstream text;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "poet/engine/files.h"
 #include "poet/engine/text.h"
 
 namespace poet {
@@ -108,6 +109,7 @@ std::optional<std::string> verse_problem(std::u32string_view text) {
 
 std::vector<CorpusProblem> read_corpus(const std::filesystem::path& path,
                                        const std::function<void(Poem&&)>& on_poem) {
+  check_readable(path, "corpus");  // a FIFO or /dev/zero would be read without end
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(fmt::format("cannot read corpus '{}'", path.string()));
   std::vector<CorpusProblem> problems;

@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "model.h"
+#include "poet/engine/limits.h"
 #include "poet/engine/text.h"
+#include "torch_errors.h"
 #include "training_state.h"
 
 namespace poet {
@@ -36,19 +38,24 @@ std::shared_ptr<const LoadedModel> load_model(const std::filesystem::path& file,
   } catch (const std::invalid_argument& error) {
     throw EngineError(fmt::format("'{}' is corrupt: {}", file.string(), error.what()));
   }
-  CharRnn model = model_from(contents, file, torch_device(device));
+  CharRnn model = with_torch_errors(fmt::format("cannot load '{}'", file.string()),
+                                    [&] { return model_from(contents, file, torch_device(device)); });
 
   ModelInfo info;
   info.config = contents.model;
   info.vocabulary_size = vocabulary->size();
   for (const auto& parameter : model->parameters()) info.parameters += parameter.numel();
   info.device = device;
-  info.steps_trained = contents.training.value("step", std::int64_t{0});
-  if (const auto it = contents.training.find("valid_perplexity");
-      it != contents.training.end() && it->is_number()) {
-    info.valid_perplexity = it->get<double>();
+  try {
+    info.steps_trained = contents.training.value("step", std::int64_t{0});
+    if (const auto it = contents.training.find("valid_perplexity");
+        it != contents.training.end() && it->is_number()) {
+      info.valid_perplexity = it->get<double>();
+    }
+    info.history = history_from_json(contents.training.value("history", nlohmann::json::array()));
+  } catch (const nlohmann::json::exception& error) {  // a training state of the wrong shape
+    throw EngineError(fmt::format("'{}' is corrupt: its training state: {}", file.string(), error.what()));
   }
-  info.history = history_from_json(contents.training.value("history", nlohmann::json::array()));
   info.file = std::filesystem::absolute(file);
   return std::make_shared<const LoadedModel>(std::move(info), std::move(*vocabulary),
                                              std::move(model));
@@ -254,6 +261,10 @@ Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<S
   result.skipped_lines = read_corpus(corpus, [&](Poem&& poem) {
                            if (split && poem.split != *split) return;
                            const std::u32string text = decode_utf8(poem.text);
+                           if (text.size() > kLongestPoem) {
+                             ++result.too_long;
+                             return;
+                           }
                            auto tokens = poem_tokens(model->vocabulary, text);
                            result.unknown +=
                                std::count(tokens.begin(), tokens.end(), Vocabulary::kUnk);
@@ -266,7 +277,8 @@ Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<S
         fmt::format("'{}' has no poems{}", corpus.string(),
                     split ? fmt::format(" in its {} split", split_name(*split)) : ""));
   }
-  result.perplexity = perplexity(model->model, poems, 64);
+  result.perplexity = with_torch_errors(fmt::format("cannot evaluate '{}'", corpus.string()),
+                                        [&] { return perplexity(model->model, poems, 64); });
   return result;
 }
 

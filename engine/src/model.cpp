@@ -217,11 +217,17 @@ double perplexity(CharRnn& model, const Poems& poems, int batch_size) {
                    [&](auto a, auto b) { return poems[a].size() < poems[b].size(); });
   double total = 0;
   std::int64_t targets = 0;
-  for (std::size_t start = 0; start < order.size(); start += static_cast<std::size_t>(batch_size)) {
-    const std::vector<std::size_t> indices(
-        order.begin() + static_cast<std::ptrdiff_t>(start),
-        order.begin() + static_cast<std::ptrdiff_t>(
-                            std::min(order.size(), start + static_cast<std::size_t>(batch_size))));
+  // Batches of up to `batch_size` poems and kBatchCharacters characters (padding included), so a
+  // batch of long poems costs no more memory than one of short ones.
+  constexpr std::size_t kBatchCharacters = 64 * 256;
+  for (std::size_t start = 0, end; start < order.size(); start = end) {
+    end = start + 1;
+    while (end < order.size() && end - start < static_cast<std::size_t>(batch_size) &&
+           (end - start + 1) * poems[order[end]].size() <= kBatchCharacters) {
+      ++end;
+    }
+    const std::vector<std::size_t> indices(order.begin() + static_cast<std::ptrdiff_t>(start),
+                                           order.begin() + static_cast<std::ptrdiff_t>(end));
     const Batch batch = make_batch(poems, indices);
     total += summed_loss(model, batch).item<double>();
     targets += batch.targets;

@@ -43,6 +43,31 @@ void validate(const ModelConfig& config) {
   }
 }
 
+std::int64_t parameter_count(const ModelConfig& config, std::int64_t vocabulary_size) {
+  const std::int64_t embedding = config.embedding_size, hidden = config.hidden_size;
+  const std::int64_t gates = config.cell == CellType::lstm ? 4 : config.cell == CellType::gru ? 3 : 1;
+  std::int64_t count = vocabulary_size * embedding;
+  for (int layer = 0; layer < config.layers; ++layer) {
+    const std::int64_t input = layer == 0 ? embedding : hidden;
+    count += gates * hidden * (input + hidden + 2);  // input and hidden weights, two biases
+  }
+  std::vector<std::int64_t> cutoffs;
+  for (const int cutoff : config.adaptive_cutoffs) {
+    if (cutoff < vocabulary_size - 1) cutoffs.push_back(cutoff);
+  }
+  if (cutoffs.empty()) return count + hidden * vocabulary_size + vocabulary_size;
+  // The adaptive softmax: a head over the frequent tokens and one entry per cluster, then per
+  // cluster a projection shrunk by 4 at each step and its output layer, none with biases.
+  count += hidden * (cutoffs.front() + static_cast<std::int64_t>(cutoffs.size()));
+  cutoffs.push_back(vocabulary_size);
+  std::int64_t projection = hidden;
+  for (std::size_t i = 0; i + 1 < cutoffs.size(); ++i) {
+    projection /= 4;
+    count += hidden * projection + projection * (cutoffs[i + 1] - cutoffs[i]);
+  }
+  return count;
+}
+
 std::string describe(const ModelConfig& config) {
   static constexpr std::string_view kNames[] = {"RNN", "LSTM", "GRU"};
   return fmt::format("{}, {} layer{} of {}, embedding {}, dropout {}, {}", kNames[static_cast<int>(config.cell)],

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <thread>
@@ -16,8 +17,11 @@
 #include "model.h"
 #include "poet/engine/corpus.h"
 #include "poet/engine/engine.h"
+#include "poet/engine/files.h"
+#include "poet/engine/limits.h"
 #include "poet/engine/runtime.h"
 #include "poet/engine/text.h"
+#include "torch_errors.h"
 #include "training_state.h"
 
 namespace poet {
@@ -219,12 +223,15 @@ int intra_op_threads(int configured) {
 
 // ---- The run -------------------------------------------------------------------------------
 
-TrainResult train(const TrainRequest& request, const TrainEvents& events,
-                  const std::atomic<bool>& stop) {
+namespace {
+
+TrainResult run(const TrainRequest& request, const TrainEvents& events,
+                const std::atomic<bool>& stop) {
   // What run this is: a new one, or the continuation of a checkpoint's, with its own settings.
   std::optional<checkpoint::Contents> resumed;
   ModelConfig model_config = request.model;
   TrainConfig config = request.train;
+  std::vector<fs::path> inputs;  // what the run reads, which it must never overwrite
   if (request.resume) {
     resumed = checkpoint::read(*request.resume);
     if (resumed->optimizer_state.empty() || !resumed->training.contains("config")) {
@@ -233,7 +240,12 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events,
                       request.resume->string()));
     }
     model_config = resumed->model;
-    config = train_config_from_json(resumed->training["config"]);
+    try {
+      config = train_config_from_json(resumed->training["config"]);
+    } catch (const std::exception& error) {  // JSON of the wrong shape, or values out of range
+      throw EngineError(fmt::format("'{}' is corrupt: its training settings: {}",
+                                    request.resume->string(), error.what()));
+    }
   }
   if (request.steps) config.steps = *request.steps;
   if (request.epochs) {
@@ -248,8 +260,26 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events,
   }
   at::set_num_threads(intra_op_threads(config.threads));
 
+  // A resumed run keeps its corpus, as its checkpoint records it, unless told otherwise.
+  fs::path corpus = request.corpus.value_or(request.default_corpus);
+  if (resumed && !request.corpus) {
+    if (resumed->training.contains("corpus")) {
+      corpus = resumed->training["corpus"].get<std::string>();
+    } else if (events.note) {
+      events.note(fmt::format("'{}' does not record its corpus (an older checkpoint): training on "
+                              "'{}'; --corpus names another",
+                              request.resume->string(), corpus.string()));
+    }
+  }
+  inputs.push_back(corpus);
+  const fs::path csv = history_csv_path(request.out);
+  check_writable(request.out, "checkpoint", inputs);
+  check_writable(best_checkpoint_path(request.out), "checkpoint", inputs);
+  check_writable(csv, "loss history", inputs);
+
   const Dataset data =
-      load_dataset(request.corpus, config, resumed ? &resumed->vocabulary : nullptr, events);
+      load_dataset(corpus, config, resumed ? &resumed->vocabulary : nullptr, events);
+  check_training_fits(model_config, data.vocabulary.size(), config.batch_size, config.max_length);
   const auto steps_per_epoch =
       static_cast<std::int64_t>((data.train.size() + config.batch_size - 1) / config.batch_size);
   const std::int64_t total_steps =
@@ -265,17 +295,35 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events,
   if (resumed) {
     load_weights(model, resumed->tensors, *request.resume);
     const auto& state = resumed->training;
-    step = state.at("step");
-    optimizer.restore(resumed->optimizer_state, state.at("optimizer_steps"), *request.resume);
-    wall_seconds = state.at("wall_seconds");
-    history = history_from_json(state.at("history"));
-    if (state.contains("best_valid_perplexity"))
-      best = state["best_valid_perplexity"].get<double>();
+    try {
+      step = state.at("step");
+      optimizer.restore(resumed->optimizer_state, state.at("optimizer_steps"), *request.resume);
+      wall_seconds = state.at("wall_seconds");
+      history = history_from_json(state.at("history"));
+      if (state.contains("best_valid_perplexity") && state["best_valid_perplexity"].is_number())
+        best = state["best_valid_perplexity"].get<double>();
+    } catch (const nlohmann::json::exception& error) {
+      throw EngineError(fmt::format("'{}' is corrupt: its training state: {}",
+                                    request.resume->string(), error.what()));
+    }
     if (events.note)
       events.note(
           fmt::format("resuming {} at step {} of {}", request.resume->string(), step, total_steps));
   }
   model->train();
+  const std::int64_t first_step = step;
+  // Where the run's last good state is, for the message if it diverges.
+  std::string last_checkpoint = resumed ? fmt::format("the last checkpoint, '{}' (step {}), is intact",
+                                                      request.resume->string(), step)
+                                        : "no checkpoint was written";
+
+  // A value that is not a finite number would spoil the weights or the checkpoint: the run stops
+  // before either, and says where its last good state is.
+  const auto diverged = [&](std::string_view what, double value) {
+    throw EngineError(fmt::format(
+        "training diverged after step {}: the {} is {} (a lower learning_rate or clip_norm may help); {}",
+        step, what, value, last_checkpoint));
+  };
 
   TrainResult result;
   result.latest = request.out;
@@ -292,11 +340,14 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events,
     }
     contents.training = {{"config", to_json(config)},    {"step", step},
                          {"epoch", epoch_of(step)},      {"optimizer_steps", optimizer.steps()},
-                         {"wall_seconds", wall_seconds}, {"history", to_json(history)}};
+                         {"wall_seconds", wall_seconds}, {"history", to_json(history)},
+                         {"corpus", fs::absolute(corpus).lexically_normal().string()}};
     if (last_perplexity) contents.training["valid_perplexity"] = *last_perplexity;
     if (best) contents.training["best_valid_perplexity"] = *best;
-    checkpoint::write(path, contents);
-    if (path == request.out) write_history_csv(history_csv_path(path), history);
+    checkpoint::write(path, contents, inputs);
+    if (path == request.out) write_history_csv(csv, history, inputs);
+    if (path == request.out)
+      last_checkpoint = fmt::format("the last checkpoint, '{}' (step {}), is intact", path.string(), step);
     if (events.checkpoint) events.checkpoint(path, step);
   };
 
@@ -317,10 +368,16 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events,
     torch::manual_seed(config.seed * 1000003 +
                        static_cast<std::uint64_t>(step));  // this step's dropout masks
     const auto loss = summed_loss(model, batch);
+    const double loss_value = loss.item<double>();
     optimizer.zero_grad();
     (loss / static_cast<double>(batch.targets)).backward();
-    if (config.clip_norm > 0)
-      torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);
+    // The norm is measured even without clipping (an infinite bound scales nothing): a loss or a
+    // gradient that is not finite would spoil the weights, so the run stops before the step.
+    const double norm = torch::nn::utils::clip_grad_norm_(
+        model->parameters(),
+        config.clip_norm > 0 ? config.clip_norm : std::numeric_limits<double>::infinity());
+    if (!std::isfinite(loss_value)) diverged("loss", loss_value);
+    if (!std::isfinite(norm)) diverged("gradient's norm", norm);
     optimizer.step(learning_rate_at(config, step, total_steps));
     ++step;
 
@@ -329,7 +386,7 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events,
     last = now;
     wall_seconds += seconds;
     rate = rate == 0 ? batch.targets / seconds : 0.9 * rate + 0.1 * batch.targets / seconds;
-    window_loss += loss.item<double>();
+    window_loss += loss_value;
     window_targets += batch.targets;
     if (events.progress) {
       const double steps_left = static_cast<double>(total_steps - step);
@@ -349,7 +406,10 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events,
         window_loss = 0;
         window_targets = 0;
       }
-      if (evaluate) entry.valid_perplexity = perplexity(model, data.valid, config.batch_size);
+      if (evaluate) {
+        entry.valid_perplexity = perplexity(model, data.valid, config.batch_size);
+        if (!std::isfinite(*entry.valid_perplexity)) diverged("validation perplexity", *entry.valid_perplexity);
+      }
       history.push_back(entry);
       if (events.history) events.history(entry);
       if (entry.valid_perplexity && (!best || *entry.valid_perplexity < *best)) {
@@ -365,9 +425,18 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events,
   if (saved_at != step) save(request.out);  // stopped between checkpoints: keep every step done
 
   result.step = step;
+  result.total_steps = total_steps;
+  result.already_finished = resumed && first_step >= total_steps;
   result.stopped = step < total_steps;
   result.best_valid_perplexity = best;
   return result;
+}
+
+}  // namespace
+
+TrainResult train(const TrainRequest& request, const TrainEvents& events,
+                  const std::atomic<bool>& stop) {
+  return with_torch_errors("training failed", [&] { return run(request, events, stop); });
 }
 
 }  // namespace poet

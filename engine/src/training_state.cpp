@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <fstream>
+#include <cmath>
 
 #include "checkpoint_file.h"
 #include "poet/engine/engine.h"
+#include "poet/engine/files.h"
 
 namespace poet {
 
@@ -60,8 +60,10 @@ nlohmann::json to_json(const std::vector<HistoryEntry>& history) {
                           {"epoch", e.epoch},
                           {"wall_seconds", e.wall_seconds},
                           {"tokens_per_second", e.tokens_per_second}};
-    if (e.train_loss) row["train_loss"] = *e.train_loss;
-    if (e.valid_perplexity) row["valid_perplexity"] = *e.valid_perplexity;
+    // JSON has no infinity: a value that overflowed is left out rather than stored as null.
+    if (e.train_loss && std::isfinite(*e.train_loss)) row["train_loss"] = *e.train_loss;
+    if (e.valid_perplexity && std::isfinite(*e.valid_perplexity))
+      row["valid_perplexity"] = *e.valid_perplexity;
     rows.push_back(std::move(row));
   }
   return rows;
@@ -75,8 +77,9 @@ std::vector<HistoryEntry> history_from_json(const nlohmann::json& rows) {
     e.epoch = row.at("epoch");
     e.wall_seconds = row.at("wall_seconds");
     e.tokens_per_second = row.at("tokens_per_second");
-    if (row.contains("train_loss")) e.train_loss = row["train_loss"].get<double>();
-    if (row.contains("valid_perplexity"))
+    if (row.contains("train_loss") && row["train_loss"].is_number())
+      e.train_loss = row["train_loss"].get<double>();
+    if (row.contains("valid_perplexity") && row["valid_perplexity"].is_number())
       e.valid_perplexity = row["valid_perplexity"].get<double>();
     history.push_back(e);
   }
@@ -103,24 +106,20 @@ void write_inference_checkpoint(const std::filesystem::path& checkpoint,
   auto contents = checkpoint::read(checkpoint);
   contents.optimizer_state.clear();
   contents.training.erase("optimizer_steps");
-  checkpoint::write(out, contents);
+  checkpoint::write(out, contents, {checkpoint});
 }
 
-void write_history_csv(const std::filesystem::path& file,
-                       const std::vector<HistoryEntry>& history) {
-  const auto temporary = file.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << "step,epoch,train_loss,valid_perplexity,wall_seconds,tokens_per_second\n";
-    for (const auto& e : history) {
-      out << fmt::format("{},{:.4f},{},{},{:.1f},{:.0f}\n", e.step, e.epoch,
-                         e.train_loss ? fmt::format("{:.5f}", *e.train_loss) : "",
-                         e.valid_perplexity ? fmt::format("{:.4f}", *e.valid_perplexity) : "",
-                         e.wall_seconds, e.tokens_per_second);
-    }
-    if (!out.flush()) throw EngineError(fmt::format("cannot write '{}'", file.string()));
+void write_history_csv(const std::filesystem::path& file, const std::vector<HistoryEntry>& history,
+                       const std::vector<std::filesystem::path>& inputs) {
+  AtomicFile out(file, "loss history", inputs);
+  out.write("step,epoch,train_loss,valid_perplexity,wall_seconds,tokens_per_second\n");
+  for (const auto& e : history) {
+    out.write(fmt::format("{},{:.4f},{},{},{:.1f},{:.0f}\n", e.step, e.epoch,
+                          e.train_loss ? fmt::format("{:.5f}", *e.train_loss) : "",
+                          e.valid_perplexity ? fmt::format("{:.4f}", *e.valid_perplexity) : "",
+                          e.wall_seconds, e.tokens_per_second));
   }
-  std::filesystem::rename(temporary, file);
+  out.commit();
 }
 
 }  // namespace poet

@@ -290,6 +290,18 @@ Outcome Shell::execute(std::string_view line) {
   const auto first = line.find_first_not_of(" \t");
   if (first == std::string_view::npos || line[first] == '#') return Outcome::ok;
   try {
+    // No command needs more, and every character of a line costs memory as the model reads it.
+    if (line.size() > kLongestLine) {
+      throw CommandError(fmt::format("the line is {} bytes long; poet takes lines of up to {}",
+                                     line.size(), kLongestLine));
+    }
+    // A NUL or another control character is never part of a command, and would garble messages.
+    if (const auto control = std::find_if(line.begin(), line.end(),
+                                          [](char c) { return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f; });
+        control != line.end()) {
+      throw CommandError(fmt::format("the line holds a control character (byte {:#04x}) at byte {}",
+                                     static_cast<unsigned char>(*control), control - line.begin() + 1));
+    }
     const auto words = split_words(line);
     if (words.empty()) return Outcome::ok;
     const Command* command = find_command(words[0]);
@@ -305,7 +317,9 @@ Outcome Shell::execute(std::string_view line) {
     }
     command->run(*this, args);
   } catch (const std::exception& error) {  // CommandError, or an engine failure: never fatal
-    terminal_.error(error.what());
+    // One line, whatever a library put in its message.
+    const std::string_view message = error.what();
+    terminal_.error(message.substr(0, message.find('\n')));
     return Outcome::failed;
   }
   return quit_requested_ ? Outcome::quit : Outcome::ok;

@@ -42,6 +42,9 @@ std::vector<std::string_view> command_names();
 
 enum class Outcome { ok, failed, quit };
 
+// The longest input line poet takes, in bytes.
+inline constexpr std::size_t kLongestLine = 64 * 1024;
+
 class Shell {
  public:
   Shell(Terminal& terminal, Engine& engine, DecoderSet& decoders);

@@ -10,6 +10,7 @@
 #include "chart.h"
 #include "interrupt.h"
 #include "poet/engine/config.h"
+#include "poet/engine/limits.h"
 #include "poet/engine/trainer.h"
 #include "shell.h"
 #include "words.h"
@@ -63,8 +64,8 @@ TrainRequest parse_request(const std::vector<std::string>& args) {
   TrainRequest request;
   request.model = config.model;
   request.train = config.train;
-  request.corpus =
-      parsed.option("--corpus") ? fs::path(*parsed.option("--corpus")) : bundled_corpus();
+  if (const auto* corpus = parsed.option("--corpus")) request.corpus = *corpus;
+  request.default_corpus = bundled_corpus();
   if (const auto* resume = parsed.option("--resume")) request.resume = *resume;
   request.out = parsed.option("--out") ? fs::path(*parsed.option("--out"))
                 : request.resume       ? *request.resume
@@ -91,6 +92,12 @@ std::string history_line(const HistoryEntry& e, const TrainProgress& latest) {
 }
 
 std::string summary(const TrainResult& result) {
+  if (result.already_finished) {
+    return fmt::format(
+        "{} is at its last step already ({} of {}): nothing to train, nothing written; --steps or "
+        "--epochs makes the run longer",
+        result.latest.string(), result.step, result.total_steps);
+  }
   return fmt::format(
       "{} at step {}{}; latest: {}{}", result.stopped ? "stopped" : "trained", result.step,
       result.best_valid_perplexity
@@ -162,7 +169,7 @@ BackgroundTraining::BackgroundTraining(TrainRequest request, Shell& shell)
       std::lock_guard lock(mutex_);
       outcome_ = outcome;
     }
-    notices.post(outcome);
+    if (!quiet_) notices.post(outcome);  // `train stop` shows it itself
   });
 }
 
@@ -193,7 +200,8 @@ std::vector<HistoryEntry> BackgroundTraining::history() const {
   return history_;
 }
 
-std::string BackgroundTraining::stop() {
+std::string BackgroundTraining::stop(bool announce) {
+  if (!announce) quiet_ = true;
   stop_ = true;
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(mutex_);
@@ -206,9 +214,14 @@ void run_training(Shell& shell, const std::vector<std::string>& args) {
   if (subcommand == "status" || subcommand == "stop") {
     if (args.size() > 1) throw CommandError(fmt::format("usage: train {}", subcommand));
     if (!running) throw CommandError("no training has been started in this session");
-    if (subcommand == "stop" && running->running())
+    if (subcommand == "status") {
+      shell.terminal().result(running->status());
+    } else if (!running->running()) {
+      shell.terminal().result("no training is running; the last run ended: " + running->stop());
+    } else {
       shell.terminal().note("stopping after the current step...");
-    shell.terminal().result(subcommand == "status" ? running->status() : running->stop());
+      shell.terminal().result(running->stop(false));
+    }
     return;
   }
   const TrainRequest request = parse_request(args);
@@ -284,6 +297,8 @@ void run_eval(Shell& shell, const std::vector<std::string>& args) {
                   result.poems, result.characters, result.unknown, result.perplexity);
   if (result.skipped_lines > 0)
     text += fmt::format("; {} lines that do not parse skipped", result.skipped_lines);
+  if (result.too_long > 0)
+    text += fmt::format("; {} poems longer than {} characters left out", result.too_long, kLongestPoem);
   shell.terminal().result(text);
 }
 
@@ -318,7 +333,7 @@ void run_loss(Shell& shell, const std::vector<std::string>& args) {
     return;
   }
   if (const auto* csv = parsed.option("--csv")) {
-    write_history_csv(*csv, history);
+    write_history_csv(*csv, history, {file});
     shell.terminal().result(fmt::format("wrote {} rows of {}'s history to {}", history.size(),
                                         file.filename().string(), *csv));
     return;

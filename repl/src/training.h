@@ -36,12 +36,14 @@ class BackgroundTraining {
   std::string status() const;
   std::vector<HistoryEntry> history() const;  // the resumed checkpoint's, then this run's
   const std::filesystem::path& out() const { return out_; }
-  // Asks the run to stop after its current step and waits; what it ended with.
-  std::string stop();
+  // Asks the run to stop after its current step and waits; what it ended with. Without
+  // `announce`, the caller shows that itself and no notice repeats it.
+  std::string stop(bool announce = true);
 
  private:
   const std::filesystem::path out_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> quiet_{false};  // set before stop_: the outcome goes to `train stop` only
   mutable std::mutex mutex_;  // guards what the training thread updates
   std::optional<TrainProgress> progress_;
   std::vector<HistoryEntry> history_;

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -121,6 +122,77 @@ TEST(CheckpointFile, RefusesAnotherFormatVersion) {
   EXPECT_EQ(refusal(temp("v2.ckpt")), "'" + temp("v2.ckpt").string() + "' is a version 2 checkpoint; this poet reads version 1");
 }
 
+// The message read() gives for `contents` written to a file.
+std::string refusal(const std::string& name, const Contents& contents) {
+  const fs::path path = fs::path(test::scratch_dir()) / name;
+  write(path, contents);
+  try {
+    read(path);
+  } catch (const EngineError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(CheckpointFile, RefusesWeightsThatAreNotFiniteNumbers) {
+  Contents contents = formula_contents();
+  contents.tensors[1].values[3] = std::nanf("");
+  EXPECT_NE(refusal("nan.ckpt", contents).find("tensor 'rnn.weight_ih_l0' holds values that are not finite numbers"),
+            std::string::npos);
+}
+
+TEST(CheckpointFile, RefusesAHeaderThatAsksForMoreWeightsThanItHolds) {
+  // A damaged header claiming a huge model is refused before any model is built from it.
+  Contents contents = formula_contents();
+  contents.model.hidden_size = 8192;
+  contents.model.layers = 16;
+  EXPECT_NE(refusal("huge.ckpt", contents).find("is corrupt: its model (RNN, 16 layers of 8192"),
+            std::string::npos);
+}
+
+TEST(CheckpointFile, RefusesADirectoryOrADeviceByName) {
+  for (const std::string path : {test::scratch_dir(), std::string("/dev/zero")}) {
+    try {
+      read(path);
+      FAIL() << path;
+    } catch (const EngineError& error) {
+      EXPECT_EQ(std::string(error.what()).rfind("cannot read checkpoint '" + path + "': it is a ", 0), 0u)
+          << error.what();
+    }
+  }
+}
+
+TEST(CheckpointFile, RefusesAShapeThatIsNotWholeNumbers) {
+  const fs::path path = fs::path(test::scratch_dir()) / "fractional.ckpt";
+  write(path, formula_contents());
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // [4,4] becomes [4.5,4]: the header grows by two bytes, its length field with it, and the
+  // checksum is made anew, so only the shape is wrong.
+  const auto at = bytes.find("\"shape\":[4,4]");
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 13, "\"shape\":[4.5,4]");
+  std::uint64_t header_size;
+  std::memcpy(&header_size, bytes.data() + 16, sizeof header_size);
+  header_size += 2;
+  std::memcpy(bytes.data() + 16, &header_size, sizeof header_size);
+  const std::uint64_t size = bytes.size() - 8;
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (std::uint64_t k = 0; k < size; ++k) hash = (hash ^ static_cast<unsigned char>(bytes[k])) * 0x100000001b3ULL;
+  std::memcpy(bytes.data() + size, &hash, sizeof hash);
+  std::ofstream(path, std::ios::binary) << bytes;
+  try {
+    read(path);
+    FAIL();
+  } catch (const EngineError& error) {
+    EXPECT_NE(std::string(error.what()).find("has a shape that is not whole numbers"), std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(CheckpointFile, ReplacesAtomicallyAndLeavesNoTemporaryFile) {
   const fs::path dir = temp("atomic");
   fs::create_directories(dir);
@@ -157,7 +229,7 @@ TEST(CheckpointFile, FailedSaveKeepsThePreviousCheckpoint) {
   setrlimit(RLIMIT_FSIZE, &previous);
   std::signal(SIGXFSZ, previous_handler);
 
-  EXPECT_EQ(message, "cannot save checkpoint '" + (dir / "model.ckpt").string() + "': File too large");
+  EXPECT_EQ(message, "cannot write checkpoint '" + (dir / "model.ckpt").string() + "': File too large");
   EXPECT_EQ(read(dir / "model.ckpt").training["step"], 42);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
 }

@@ -202,9 +202,75 @@ TEST(Trainer, RefusesToResumeAnInferenceCheckpoint) {
 TEST(Trainer, ReportsACorpusWithNothingToTrainOn) {
   TrainRequest request = tiny_request(CellType::lstm, "empty");
   request.corpus = request.out.parent_path() / "empty.txt";
-  std::ofstream(request.corpus) << "\n";
+  std::ofstream(*request.corpus) << "\n";
   const std::atomic<bool> never{false};
   EXPECT_THROW(train(request, {}, never), EngineError);
+}
+
+TEST(Trainer, ADivergingRunStopsBeforeItSpoilsTheWeightsOrTheCheckpoint) {
+  TrainRequest request = tiny_request(CellType::gru, "diverging");
+  request.train.optimizer = OptimizerKind::rmsprop;
+  request.train.learning_rate = 9.9;
+  request.train.clip_norm = 0;
+  request.train.checkpoint_every = 1;
+  request.train.steps = 200;
+  const std::atomic<bool> stop{false};
+  try {
+    train(request, {}, stop);
+    FAIL() << "the run did not diverge";
+  } catch (const EngineError& error) {
+    const std::string message = error.what();
+    EXPECT_EQ(message.rfind("training diverged after step ", 0), 0u) << message;
+    EXPECT_NE(message.find("the last checkpoint, '" + request.out.string() + "'"), std::string::npos)
+        << message;
+  }
+  // What it left loads, and can be resumed.
+  const auto contents = checkpoint::read(request.out);
+  EXPECT_GT(contents.training.at("step").get<int>(), 0);
+  EXPECT_NO_THROW(read_history(request.out));
+}
+
+TEST(Trainer, AResumedRunKeepsItsCorpusAndSaysWhenItHasNothingToDo) {
+  TrainRequest request = tiny_request(CellType::rnn, "keeps_corpus");
+  request.train.steps = 2;
+  const std::atomic<bool> stop{false};
+  train(request, {}, stop);
+  TrainRequest again;
+  again.resume = request.out;
+  again.out = request.out;
+  again.default_corpus = fs::path(test::scratch_dir()) / "not a corpus";  // never read
+  std::vector<std::string> notes;
+  TrainEvents events;
+  events.note = [&](const std::string& text) { notes.push_back(text); };
+  const TrainResult finished = train(again, events, stop);
+  EXPECT_TRUE(finished.already_finished);
+  EXPECT_EQ(finished.step, 2);
+  ASSERT_FALSE(notes.empty());
+  EXPECT_NE(notes.front().find("fixture.tsv"), std::string::npos) << notes.front();
+  again.steps = 3;
+  const TrainResult longer = train(again, events, stop);
+  EXPECT_FALSE(longer.already_finished);
+  EXPECT_EQ(longer.step, 3);
+}
+
+TEST(Trainer, NeverWritesOverItsCorpusOrASpecialFile) {
+  TrainRequest request = tiny_request(CellType::rnn, "outputs");
+  const fs::path corpus = request.out.parent_path() / "corpus.tsv";
+  fs::copy_file(*request.corpus, corpus);
+  request.corpus = corpus;
+  const std::atomic<bool> stop{false};
+  for (const fs::path& out : {corpus, fs::path("/dev/null"), request.out.parent_path()}) {
+    request.out = out;
+    try {
+      train(request, {}, stop);
+      FAIL() << out;
+    } catch (const EngineError& error) {
+      EXPECT_EQ(std::string(error.what()).rfind("will not write checkpoint '" + out.string() + "'", 0), 0u)
+          << error.what();
+    }
+  }
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+  EXPECT_EQ(fs::file_size(corpus), fs::file_size(fs::path(POET_CORPORA_DIR) / "fixture.tsv"));
 }
 
 }  // namespace

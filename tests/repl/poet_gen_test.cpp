@@ -182,7 +182,7 @@ TEST(PoetEval, SaysWhatIsWrongWithItsInput) {
                               "/fixture.tsv --split dev\n");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err,
-            "line 1: cannot read corpus '/nonexistent.txt'\n"
+            "line 1: cannot read corpus '/nonexistent.txt': No such file or directory\n"
             "line 2: unknown split 'dev': use train, valid or test\n");
   EXPECT_EQ(poet({"--no-model", "-c", "eval x.txt"}).err,
             "line 1: no model is loaded: load a checkpoint first\n");

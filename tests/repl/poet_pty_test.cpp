@@ -98,6 +98,9 @@ TEST(PoetPrompt, TrainsInTheBackgroundWhileGenKeepsWriting) {
   ASSERT_TRUE(at_prompt(poet)) << poet.output();
   poet.type("quit\r");
   EXPECT_EQ(poet.wait_exit(), 0) << poet.output();
+  // `train stop` says how the run ended once, not again as a notice.
+  const std::string& all = poet.output();
+  EXPECT_EQ(all.find("training stopped at step"), all.rfind("training stopped at step")) << all;
 }
 
 TEST(PoetPrompt, ColoursErrorsOnATerminalUnlessNoColorIsSet) {

@@ -64,8 +64,8 @@ TEST(PoetTrain, BadOptionsAndFilesAreOneLineErrors) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err, fmt::format("line 1: unknown option '--step' (did you mean '--steps'?)\n"
                                  "line 2: --steps must be a positive whole number, not 'many'\n"
-                                 "line 3: cannot read corpus '{0}/none.txt'\n"
-                                 "line 4: cannot read config '{0}/none.toml'\n",
+                                 "line 3: cannot read corpus '{0}/none.txt': No such file or directory\n"
+                                 "line 4: cannot read config '{0}/none.toml': No such file or directory\n",
                                  dir.string()));
   EXPECT_NE(run.out.find("usage: train"), std::string::npos);
 }

@@ -29,6 +29,7 @@ struct Evaluation {
   std::int64_t unknown = 0;       // characters outside the model's vocabulary, scored as <unk>
   double perplexity = 0;          // per character (and end of poem), as validation measures it
   std::size_t skipped_lines = 0;  // lines of the file that do not parse
+  std::size_t too_long = 0;       // poems longer than kLongestPoem (limits.h), left out
 };
 
 // A failure the user should see as one line: a bad checkpoint, an unknown character, no model.

@@ -2,6 +2,7 @@
 // The shape of a character model: embedding → a stack of RNN (tanh), LSTM or GRU layers → one
 // output layer over the vocabulary.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,11 @@ struct ModelConfig {
 
 // Throws std::invalid_argument naming the first value out of range.
 void validate(const ModelConfig& config);
+
+// How many weights a model of this shape has over a vocabulary of `vocabulary_size` tokens
+// (special ones included), worked out from the shape alone, as LibTorch lays the layers out: so
+// a model's cost is known before anything is allocated.
+std::int64_t parameter_count(const ModelConfig& config, std::int64_t vocabulary_size);
 
 // For people: "LSTM, 2 layers of 256, embedding 128, dropout 0.1, adaptive softmax 1000/3000".
 std::string describe(const ModelConfig& config);

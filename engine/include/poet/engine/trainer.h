@@ -60,7 +60,10 @@ struct TrainProgress {
 };
 
 struct TrainRequest {
-  std::filesystem::path corpus;
+  // The poems to train on: for a new run, this or else default_corpus; a resumed run keeps the
+  // corpus its checkpoint records unless this names another.
+  std::optional<std::filesystem::path> corpus;
+  std::filesystem::path default_corpus;
   std::optional<std::filesystem::path> resume;  // continue this checkpoint's run exactly
   std::filesystem::path out;                    // the latest checkpoint; the best goes beside it
   ModelConfig model;                            // for a new run; a resumed run keeps its own
@@ -78,14 +81,18 @@ struct TrainEvents {
 
 struct TrainResult {
   std::int64_t step = 0;
-  bool stopped = false;  // stop was asked for before the last step
+  std::int64_t total_steps = 0;
+  bool stopped = false;         // stop was asked for before the last step
+  bool already_finished = false;  // a resumed run that was at its last step: nothing was written
   std::optional<double> best_valid_perplexity;
   std::filesystem::path latest;
   std::filesystem::path best;
 };
 
 // Trains until the last step or until `stop` becomes true, checkpointing on the way and at the
-// end, so stopping at any moment leaves a checkpoint to resume from. Throws EngineError.
+// end, so stopping at any moment leaves a checkpoint to resume from. Throws EngineError, also when
+// the run diverges (a loss or gradient that is not a finite number): it stops before the step
+// that would spoil the weights, and the last checkpoint stays as it was.
 TrainResult train(const TrainRequest& request, const TrainEvents& events,
                   const std::atomic<bool>& stop);
 
@@ -96,7 +103,9 @@ std::filesystem::path history_csv_path(const std::filesystem::path& checkpoint);
 
 // The loss history stored in a checkpoint.
 std::vector<HistoryEntry> read_history(const std::filesystem::path& checkpoint);
-void write_history_csv(const std::filesystem::path& file, const std::vector<HistoryEntry>& history);
+// Written atomically; never over one of `inputs` (poet/engine/files.h).
+void write_history_csv(const std::filesystem::path& file, const std::vector<HistoryEntry>& history,
+                       const std::vector<std::filesystem::path>& inputs = {});
 
 // Copies a checkpoint for generation only: its model, vocabulary and loss history, without the
 // optimizer's state (with Adam, two thirds of the file). The copy cannot be resumed.

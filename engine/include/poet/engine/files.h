@@ -1,0 +1,54 @@
+#pragma once
+// The one place that decides which files poet may read and write, and how it writes them.
+// Reading: a regular file only (a directory, device, FIFO or socket is refused by name, before
+// anything is read). Writing: a regular file or a new one in an existing folder, never a special
+// file and never a file the same command reads; written atomically (a temporary beside it,
+// flushed and synced, then renamed over it), so a crash or a full disk leaves the old file whole
+// and no temporary behind.
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace poet {
+
+// Throws EngineError ("cannot read checkpoint '/tmp': it is a directory") unless `path` is a
+// regular file that exists; `what` names it in the message ("checkpoint", "config", "corpus").
+void check_readable(const std::filesystem::path& path, std::string_view what);
+
+// Throws EngineError unless `path` may be written: see above. `inputs` are the files the same
+// command reads, which it must not overwrite (compared as files, so links and other spellings of
+// the same path count).
+void check_writable(const std::filesystem::path& path, std::string_view what,
+                    const std::vector<std::filesystem::path>& inputs = {});
+
+// A file being written atomically. Nothing appears at `path` until commit(); a write error is
+// remembered and reported by commit(); destroying it uncommitted removes the temporary.
+class AtomicFile {
+ public:
+  // Checks the path (check_writable) and opens the temporary; throws EngineError.
+  AtomicFile(std::filesystem::path path, std::string_view what,
+             const std::vector<std::filesystem::path>& inputs = {});
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(const void* data, std::size_t size);
+  void write(std::string_view text) { write(text.data(), text.size()); }
+  // Flushes, syncs and renames over the path; throws EngineError naming the file and the error
+  // ("cannot write checkpoint 'a.ckpt': No space left on device"), leaving no temporary.
+  void commit();
+
+ private:
+  [[noreturn]] void fail(int error);
+
+  std::filesystem::path path_;
+  std::filesystem::path temporary_;
+  std::string what_;
+  int fd_ = -1;
+  int error_ = 0;
+};
+
+}  // namespace poet

@@ -1,0 +1,40 @@
+#pragma once
+// What one model, checkpoint or input may cost. Each is checked before anything is allocated,
+// so a value that would exhaust the machine is refused with a one-line error instead.
+//
+// The memory limit is half the machine's physical memory, or POET_MEMORY_LIMIT (bytes, or with a
+// K, M or G suffix: "48G") where a user wants more or less.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "poet/engine/model_config.h"
+
+namespace poet {
+
+// The longest poem poet reads from a file or writes, in characters; longer ones in a corpus are
+// left out and counted. The longest Tang poem is under 3,000.
+inline constexpr std::size_t kLongestPoem = 20'000;
+
+struct MemoryLimit {
+  std::uint64_t bytes = 0;
+  std::string origin;  // "half of this machine's 23.4 GB" or "POET_MEMORY_LIMIT=48G"
+};
+// Throws EngineError for a POET_MEMORY_LIMIT that is not a size.
+MemoryLimit memory_limit();
+
+// "1.5 GB", "820 MB".
+std::string describe_bytes(std::uint64_t bytes);
+
+// Throws EngineError unless a model of this shape fits the limit: for generation, its weights;
+// for training, its weights, gradients and optimizer moments and the activations of a batch of
+// `batch_size` poems of `length` characters (roughly: the message says "about").
+void check_model_fits(const ModelConfig& config, std::int64_t vocabulary_size);
+void check_training_fits(const ModelConfig& config, std::int64_t vocabulary_size, int batch_size,
+                         int length);
+
+// Throws EngineError unless a file of this size may be read whole into memory.
+void check_file_fits(const std::filesystem::path& file, std::string_view what);
+
+}  // namespace poet

@@ -1,0 +1,87 @@
+#include "poet/engine/limits.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "poet/engine/engine.h"
+
+namespace poet {
+namespace {
+
+constexpr std::string_view kRaise = "POET_MEMORY_LIMIT raises it";
+
+[[noreturn]] void refuse(std::string_view what, std::uint64_t needs, const MemoryLimit& limit) {
+  throw EngineError(fmt::format("{} needs about {}, over poet's memory limit of {} ({}; {})", what,
+                                describe_bytes(needs), describe_bytes(limit.bytes), limit.origin,
+                                kRaise));
+}
+
+}  // namespace
+
+std::string describe_bytes(std::uint64_t bytes) {
+  const double b = static_cast<double>(bytes);
+  if (b >= 1e9) return fmt::format("{:.1f} GB", b / 1e9);
+  if (b >= 1e6) return fmt::format("{:.1f} MB", b / 1e6);
+  return fmt::format("{:.1f} kB", b / 1e3);
+}
+
+MemoryLimit memory_limit() {
+  if (const char* text = std::getenv("POET_MEMORY_LIMIT"); text != nullptr && *text != '\0') {
+    char* end = nullptr;
+    const double value = std::strtod(text, &end);
+    const std::string suffix(end);
+    const double scale = suffix.empty() ? 1 : suffix == "K" ? 1e3 : suffix == "M" ? 1e6 : suffix == "G" ? 1e9 : 0;
+    if (!(value > 0) || scale == 0 || value * scale > 1e18) {
+      throw EngineError(fmt::format(
+          "POET_MEMORY_LIMIT must be a size such as 8000000000, 8000M or 8G, not '{}'", text));
+    }
+    return {static_cast<std::uint64_t>(value * scale), fmt::format("POET_MEMORY_LIMIT={}", text)};
+  }
+  const auto machine = static_cast<std::uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                       static_cast<std::uint64_t>(sysconf(_SC_PAGE_SIZE));
+  return {machine / 2, fmt::format("half of this machine's {}", describe_bytes(machine))};
+}
+
+void check_model_fits(const ModelConfig& config, std::int64_t vocabulary_size) {
+  const MemoryLimit limit = memory_limit();
+  const auto needs = static_cast<std::uint64_t>(parameter_count(config, vocabulary_size)) * sizeof(float);
+  if (needs > limit.bytes) refuse(fmt::format("a model of {}", describe(config)), needs, limit);
+}
+
+void check_training_fits(const ModelConfig& config, std::int64_t vocabulary_size, int batch_size,
+                         int length) {
+  const MemoryLimit limit = memory_limit();
+  // Weights, their gradients and two optimizer moments; then what a batch keeps for the backward
+  // pass: each layer's gates and states at every position, and the output layer's scores.
+  const auto parameters = static_cast<std::uint64_t>(parameter_count(config, vocabulary_size));
+  const std::uint64_t gates = config.cell == CellType::lstm ? 4 : config.cell == CellType::gru ? 3 : 1;
+  const std::uint64_t positions = static_cast<std::uint64_t>(batch_size) * static_cast<std::uint64_t>(length);
+  const std::uint64_t head = config.adaptive_cutoffs.empty()
+                                 ? static_cast<std::uint64_t>(vocabulary_size)
+                                 : static_cast<std::uint64_t>(config.adaptive_cutoffs.front());
+  const std::uint64_t per_position =
+      static_cast<std::uint64_t>(config.layers) * (gates + 2) * static_cast<std::uint64_t>(config.hidden_size) +
+      static_cast<std::uint64_t>(config.embedding_size) + 2 * head;
+  const std::uint64_t needs = (4 * parameters + 2 * positions * per_position) * sizeof(float);
+  if (needs > limit.bytes) {
+    refuse(fmt::format("training a model of {} on batches of {} poems of {} characters",
+                       describe(config), batch_size, length),
+           needs, limit);
+  }
+}
+
+void check_file_fits(const std::filesystem::path& file, std::string_view what) {
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(file, error);
+  if (error) return;  // reading it will say what is wrong
+  const MemoryLimit limit = memory_limit();
+  if (size > limit.bytes) {
+    throw EngineError(fmt::format("{} '{}' is {}, over poet's memory limit of {} ({}; {})", what,
+                                  file.string(), describe_bytes(size), describe_bytes(limit.bytes),
+                                  limit.origin, kRaise));
+  }
+}
+
+}  // namespace poet
