@@ -1,8 +1,6 @@
 #include "checkpoint_file.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -10,6 +8,7 @@
 #include <iterator>
 #include <numeric>
 
+#include "atomic_file.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/text.h"
 
@@ -63,33 +62,19 @@ ModelConfig model_from_json(const nlohmann::json& json) {
   return model;
 }
 
-// Appends bytes to a file descriptor while hashing them; remembers the first error.
+// Appends bytes to a file while hashing them.
 class ChecksummedWriter {
  public:
-  explicit ChecksummedWriter(int fd) : fd_(fd) {}
+  explicit ChecksummedWriter(AtomicFile& file) : file_(file) {}
   void write(const void* data, std::size_t size) {
     hash_.add(data, size);
-    write_raw(data, size);
-  }
-  void write_raw(const void* data, std::size_t size) {
-    const auto* bytes = static_cast<const char*>(data);
-    while (size > 0 && error_ == 0) {
-      const ssize_t n = ::write(fd_, bytes, size);
-      if (n < 0) {
-        if (errno != EINTR) error_ = errno;
-        continue;
-      }
-      bytes += n;
-      size -= static_cast<std::size_t>(n);
-    }
+    file_.write(data, size);
   }
   std::uint64_t checksum() const { return hash_.value(); }
-  int error() const { return error_; }
 
  private:
-  int fd_;
+  AtomicFile& file_;
   Fnv1a hash_;
-  int error_ = 0;
 };
 
 std::uint64_t read_u64(const std::string& bytes, std::size_t offset) {
@@ -119,16 +104,8 @@ void write(const std::filesystem::path& path, const Contents& contents) {
   for (const auto& tensor : contents.optimizer_state) add_to_table(tensor, kOptimizerPrefix);
   const std::string header_text = header.dump();
 
-  // One fixed name: a save cut short by a crash leaves at most one, which the next save reuses.
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  const auto fail = [&](int error) {
-    ::unlink(temporary.c_str());
-    return EngineError(fmt::format("cannot save checkpoint '{}': {}", path.string(), std::strerror(error)));
-  };
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw fail(errno);
-
-  ChecksummedWriter out(fd);
+  AtomicFile file(path, "cannot save checkpoint");
+  ChecksummedWriter out(file);
   out.write(kMagic, sizeof kMagic);
   const std::uint32_t version[2] = {kFormatVersion, 0};
   out.write(version, sizeof version);
@@ -139,18 +116,8 @@ void write(const std::filesystem::path& path, const Contents& contents) {
     for (const auto& tensor : *group) out.write(tensor.values.data(), tensor.values.size() * sizeof(float));
   }
   const std::uint64_t checksum = out.checksum();
-  out.write_raw(&checksum, sizeof checksum);
-  int error = out.error();
-  if (error == 0 && ::fsync(fd) != 0) error = errno;
-  if (::close(fd) != 0 && error == 0) error = errno;
-  if (error != 0) throw fail(error);
-  if (::rename(temporary.c_str(), path.c_str()) != 0) throw fail(errno);
-  // Make the rename itself durable.
-  const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  if (const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
+  file.write(&checksum, sizeof checksum);
+  file.commit();
 }
 
 Contents read(const std::filesystem::path& path) {

@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <fstream>
-
+#include "atomic_file.h"
 #include "checkpoint_file.h"
 #include "poet/engine/engine.h"
 
@@ -108,19 +106,16 @@ void write_inference_checkpoint(const std::filesystem::path& checkpoint,
 
 void write_history_csv(const std::filesystem::path& file,
                        const std::vector<HistoryEntry>& history) {
-  const auto temporary = file.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << "step,epoch,train_loss,valid_perplexity,wall_seconds,tokens_per_second\n";
-    for (const auto& e : history) {
-      out << fmt::format("{},{:.4f},{},{},{:.1f},{:.0f}\n", e.step, e.epoch,
-                         e.train_loss ? fmt::format("{:.5f}", *e.train_loss) : "",
-                         e.valid_perplexity ? fmt::format("{:.4f}", *e.valid_perplexity) : "",
-                         e.wall_seconds, e.tokens_per_second);
-    }
-    if (!out.flush()) throw EngineError(fmt::format("cannot write '{}'", file.string()));
+  std::string text = "step,epoch,train_loss,valid_perplexity,wall_seconds,tokens_per_second\n";
+  for (const auto& e : history) {
+    text += fmt::format("{},{:.4f},{},{},{:.1f},{:.0f}\n", e.step, e.epoch,
+                        e.train_loss ? fmt::format("{:.5f}", *e.train_loss) : "",
+                        e.valid_perplexity ? fmt::format("{:.4f}", *e.valid_perplexity) : "",
+                        e.wall_seconds, e.tokens_per_second);
   }
-  std::filesystem::rename(temporary, file);
+  AtomicFile out(file, "cannot write");
+  out.write(text.data(), text.size());
+  out.commit();
 }
 
 }  // namespace poet
