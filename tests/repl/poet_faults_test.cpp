@@ -83,21 +83,22 @@ TEST(PoetFaults, SigkillAtAnyMomentLeavesCheckpointsThatLoadAndResume) {
                                              kFixture, config.string(), out)});
   ASSERT_EQ(first.exit_code, 0) << first.err;
 
-  const std::set<std::string> allowed{"poet.toml",  "m.ckpt",     "m.best.ckpt",     "m.loss.csv",
-                                      "m.ckpt.tmp", "m.best.ckpt.tmp", "m.loss.csv.tmp"};
+  const std::set<std::string> allowed{"poet.toml",     "m.ckpt",     "m.best.ckpt",
+                                      "m.loss.csv",    "m.ckpt.tmp", "m.best.ckpt.tmp",
+                                      "m.loss.csv.tmp"};
   const auto saved_steps = [&](const std::string& output) {
     return numbers_after(output, "saved " + regex_escaped(out) + " \\(step ([0-9]+)\\)");
   };
   std::mt19937 random(14);  // the same moments on every run
   std::int64_t last_saved = 2;
   for (int round = 0; round < 6; ++round) {
-    // Both checkpoints load (--bail: a failure ends the run before training), then training resumes.
+    // Both checkpoints load (--bail: a failure ends the run), then training resumes.
     test::RunningProgram run(
         POET_EXECUTABLE,
         {"--no-model", "--bail", "-c", "load " + out, "-c", "load " + best, "-c",
          fmt::format("train --corpus {} --resume {} --steps 100000", kFixture, out)});
     ASSERT_TRUE(run.wait_for("saved " + out + " (step")) << "round " << round << ":\n"
-                                                          << run.output();
+                                                         << run.output();
     if (round % 2 == 0) {
       std::this_thread::sleep_for(std::chrono::microseconds(
           std::uniform_int_distribution<int>(0, 40'000)(random)));  // a step takes about 20 ms
@@ -134,8 +135,9 @@ TEST(PoetFaults, SigkillAtAnyMomentLeavesCheckpointsThatLoadAndResume) {
 
 // ---- A full disk -----------------------------------------------------------------------------
 
-// A write past this limit fails with EFBIG, as one to a full disk fails with ENOSPC.
-const test::Limits kFullDisk{16 * 1024};
+// A disk that fills up after `room` bytes of a file: the write past them fails with EFBIG, as one
+// to a full disk fails with ENOSPC.
+test::Limits full_disk_after(std::uint64_t room) { return test::Limits{room}; }
 
 TEST(PoetFaults, AFullDiskWhileTrainingKeepsThePreviousCheckpoint) {
   const auto dir = test::fresh_dir("faults_full_train");
@@ -151,7 +153,7 @@ TEST(PoetFaults, AFullDiskWhileTrainingKeepsThePreviousCheckpoint) {
   const auto run = test::run_program(
       POET_EXECUTABLE,
       {"--no-model", "-c", fmt::format("train --corpus {} --resume {} --steps 4", kFixture, out)},
-      {}, kFullDisk);
+      {}, full_disk_after(16 * 1024));  // a checkpoint is about 1 MB
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_TRUE(std::regex_search(
       run.err, std::regex("\nline 1: cannot save checkpoint '" + regex_escaped(dir.string()) +
@@ -171,16 +173,15 @@ TEST(PoetFaults, AFullDiskOnExportOrLossCsvKeepsThePreviousFile) {
   write_file(csv, "the previous history\n");
 
   const std::string model = test::tiny_model().string();
-  const auto run = test::run_program(POET_EXECUTABLE,
-                                     {"--model", model, "-c",
-                                      fmt::format("export {} {}", model, exported.string()), "-c",
-                                      "loss --csv " + csv.string()},
-                                     {}, test::Limits{16});
+  const auto run = test::run_program(
+      POET_EXECUTABLE,
+      {"--model", model, "-c", fmt::format("export {} {}", model, exported.string()), "-c",
+       "loss --csv " + csv.string()},
+      {}, full_disk_after(16));  // shorter than the CSV's header
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err,
-            fmt::format("line 1: cannot save checkpoint '{}': File too large\n"
-                        "line 2: cannot write '{}': File too large\n",
-                        exported.string(), csv.string()));
+  EXPECT_EQ(run.err, fmt::format("line 1: cannot save checkpoint '{}': File too large\n"
+                                 "line 2: cannot write '{}': File too large\n",
+                                 exported.string(), csv.string()));
   EXPECT_EQ(contents_of(exported), "the previous export\n");
   EXPECT_EQ(contents_of(csv), "the previous history\n");
   EXPECT_EQ(files_in(dir), (std::set<std::string>{"small.ckpt", "history.csv"}));
@@ -192,14 +193,15 @@ TEST(PoetFaults, AFullDiskOnExportOrLossCsvKeepsThePreviousFile) {
 // model: the tiny model, and the tiny model trained further. Each is known by its step count and
 // by the poem it writes for one seed.
 struct TwoModels {
-  std::string first, second;                    // their bytes
+  std::string first, second;                     // their bytes
   std::map<std::int64_t, nlohmann::json> poems;  // steps trained → the poem, with its log_prob
 };
 
 const std::string kGen = "gen 月 --seed 1 --form 五绝";
 
 std::int64_t steps_loaded(const nlohmann::json& result) {
-  const auto steps = numbers_after(result.at("result").get<std::string>(), "trained +([0-9]+) steps");
+  const auto steps =
+      numbers_after(result.at("result").get<std::string>(), "trained +([0-9]+) steps");
   return steps.empty() ? -1 : steps.front();
 }
 
@@ -239,7 +241,8 @@ void replace(const fs::path& file, const std::string& contents, Replacement how)
     fs::rename(next, file);
     return;
   }
-  const int fd = open(file.c_str(), O_WRONLY | (how == Replacement::truncate_and_rewrite ? O_TRUNC : 0));
+  const int fd =
+      open(file.c_str(), O_WRONLY | (how == Replacement::truncate_and_rewrite ? O_TRUNC : 0));
   ASSERT_GE(fd, 0);
   constexpr std::size_t kPiece = 64 * 1024;
   for (std::size_t at = 0; at < contents.size(); at += kPiece) {
@@ -253,11 +256,8 @@ void replace(const fs::path& file, const std::string& contents, Replacement how)
 
 // Its name in test names.
 void PrintTo(Replacement how, std::ostream* out) {
-  switch (how) {
-    case Replacement::rename: *out << "ByRename"; return;
-    case Replacement::truncate_and_rewrite: *out << "TruncatedAndRewritten"; return;
-    case Replacement::overwrite_and_cut: *out << "OverwrittenInPlace"; return;
-  }
+  constexpr const char* kNames[] = {"ByRename", "TruncatedAndRewritten", "OverwrittenInPlace"};
+  *out << kNames[static_cast<int>(how)];
 }
 
 class ReplacedWhileLoading : public testing::TestWithParam<Replacement> {};
@@ -279,14 +279,16 @@ TEST_P(ReplacedWhileLoading, NeverGivesATornModel) {
 
   constexpr int kLoads = 40;
   std::vector<std::string> args{"--model", test::tiny_model().string(), "--json"};
-  for (int i = 0; i < kLoads; ++i) args.insert(args.end(), {"-c", "load " + file.string(), "-c", kGen});
+  for (int i = 0; i < kLoads; ++i)
+    args.insert(args.end(), {"-c", "load " + file.string(), "-c", kGen});
 
   std::atomic<bool> done{false};
   std::thread replacer([&] {
     std::mt19937 random(14);
     for (bool second = true; !done; second = !second) {
       replace(file, second ? models.second : models.first, GetParam());
-      std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 2'000)(random)));
+      std::this_thread::sleep_for(
+          std::chrono::microseconds(std::uniform_int_distribution<int>(0, 2'000)(random)));
     }
   });
   const auto run = test::poet(args);
