@@ -1,9 +1,13 @@
 #include "line_reader.h"
 
 #include <editline/readline.h>
+#include <poll.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <cwchar>
 #include <filesystem>
 #include <iostream>
 
@@ -64,9 +68,52 @@ char** complete(const char* text, int start, int /*end*/) {
   return rl_completion_matches(text, candidate_generator);
 }
 
+Notices* prompt_notices = nullptr;  // printed above the prompt while it waits for a key
+
+void print_notices() {
+  const auto notices = prompt_notices->take();
+  if (notices.empty()) return;
+  for (const auto& text : notices) std::cout << "\r\x1b[K" << text << '\n';
+  std::cout << std::flush;
+  rl_forced_update_display();
+}
+
+// libedit's input: the next character typed, decoded from UTF-8 (libedit takes the value as the
+// character itself), or EOF. While it waits for a key it prints the notices that other threads
+// post, on this thread: libedit is not thread-safe, so only the thread inside readline() may
+// redraw the prompt.
+int read_key(FILE*) {
+  std::mbstate_t state{};
+  for (;;) {
+    pollfd ready[2] = {{STDIN_FILENO, POLLIN, 0}, {prompt_notices->ready_fd(), POLLIN, 0}};
+    if (poll(ready, 2, -1) < 0) {
+      if (errno == EINTR && !interrupted()) continue;
+      return EOF;  // Ctrl-C: readline() returns null, the line typed so far is dropped
+    }
+    if ((ready[1].revents & POLLIN) != 0) print_notices();
+    if (ready[0].revents == 0) continue;
+    char byte;
+    const ssize_t got = read(STDIN_FILENO, &byte, 1);
+    if (got < 0 && errno == EINTR && !interrupted()) continue;
+    if (got != 1) return EOF;
+    wchar_t character;
+    switch (std::mbrtowc(&character, &byte, 1, &state)) {
+      case static_cast<std::size_t>(-2):  // more bytes of this character to come
+        continue;
+      case static_cast<std::size_t>(-1):  // not UTF-8: dropped, as libedit's own reader does
+        state = {};
+        continue;
+      default:
+        return static_cast<int>(character);
+    }
+  }
+}
+
 class PromptReader final : public LineReader {
  public:
-  explicit PromptReader(Shell& shell) : notices_(shell.notices()), history_(history_file()) {
+  explicit PromptReader(Shell& shell) : history_(history_file()) {
+    prompt_notices = &shell.notices();
+    rl_getc_function = read_key;  // before libedit initialises, which is when it takes it
     completing_shell = &shell;
     rl_readline_name = "poet";
     rl_attempted_completion_function = complete;
@@ -77,11 +124,11 @@ class PromptReader final : public LineReader {
   }
 
   std::optional<std::string> next() override {
-    char* raw = read_line();
+    char* raw = readline("> ");
     while (raw == nullptr &&
            interrupted().exchange(false)) {  // Ctrl-C: drop the line, prompt again
       std::cout << '\n';
-      raw = read_line();
+      raw = readline("> ");
     }
     if (raw == nullptr) {
       std::cout << '\n';  // leave the terminal on a fresh line after Ctrl-D
@@ -102,18 +149,6 @@ class PromptReader final : public LineReader {
     ::write_history(history_.c_str());
   }
 
-  // readline(), with notices from other threads printed above the prompt while it waits.
-  char* read_line() {
-    notices_.set_prompt_printer([](const std::string& text) {
-      std::cout << "\r\x1b[K" << text << '\n' << std::flush;
-      rl_forced_update_display();
-    });
-    char* line = readline("> ");
-    notices_.set_prompt_printer(nullptr);
-    return line;
-  }
-
-  Notices& notices_;
   std::filesystem::path history_;
 };
 

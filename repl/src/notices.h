@@ -1,10 +1,10 @@
 #pragma once
 // News from other threads (a checkpoint written by background training, a model reloaded) for
-// the person at the prompt. While the prompt waits for a line, a notice is printed above it at
-// once and the prompt redrawn; while a command runs, notices wait until it is done, so that they
-// never break into a poem being written.
+// the person at the prompt. Other threads only queue them; the prompt's own thread prints them:
+// above the prompt at once while it waits for a line, or after the command that runs, so that
+// they never break into a poem being written. (libedit, which draws the prompt, is not
+// thread-safe: no other thread may redraw it.)
 
-#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -15,19 +15,24 @@ class Terminal;
 
 class Notices {
  public:
-  using Printer = std::function<void(const std::string& text)>;
+  Notices();
+  ~Notices();
+  Notices(const Notices&) = delete;
+  Notices& operator=(const Notices&) = delete;
 
   void post(std::string text);
-  // The prompt reader, while it waits for a line: how to print above the prompt. Null when it
-  // stops waiting.
-  void set_prompt_printer(Printer printer);
+  // Readable while notices wait: the prompt waits on it beside the keyboard.
+  int ready_fd() const { return wake_read_; }
+  // The notices that waited, oldest first.
+  std::vector<std::string> take();
   // Prints the notices that waited, as notes.
   void flush(Terminal& terminal);
 
  private:
   std::mutex mutex_;
-  Printer prompt_printer_;
   std::vector<std::string> waiting_;
+  int wake_read_ = -1;  // a pipe that holds a byte while notices wait
+  int wake_write_ = -1;
 };
 
 }  // namespace poet::repl

@@ -10,9 +10,31 @@
 #include <stdexcept>
 
 namespace poet::test {
+namespace {
+
+// In the child, after fork: applies the limits and runs the program; never returns.
+[[noreturn]] void exec_program(const std::string& program, const std::vector<std::string>& args,
+                               const Limits& limits) {
+  if (limits.file_size) {
+    std::signal(SIGXFSZ, SIG_IGN);  // ignored signals stay ignored across exec
+    const rlimit limit{*limits.file_size, *limits.file_size};
+    if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(126);
+  }
+  std::vector<char*> argv{const_cast<char*>(program.c_str())};
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  execv(program.c_str(), argv.data());
+  _exit(127);
+}
+
+int exit_code(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
 
 Completed run_program(const std::string& program, const std::vector<std::string>& args,
-                      const std::string& input) {
+                      const std::string& input, const Limits& limits) {
   int in[2], out[2], err[2];
   if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("pipe failed");
   const pid_t pid = fork();
@@ -22,11 +44,7 @@ Completed run_program(const std::string& program, const std::vector<std::string>
     dup2(out[1], STDOUT_FILENO);
     dup2(err[1], STDERR_FILENO);
     for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
-    std::vector<char*> argv{const_cast<char*>(program.c_str())};
-    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    execv(program.c_str(), argv.data());
-    _exit(127);
+    exec_program(program, args, limits);
   }
   close(in[0]);
   close(out[1]);
@@ -68,8 +86,59 @@ Completed run_program(const std::string& program, const std::vector<std::string>
   rusage usage{};
   wait4(pid, &status, 0, &usage);
   result.max_rss_kb = usage.ru_maxrss;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = exit_code(status);
   return result;
+}
+
+RunningProgram::RunningProgram(const std::string& program, const std::vector<std::string>& args) {
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(out[1], STDERR_FILENO);
+    close(out[0]);
+    close(out[1]);
+    exec_program(program, args, {});
+  }
+  close(out[1]);
+  output_fd_ = out[0];
+}
+
+RunningProgram::~RunningProgram() {
+  if (pid_ > 0) kill(SIGKILL);
+  close(output_fd_);
+}
+
+bool RunningProgram::wait_for(std::string_view expected, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (const auto at = output_.find(expected, consumed_); at != std::string::npos) {
+      consumed_ = at + expected.size();
+      return true;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd fd{output_fd_, POLLIN, 0};
+    if (left.count() <= 0 || poll(&fd, 1, static_cast<int>(left.count())) <= 0) return false;
+    char buffer[4096];
+    const ssize_t n = read(output_fd_, buffer, sizeof buffer);
+    if (n <= 0) return false;
+    output_.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+int RunningProgram::kill(int signal) {
+  ::kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  // What it wrote before it ended is still in the pipe.
+  char buffer[4096];
+  for (ssize_t n; (n = read(output_fd_, buffer, sizeof buffer)) > 0;)
+    output_.append(buffer, static_cast<std::size_t>(n));
+  return exit_code(status);
 }
 
 }  // namespace poet::test

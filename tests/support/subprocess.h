@@ -1,8 +1,14 @@
 #pragma once
 // Runs a program with the given standard input and collects what it prints, as a test would from
-// a shell: `printf 'help\n' | poet`.
+// a shell: `printf 'help\n' | poet`; or starts one beside the test, to kill it at a chosen moment.
 
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace poet::test {
@@ -14,7 +20,38 @@ struct Completed {
   long max_rss_kb = 0;  // the child's peak resident memory
 };
 
+// What the child runs under, set between fork and exec.
+struct Limits {
+  // RLIMIT_FSIZE in bytes, with SIGXFSZ ignored: a write past it fails with EFBIG, as a write to
+  // a full disk fails with ENOSPC, and no root is needed to arrange it.
+  std::optional<std::uint64_t> file_size;
+};
+
 Completed run_program(const std::string& program, const std::vector<std::string>& args,
-                      const std::string& input = {});
+                      const std::string& input = {}, const Limits& limits = {});
+
+// A program running beside the test, its standard output and error read through one pipe.
+class RunningProgram {
+ public:
+  RunningProgram(const std::string& program, const std::vector<std::string>& args);
+  ~RunningProgram();  // kills it if it still runs
+  RunningProgram(const RunningProgram&) = delete;
+  RunningProgram& operator=(const RunningProgram&) = delete;
+
+  // Reads its output until `expected` appears after what earlier waits consumed; false on timeout
+  // or when the program has closed its output without printing it.
+  bool wait_for(std::string_view expected,
+                std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // Sends `signal` and waits for the program to end: its exit code as Completed gives it.
+  int kill(int signal);
+  // Everything it has printed so far.
+  const std::string& output() const { return output_; }
+
+ private:
+  pid_t pid_ = -1;
+  int output_fd_ = -1;
+  std::string output_;
+  std::size_t consumed_ = 0;
+};
 
 }  // namespace poet::test
