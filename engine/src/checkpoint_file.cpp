@@ -92,7 +92,7 @@ class ChecksummedWriter {
   int error_ = 0;
 };
 
-std::uint64_t read_u64(const std::string& bytes, std::size_t offset) {
+std::uint64_t read_u64(std::string_view bytes, std::size_t offset) {
   std::uint64_t value;
   std::memcpy(&value, bytes.data() + offset, sizeof value);
   return value;
@@ -160,6 +160,10 @@ Contents read(const std::filesystem::path& path) {
     throw EngineError(fmt::format("cannot read checkpoint '{}': {}", name, std::strerror(errno)));
   }
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse(bytes, name);
+}
+
+Contents parse(std::string_view bytes, const std::string& name) {
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
     throw EngineError(fmt::format("'{}' is not a poet checkpoint", name));
   }

@@ -110,6 +110,11 @@ std::vector<CorpusProblem> read_corpus(const std::filesystem::path& path,
                                        const std::function<void(Poem&&)>& on_poem) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(fmt::format("cannot read corpus '{}'", path.string()));
+  return read_corpus(in, path.string(), on_poem);
+}
+
+std::vector<CorpusProblem> read_corpus(std::istream& in, const std::string& name,
+                                       const std::function<void(Poem&&)>& on_poem) {
   std::vector<CorpusProblem> problems;
   std::string line;
   bool prepared = false;
@@ -118,7 +123,7 @@ std::vector<CorpusProblem> read_corpus(const std::filesystem::path& path,
     if (number == 1 && line.rfind("# poet corpus", 0) == 0) {
       if (line != kCorpusHeader) {
         throw std::runtime_error(fmt::format("'{}' is a poet corpus of another format version: {}",
-                                             path.string(), line.substr(0, line.find('\t'))));
+                                             name, line.substr(0, line.find('\t'))));
       }
       prepared = true;
       continue;
@@ -130,7 +135,7 @@ std::vector<CorpusProblem> read_corpus(const std::filesystem::path& path,
       problems.push_back({number, error.what()});
     }
   }
-  if (in.bad()) throw std::runtime_error(fmt::format("error reading corpus '{}'", path.string()));
+  if (in.bad()) throw std::runtime_error(fmt::format("error reading corpus '{}'", name));
   return problems;
 }
 
