@@ -59,6 +59,12 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
         throw PluginRefusal(fmt::format("parameter '{}' is a choice with no choices", param.name));
       }
       param.choices = split(info.choices, '|');
+      for (auto it = param.choices.begin(); it != param.choices.end(); ++it) {
+        if (it->empty() || std::find(param.choices.begin(), it, *it) != it) {
+          throw PluginRefusal(fmt::format("parameter '{}' has an empty or repeated choice in '{}'",
+                                          param.name, info.choices));
+        }
+      }
       param.min_value = 0;
       param.max_value = static_cast<double>(param.choices.size() - 1);
       break;
@@ -66,11 +72,28 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
       throw PluginRefusal(
           fmt::format("parameter '{}' has an unknown type {}", param.name, info.type));
   }
+  // Only a finite number can be typed to `set` (and a plugin can do nothing sane with the rest).
+  if (!std::isfinite(param.default_value) || !std::isfinite(param.min_value) ||
+      !std::isfinite(param.max_value)) {
+    throw PluginRefusal(
+        fmt::format("parameter '{}' has a default or a bound that is not finite", param.name));
+  }
   if (!(param.min_value <= param.max_value) || !(param.default_value >= param.min_value) ||
       !(param.default_value <= param.max_value)) {
     throw PluginRefusal(fmt::format("parameter '{}' has its default {} outside its range {} to {}",
                                     param.name, info.default_value, param.min_value,
                                     param.max_value));
+  }
+  // Only a whole number is shown and typed for these, so only one may be the default; up to
+  // 2^53, where a double still holds every whole number.
+  const auto whole = [](double value) {
+    return value == std::floor(value) && std::fabs(value) <= 0x1p53;
+  };
+  if (param.type != ParamType::real &&
+      !(whole(param.default_value) && whole(param.min_value) && whole(param.max_value))) {
+    throw PluginRefusal(
+        fmt::format("parameter '{}' is a whole number, but its default {} or range {} to {} is not",
+                    param.name, info.default_value, param.min_value, param.max_value));
   }
   return param;
 }
@@ -99,7 +122,14 @@ DecoderDescription read_descriptor(const poet_decoder& descriptor) {
   description.streams = (descriptor.capabilities & POET_CAP_STREAMS) != 0;
   description.writes_acrostics = (descriptor.capabilities & POET_CAP_HEADS) != 0;
   for (std::size_t i = 0; i < descriptor.param_count; ++i) {
-    description.params.push_back(read_param(descriptor.params[i], description.name));
+    DecoderParam param = read_param(descriptor.params[i], description.name);
+    // `set NAME` could reach only the first of two.
+    if (std::any_of(description.params.begin(), description.params.end(),
+                    [&](const DecoderParam& earlier) { return earlier.name == param.name; })) {
+      throw PluginRefusal(fmt::format("decoder '{}' declares the parameter '{}' twice",
+                                      description.name, param.name));
+    }
+    description.params.push_back(std::move(param));
   }
   return description;
 }
