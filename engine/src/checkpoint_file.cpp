@@ -10,13 +10,16 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <numeric>
+#include <optional>
 
 #include "poet/engine/engine.h"
 #include "poet/engine/files.h"
 #include "poet/engine/limits.h"
 #include "poet/engine/vocabulary.h"
 #include "poet/engine/text.h"
+#include "training_state.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the checkpoint format is little-endian");
 
@@ -27,6 +30,9 @@ constexpr char kMagic[8] = {'P', 'O', 'E', 'T', 'C', 'K', 'P', 'T'};
 constexpr std::size_t kPreambleSize = 32;
 constexpr std::size_t kChecksumSize = 8;
 constexpr std::string_view kOptimizerPrefix = "optimizer/";
+// The header poet writes nests four levels deep. Copying and writing JSON recurse, so a header
+// nested a million levels deep would overflow the stack.
+constexpr int kMaxHeaderDepth = 32;
 
 class Fnv1a {
  public:
@@ -53,17 +59,44 @@ nlohmann::json model_json(const ModelConfig& model) {
           {"adaptive_cutoffs", model.adaptive_cutoffs}};
 }
 
+// An integer of type T: nlohmann's own get<T>() turns 1e300 into one with undefined behaviour,
+// and wraps 2^40 around.
+template <typename T>
+T integer(const nlohmann::json& value, std::string_view what) {
+  using Limits = std::numeric_limits<T>;
+  if (!value.is_number_integer())
+    throw std::invalid_argument(fmt::format("{} must be an integer", what));
+  const bool fits = value.is_number_unsigned()
+                        ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(Limits::max())
+                        : value.get<std::int64_t>() >= std::int64_t{Limits::min()} &&
+                              value.get<std::int64_t>() <= std::int64_t{Limits::max()};
+  if (!fits) throw std::invalid_argument(fmt::format("{} is out of range", what));
+  return value.get<T>();
+}
+
+// Iterating a JSON value that is not an array would go over the value itself, or an object's
+// fields.
+const nlohmann::json& array(const nlohmann::json& value, std::string_view what) {
+  if (!value.is_array()) throw std::invalid_argument(fmt::format("{} must be an array", what));
+  return value;
+}
+
 ModelConfig model_from_json(const nlohmann::json& json) {
   ModelConfig model;
   const auto cell = parse_cell(json.at("cell").get<std::string>());
   if (!cell) throw std::invalid_argument("unknown cell type " + json.at("cell").dump());
   model.cell = *cell;
-  model.embedding_size = json.at("embedding_size").get<int>();
-  model.hidden_size = json.at("hidden_size").get<int>();
-  model.layers = json.at("layers").get<int>();
+  model.embedding_size = integer<int>(json.at("embedding_size"), "embedding_size");
+  model.hidden_size = integer<int>(json.at("hidden_size"), "hidden_size");
+  model.layers = integer<int>(json.at("layers"), "layers");
   model.dropout = json.at("dropout").get<double>();
-  // Absent from checkpoints written before the adaptive softmax existed: those have a full one.
-  model.adaptive_cutoffs = json.value("adaptive_cutoffs", std::vector<int>{});
+  // Absent from checkpoints written before the adaptive softmax existed: those have a full one,
+  // not ModelConfig's default.
+  const auto cutoffs = json.value("adaptive_cutoffs", nlohmann::json::array());
+  model.adaptive_cutoffs.clear();
+  for (const auto& cutoff : array(cutoffs, "adaptive_cutoffs")) {
+    model.adaptive_cutoffs.push_back(integer<int>(cutoff, "adaptive_cutoffs"));
+  }
   validate(model);
   return model;
 }
@@ -83,7 +116,20 @@ class ChecksummedWriter {
   Fnv1a hash_;
 };
 
-std::uint64_t read_u64(const std::string& bytes, std::size_t offset) {
+// How many values a shape of dimensions 0 or more holds, if no more than `available`: checked
+// at each step, so no shape can overflow the count.
+std::optional<std::size_t> count_within(const std::vector<std::int64_t>& shape,
+                                        std::size_t available) {
+  std::size_t count = 1;
+  for (const std::int64_t dimension : shape) {
+    if (dimension == 0) return 0;
+    if (count > available / static_cast<std::size_t>(dimension)) return std::nullopt;
+    count *= static_cast<std::size_t>(dimension);
+  }
+  return count <= available ? std::optional(count) : std::nullopt;
+}
+
+std::uint64_t read_u64(std::string_view bytes, std::size_t offset) {
   std::uint64_t value;
   std::memcpy(&value, bytes.data() + offset, sizeof value);
   return value;
@@ -136,6 +182,22 @@ Contents read(const std::filesystem::path& path) {
     throw EngineError(fmt::format("cannot read checkpoint '{}': {}", name, std::strerror(errno)));
   }
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Contents contents = parse(bytes, name);
+  // The model the header describes is allocated from its shape before its weights are copied in:
+  // a damaged header must not ask for more than the tensors hold. (A model that needs fewer is
+  // refused when the weights are matched, naming the tensor that does not fit.)
+  std::int64_t held = 0;
+  for (const auto& tensor : contents.tensors) held += static_cast<std::int64_t>(tensor.values.size());
+  const std::int64_t needed = parameter_count(
+      contents.model, static_cast<std::int64_t>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
+  if (needed > held) {
+    throw EngineError(fmt::format("'{}' is corrupt: its model ({}) needs {} weights, its tensors hold {}",
+                                  name, describe(contents.model), needed, held));
+  }
+  return contents;
+}
+
+Contents parse(std::string_view bytes, const std::string& name) {
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
     throw EngineError(fmt::format("'{}' is not a poet checkpoint", name));
   }
@@ -166,34 +228,38 @@ Contents read(const std::filesystem::path& path) {
 
   Contents contents;
   try {
-    const auto header = nlohmann::json::parse(bytes.begin() + kPreambleSize,
-                                              bytes.begin() + static_cast<std::ptrdiff_t>(kPreambleSize + header_size));
+    const auto refuse_deep = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+      if (depth > kMaxHeaderDepth) {
+        throw std::invalid_argument(
+            fmt::format("its header nests deeper than {} levels", kMaxHeaderDepth));
+      }
+      return true;
+    };
+    const auto header = nlohmann::json::parse(
+        bytes.begin() + kPreambleSize,
+        bytes.begin() + static_cast<std::ptrdiff_t>(kPreambleSize + header_size), refuse_deep);
     contents.model = model_from_json(header.at("model"));
     const std::u32string vocabulary = decode_utf8(header.at("vocabulary").get<std::string>());
     contents.vocabulary.assign(vocabulary.begin(), vocabulary.end());
     contents.training = header.value("training", nlohmann::json::object());
+    check_training_json(contents.training);
     std::size_t offset = kPreambleSize + header_size;
-    std::int64_t model_weights = 0;
-    for (const auto& entry : header.at("tensors")) {
+    for (const auto& entry : array(header.at("tensors"), "tensors")) {
       Tensor tensor{entry.at("name").get<std::string>(), {}, {}};
-      // Each dimension a whole number, and their product no more than the data holds, checked
-      // before anything is allocated.
-      std::int64_t count = 1;
-      for (const auto& dimension : entry.at("shape")) {
-        if (!dimension.is_number_integer() || dimension.get<std::int64_t>() < 0)
-          throw std::invalid_argument("tensor '" + tensor.name + "' has a shape that is not whole numbers");
-        tensor.shape.push_back(dimension.get<std::int64_t>());
-        if (tensor.shape.back() != 0 && count > static_cast<std::int64_t>(data_size) / tensor.shape.back())
-          throw std::invalid_argument("tensor '" + tensor.name + "' runs past the data");
-        count *= tensor.shape.back();
+      for (const auto& dimension : array(entry.at("shape"), "a tensor's shape")) {
+        tensor.shape.push_back(integer<std::int64_t>(dimension, "a tensor's shape"));
       }
-      const std::size_t size = static_cast<std::size_t>(count) * sizeof(float);
-      if (offset + size > bytes.size() - kChecksumSize) {
-        throw std::invalid_argument("tensor '" + tensor.name + "' runs past the data");
+      if (std::any_of(tensor.shape.begin(), tensor.shape.end(), [](auto d) { return d < 0; })) {
+        throw std::invalid_argument("tensor '" + tensor.name + "' has a negative dimension");
       }
-      tensor.values.resize(static_cast<std::size_t>(count));
-      std::memcpy(tensor.values.data(), bytes.data() + offset, size);
-      offset += size;
+      const auto count =
+          count_within(tensor.shape, (bytes.size() - kChecksumSize - offset) / sizeof(float));
+      if (!count) throw std::invalid_argument("tensor '" + tensor.name + "' runs past the data");
+      tensor.values.resize(*count);
+      // An empty vector's data() may be null, which memcpy may not be given even for 0 bytes.
+      if (*count > 0)
+        std::memcpy(tensor.values.data(), bytes.data() + offset, *count * sizeof(float));
+      offset += *count * sizeof(float);
       if (!std::all_of(tensor.values.begin(), tensor.values.end(), [](float v) { return std::isfinite(v); })) {
         throw std::invalid_argument("tensor '" + tensor.name +
                                     "' holds values that are not finite numbers (was it saved from a run that diverged?)");
@@ -202,20 +268,10 @@ Contents read(const std::filesystem::path& path) {
         tensor.name.erase(0, kOptimizerPrefix.size());
         contents.optimizer_state.push_back(std::move(tensor));
       } else {
-        model_weights += count;
         contents.tensors.push_back(std::move(tensor));
       }
     }
     if (offset != bytes.size() - kChecksumSize) throw std::invalid_argument("data left over after the tensors");
-    // The model the header describes is allocated from its shape before its weights are copied
-    // in: a damaged header must not ask for more than the tensors hold. (A model that needs fewer
-    // is refused when the weights are matched, with the tensor that does not fit.)
-    const std::int64_t needed = parameter_count(
-        contents.model, static_cast<std::int64_t>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
-    if (needed > model_weights) {
-      throw std::invalid_argument(fmt::format("its model ({}) needs {} weights, its tensors hold {}",
-                                              describe(contents.model), needed, model_weights));
-    }
   } catch (const std::exception& error) {  // JSON, UTF-8 and range errors alike
     throw EngineError(fmt::format("'{}' is corrupt: {}", name, error.what()));
   }

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "poet/engine/model_config.h"
@@ -46,5 +47,7 @@ void write(const std::filesystem::path& path, const Contents& contents,
 // Throws EngineError with one line naming the problem: missing, not a checkpoint, another format
 // version, truncated, corrupt (checksum), or inconsistent.
 Contents read(const std::filesystem::path& path);
+// The same from a file's bytes; `name` stands for the file in messages.
+Contents parse(std::string_view bytes, const std::string& name);
 
 }  // namespace poet::checkpoint

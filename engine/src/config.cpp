@@ -146,8 +146,10 @@ Config parse_config(std::string_view text, const std::string& source_name) {
   }
   Config config;
   for (const auto& [section_name, section_node] : table) {
+    // By name, not by the binding: C++17 lambdas cannot capture structured bindings.
+    const std::string_view wanted_section = section_name.str();
     const auto section = std::find_if(std::begin(kSections), std::end(kSections),
-                                      [&](const Section& s) { return s.name == section_name.str(); });
+                                      [&](const Section& s) { return s.name == wanted_section; });
     if (section == std::end(kSections)) {
       throw ConfigError(fmt::format("{}: unknown section [{}]{}", where(source_name, section_name.source()),
                                     section_name.str(), did_you_mean(section_name.str(), names_of(kSections))));
@@ -159,7 +161,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     }
     const auto& keys = section->keys();
     for (const auto& [key_name, value] : *entries) {
-      const auto key = std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == key_name.str(); });
+      const std::string_view wanted_key = key_name.str();
+      const auto key = std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == wanted_key; });
       if (key == keys.end()) {
         throw ConfigError(fmt::format("{}: unknown key '{}' in [{}]{}", where(source_name, key_name.source()),
                                       key_name.str(), section_name.str(), did_you_mean(key_name.str(), names_of(keys))));

@@ -112,6 +112,11 @@ std::vector<CorpusProblem> read_corpus(const std::filesystem::path& path,
   check_readable(path, "corpus");  // a FIFO or /dev/zero would be read without end
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(fmt::format("cannot read corpus '{}'", path.string()));
+  return read_corpus(in, path.string(), on_poem);
+}
+
+std::vector<CorpusProblem> read_corpus(std::istream& in, const std::string& name,
+                                       const std::function<void(Poem&&)>& on_poem) {
   std::vector<CorpusProblem> problems;
   std::string line;
   bool prepared = false;
@@ -120,7 +125,7 @@ std::vector<CorpusProblem> read_corpus(const std::filesystem::path& path,
     if (number == 1 && line.rfind("# poet corpus", 0) == 0) {
       if (line != kCorpusHeader) {
         throw std::runtime_error(fmt::format("'{}' is a poet corpus of another format version: {}",
-                                             path.string(), line.substr(0, line.find('\t'))));
+                                             name, line.substr(0, line.find('\t'))));
       }
       prepared = true;
       continue;
@@ -132,7 +137,7 @@ std::vector<CorpusProblem> read_corpus(const std::filesystem::path& path,
       problems.push_back({number, error.what()});
     }
   }
-  if (in.bad()) throw std::runtime_error(fmt::format("error reading corpus '{}'", path.string()));
+  if (in.bad()) throw std::runtime_error(fmt::format("error reading corpus '{}'", name));
   return problems;
 }
 

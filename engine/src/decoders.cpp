@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "poet/decoder.h"
+#include "decoder_descriptor.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/names.h"
 
@@ -31,14 +31,9 @@ std::vector<std::string> split(std::string_view text, char separator) {
   return parts;
 }
 
-// A plugin is refused with the first of these it fails; the message says what was wrong.
-struct Refusal : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
   if (info.name == nullptr || !valid_name(info.name)) {
-    throw Refusal(fmt::format("decoder '{}' has a parameter with an invalid name", decoder));
+    throw PluginRefusal(fmt::format("decoder '{}' has a parameter with an invalid name", decoder));
   }
   DecoderParam param;
   param.name = info.name;
@@ -61,24 +56,83 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
     case POET_PARAM_CHOICE:
       param.type = ParamType::choice;
       if (info.choices == nullptr || *info.choices == '\0') {
-        throw Refusal(fmt::format("parameter '{}' is a choice with no choices", param.name));
+        throw PluginRefusal(fmt::format("parameter '{}' is a choice with no choices", param.name));
       }
       param.choices = split(info.choices, '|');
+      for (auto it = param.choices.begin(); it != param.choices.end(); ++it) {
+        if (it->empty() || std::find(param.choices.begin(), it, *it) != it) {
+          throw PluginRefusal(fmt::format("parameter '{}' has an empty or repeated choice in '{}'",
+                                          param.name, info.choices));
+        }
+      }
       param.min_value = 0;
       param.max_value = static_cast<double>(param.choices.size() - 1);
       break;
     default:
-      throw Refusal(fmt::format("parameter '{}' has an unknown type {}", param.name, info.type));
+      throw PluginRefusal(
+          fmt::format("parameter '{}' has an unknown type {}", param.name, info.type));
+  }
+  // Only a finite number can be typed to `set` (and a plugin can do nothing sane with the rest).
+  if (!std::isfinite(param.default_value) || !std::isfinite(param.min_value) ||
+      !std::isfinite(param.max_value)) {
+    throw PluginRefusal(
+        fmt::format("parameter '{}' has a default or a bound that is not finite", param.name));
   }
   if (!(param.min_value <= param.max_value) || !(param.default_value >= param.min_value) ||
       !(param.default_value <= param.max_value)) {
-    throw Refusal(fmt::format("parameter '{}' has its default {} outside its range {} to {}",
-                              param.name, info.default_value, param.min_value, param.max_value));
+    throw PluginRefusal(fmt::format("parameter '{}' has its default {} outside its range {} to {}",
+                                    param.name, info.default_value, param.min_value,
+                                    param.max_value));
+  }
+  // Only a whole number is shown and typed for these, so only one may be the default; up to
+  // 2^53, where a double still holds every whole number.
+  const auto whole = [](double value) {
+    return value == std::floor(value) && std::fabs(value) <= 0x1p53;
+  };
+  if (param.type != ParamType::real &&
+      !(whole(param.default_value) && whole(param.min_value) && whole(param.max_value))) {
+    throw PluginRefusal(
+        fmt::format("parameter '{}' is a whole number, but its default {} or range {} to {} is not",
+                    param.name, info.default_value, param.min_value, param.max_value));
   }
   return param;
 }
 
 }  // namespace
+
+DecoderDescription read_descriptor(const poet_decoder& descriptor) {
+  if (descriptor.abi_version != POET_DECODER_ABI_VERSION) {
+    throw PluginRefusal(
+        fmt::format("it was built for decoder ABI version {}, but this poet speaks version {}",
+                    descriptor.abi_version, POET_DECODER_ABI_VERSION));
+  }
+  if (descriptor.name == nullptr || !valid_name(descriptor.name)) {
+    throw PluginRefusal("its name is missing or not made of a-z, 0-9 and '-'");
+  }
+  if (descriptor.decode == nullptr)
+    throw PluginRefusal(fmt::format("decoder '{}' has no decode()", descriptor.name));
+  if (descriptor.param_count > 0 && descriptor.params == nullptr) {
+    throw PluginRefusal(fmt::format("decoder '{}' declares {} parameters but no table",
+                                    descriptor.name, descriptor.param_count));
+  }
+  DecoderDescription description;
+  description.name = descriptor.name;
+  description.version = descriptor.version != nullptr ? descriptor.version : "";
+  description.help = descriptor.help != nullptr ? descriptor.help : "";
+  description.streams = (descriptor.capabilities & POET_CAP_STREAMS) != 0;
+  description.writes_acrostics = (descriptor.capabilities & POET_CAP_HEADS) != 0;
+  for (std::size_t i = 0; i < descriptor.param_count; ++i) {
+    DecoderParam param = read_param(descriptor.params[i], description.name);
+    // `set NAME` could reach only the first of two.
+    if (std::any_of(description.params.begin(), description.params.end(),
+                    [&](const DecoderParam& earlier) { return earlier.name == param.name; })) {
+      throw PluginRefusal(fmt::format("decoder '{}' declares the parameter '{}' twice",
+                                      description.name, param.name));
+    }
+    description.params.push_back(std::move(param));
+  }
+  return description;
+}
 
 // ---- parameters ----------------------------------------------------------------------------
 
@@ -180,54 +234,40 @@ void DecoderSet::reload() {
 void DecoderSet::load_file(const std::filesystem::path& file) {
   try {
     void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) throw Refusal(fmt::format("cannot be loaded: {}", ::dlerror()));
+    if (handle == nullptr) throw PluginRefusal(fmt::format("cannot be loaded: {}", ::dlerror()));
     std::shared_ptr<void> library(handle, [](void* h) { ::dlclose(h); });
     void* symbol = ::dlsym(handle, POET_DECODER_ENTRY_NAME);
     if (symbol == nullptr) {
-      throw Refusal(
+      throw PluginRefusal(
           fmt::format("exports no '{}': it is not a poet decoder", POET_DECODER_ENTRY_NAME));
     }
     const poet_decoder* descriptor = reinterpret_cast<poet_decoder_entry_fn>(symbol)();
     if (descriptor == nullptr)
-      throw Refusal(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
-    if (descriptor->abi_version != POET_DECODER_ABI_VERSION) {
-      throw Refusal(
-          fmt::format("it was built for decoder ABI version {}, but this poet speaks version {}",
-                      descriptor->abi_version, POET_DECODER_ABI_VERSION));
-    }
-    if (descriptor->name == nullptr || !valid_name(descriptor->name)) {
-      throw Refusal("its name is missing or not made of a-z, 0-9 and '-'");
-    }
-    if (descriptor->decode == nullptr)
-      throw Refusal(fmt::format("decoder '{}' has no decode()", descriptor->name));
-    if (find(descriptor->name)) {
-      throw Refusal(fmt::format("a decoder named '{}' is already loaded from {}", descriptor->name,
-                                find(descriptor->name)->file().string()));
-    }
-    if (descriptor->param_count > 0 && descriptor->params == nullptr) {
-      throw Refusal(fmt::format("decoder '{}' declares {} parameters but no table",
-                                descriptor->name, descriptor->param_count));
-    }
-
-    auto decoder = std::make_shared<Decoder>();
-    decoder->name_ = descriptor->name;
-    decoder->version_ = descriptor->version != nullptr ? descriptor->version : "";
-    decoder->help_ = descriptor->help != nullptr ? descriptor->help : "";
-    decoder->file_ = file;
-    decoder->streams_ = (descriptor->capabilities & POET_CAP_STREAMS) != 0;
-    decoder->writes_acrostics_ = (descriptor->capabilities & POET_CAP_HEADS) != 0;
-    for (std::size_t i = 0; i < descriptor->param_count; ++i) {
-      decoder->params_.push_back(read_param(descriptor->params[i], decoder->name_));
+      throw PluginRefusal(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
+    DecoderDescription description = read_descriptor(*descriptor);
+    if (const auto loaded = find(description.name)) {
+      throw PluginRefusal(fmt::format("a decoder named '{}' is already loaded from {}",
+                                      description.name, loaded->file().string()));
     }
     if (descriptor->init != nullptr) {
       if (const char* message = descriptor->init()) {
-        throw Refusal(fmt::format("decoder '{}' could not start: {}", decoder->name_, message));
+        throw PluginRefusal(
+            fmt::format("decoder '{}' could not start: {}", description.name, message));
       }
     }
+
+    auto decoder = std::make_shared<Decoder>();
+    decoder->name_ = std::move(description.name);
+    decoder->version_ = std::move(description.version);
+    decoder->help_ = std::move(description.help);
+    decoder->file_ = file;
+    decoder->streams_ = description.streams;
+    decoder->writes_acrostics_ = description.writes_acrostics;
+    decoder->params_ = std::move(description.params);
     decoder->descriptor_ = descriptor;
     decoder->library_ = std::move(library);
     decoders_.push_back(std::move(decoder));
-  } catch (const Refusal& refusal) {
+  } catch (const PluginRefusal& refusal) {
     refused_.push_back({file, refusal.what()});
   }
 }

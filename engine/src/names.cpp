@@ -31,6 +31,10 @@ std::optional<std::string> closest_name(std::string_view typed,
   std::optional<std::string> best;
   std::size_t best_distance = allowed + 1;
   for (const auto candidate : candidates) {
+    // The distance is at least the difference in length: a word typed far longer than every name
+    // (a stray megabyte on a script's line) is no match, without a table of its length.
+    const std::size_t shorter = std::min(typed.size(), candidate.size());
+    if (std::max(typed.size(), candidate.size()) - shorter > allowed) continue;
     const std::size_t distance = edit_distance(typed, candidate);
     if (distance < best_distance && distance < candidate.size()) {
       best = std::string(candidate);

@@ -86,6 +86,64 @@ std::vector<HistoryEntry> history_from_json(const nlohmann::json& rows) {
   return history;
 }
 
+namespace {
+
+// "an integer", "a number", "a string", ...: what a value like `example` is.
+std::string kind_of(const nlohmann::json& example) {
+  if (example.is_number_integer()) return "an integer";
+  if (example.is_null()) return "a number";
+  const std::string name = example.type_name();
+  return (name.front() == 'a' || name.front() == 'o' ? "an " : "a ") + name;
+}
+
+// Every field of `example` that `object` has is of the same kind: an integer where an integer is
+// written, any number where a real one is, and a number or null where `example` has null (a
+// field the trainer may write as NaN, which nlohmann writes as null). With `required`, `object`
+// has them all.
+void check_fields(const nlohmann::json& object, const nlohmann::json& example,
+                  const std::string& what, bool required) {
+  if (!object.is_object()) throw std::invalid_argument(what + " must be an object");
+  for (const auto& [key, like] : example.items()) {
+    const auto it = object.find(key);
+    if (it == object.end()) {
+      if (required) throw std::invalid_argument(fmt::format("{} has no '{}'", what, key));
+      continue;
+    }
+    const bool same = like.is_number_integer() ? it->is_number_integer()
+                      : like.is_number()       ? it->is_number()
+                      : like.is_null()         ? it->is_number() || it->is_null()
+                                               : it->type() == like.type();
+    if (!same)
+      throw std::invalid_argument(fmt::format("{}: '{}' must be {}", what, key, kind_of(like)));
+  }
+}
+
+}  // namespace
+
+void check_training_json(const nlohmann::json& training) {
+  const nlohmann::json example = {{"config", to_json(TrainConfig{})},
+                                  {"step", 0},
+                                  {"epoch", 0.0},
+                                  {"optimizer_steps", 0},
+                                  {"wall_seconds", 0.0},
+                                  {"history", nlohmann::json::array()},
+                                  {"valid_perplexity", nullptr},
+                                  {"best_valid_perplexity", nullptr}};
+  check_fields(training, example, "training", false);
+  if (const auto config = training.find("config"); config != training.end()) {
+    check_fields(*config, example["config"], "training config", true);
+  }
+  if (const auto history = training.find("history"); history != training.end()) {
+    const nlohmann::json row = {
+        {"step", 0}, {"epoch", 0.0}, {"wall_seconds", 0.0}, {"tokens_per_second", 0.0}};
+    const nlohmann::json optional = {{"train_loss", nullptr}, {"valid_perplexity", nullptr}};
+    for (const auto& entry : *history) {
+      check_fields(entry, row, "a history row", true);
+      check_fields(entry, optional, "a history row", false);
+    }
+  }
+}
+
 std::filesystem::path best_checkpoint_path(const std::filesystem::path& latest) {
   auto best = latest;
   return best.replace_extension(".best" + latest.extension().string());

@@ -62,10 +62,11 @@ enum poet_param_type {
 typedef struct poet_param_info {
   const char* name; /* lower case, digits and '-', e.g. "top-k" */
   int32_t type;     /* enum poet_param_type */
-  double default_value;
-  double min_value; /* inclusive bounds (INT, REAL); ignored for BOOL and CHOICE */
+  double default_value; /* in the range; a whole number unless REAL */
+  double min_value; /* inclusive finite bounds (INT, REAL; whole numbers up to 2^53 for INT);
+                     * ignored for BOOL and CHOICE */
   double max_value;
-  const char* choices; /* CHOICE only: the names, separated by '|', e.g. "greedy|sample|beam" */
+  const char* choices; /* CHOICE only: distinct names, separated by '|', e.g. "greedy|sample|beam" */
   const char* help;    /* one line */
 } poet_param_info;
 

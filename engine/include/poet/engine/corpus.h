@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +59,9 @@ struct CorpusProblem {
 // skipped and reported, never fatal; blank lines are skipped silently. Throws std::runtime_error
 // only if the file cannot be read at all.
 std::vector<CorpusProblem> read_corpus(const std::filesystem::path& path,
+                                       const std::function<void(Poem&&)>& on_poem);
+// The same from a stream; `name` stands for the file in messages.
+std::vector<CorpusProblem> read_corpus(std::istream& in, const std::string& name,
                                        const std::function<void(Poem&&)>& on_poem);
 
 }  // namespace poet

@@ -1,0 +1,59 @@
+// The checks the loader runs on every plugin's descriptor, on descriptors built in place.
+
+#include "decoder_descriptor.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace poet {
+namespace {
+
+std::int32_t decode(const poet_host*, const poet_request*, poet_state*) { return POET_ERROR; }
+
+// Why a decoder with these parameters is refused, or "(accepted)".
+std::string refusal(const std::vector<poet_param_info>& params) {
+  const poet_decoder descriptor{POET_DECODER_ABI_VERSION, "test", "1.0", "", 0, params.data(),
+                                params.size(), nullptr, decode};
+  try {
+    read_descriptor(descriptor);
+  } catch (const PluginRefusal& error) {
+    return error.what();
+  }
+  return "(accepted)";
+}
+
+TEST(DecoderDescriptor, AcceptsEveryTypeOfParameter) {
+  EXPECT_EQ(refusal({{"top-p", POET_PARAM_REAL, 0.9, 0.01, 1, nullptr, ""},
+                     {"width", POET_PARAM_INT, 8, 1, 64, nullptr, ""},
+                     {"no-repeat-line", POET_PARAM_BOOL, 1, 0, 0, nullptr, ""},
+                     {"inner", POET_PARAM_CHOICE, 2, 0, 0, "greedy|sample|beam", ""}}),
+            "(accepted)");
+}
+
+// Found by tests/fuzz/descriptor.cpp: defaults that `settings` would show as something that `set`
+// does not read back as the same value, and an integer too large to show at all.
+TEST(DecoderDescriptor, RefusesADefaultThePromptCannotShowAndReadBack) {
+  const double infinity = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(refusal({{"t", POET_PARAM_REAL, infinity, -infinity, infinity, nullptr, ""}}),
+            "parameter 't' has a default or a bound that is not finite");
+  EXPECT_EQ(refusal({{"n", POET_PARAM_INT, 0.5, 0, 1, nullptr, ""}}),
+            "parameter 'n' is a whole number, but its default 0.5 or range 0 to 1 is not");
+  EXPECT_EQ(refusal({{"n", POET_PARAM_INT, 1e300, 0, 1e300, nullptr, ""}}),
+            "parameter 'n' is a whole number, but its default 1e+300 or range 0 to 1e+300 is not");
+  EXPECT_EQ(refusal({{"b", POET_PARAM_BOOL, 0.5, 0, 0, nullptr, ""}}),
+            "parameter 'b' is a whole number, but its default 0.5 or range 0 to 1 is not");
+  EXPECT_EQ(refusal({{"c", POET_PARAM_CHOICE, 1, 0, 0, "sample|sample", ""}}),
+            "parameter 'c' has an empty or repeated choice in 'sample|sample'");
+  EXPECT_EQ(refusal({{"c", POET_PARAM_CHOICE, 0, 0, 0, "a||b", ""}}),
+            "parameter 'c' has an empty or repeated choice in 'a||b'");
+}
+
+TEST(DecoderDescriptor, RefusesAParameterDeclaredTwice) {
+  EXPECT_EQ(refusal({{"width", POET_PARAM_INT, 8, 1, 64, nullptr, ""},
+                     {"width", POET_PARAM_REAL, 1, 0, 2, nullptr, ""}}),
+            "decoder 'test' declares the parameter 'width' twice");
+}
+
+}  // namespace
+}  // namespace poet
