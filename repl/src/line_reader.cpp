@@ -85,11 +85,14 @@ void print_notices() {
 int read_key(FILE*) {
   std::mbstate_t state{};
   for (;;) {
+    // Ctrl-C: readline() returns null, the line typed so far is dropped. A Ctrl-C that lands
+    // between this check and the wait interrupts no system call, so the wait wakes every 100 ms
+    // to look again.
+    if (interrupted()) return EOF;
     pollfd ready[2] = {{STDIN_FILENO, POLLIN, 0}, {prompt_notices->ready_fd(), POLLIN, 0}};
-    if (poll(ready, 2, -1) < 0) {
-      if (errno == EINTR && !interrupted()) continue;
-      return EOF;  // Ctrl-C: readline() returns null, the line typed so far is dropped
-    }
+    const int events = poll(ready, 2, 100);
+    if (events < 0 && errno != EINTR) return EOF;
+    if (events <= 0) continue;
     if ((ready[1].revents & POLLIN) != 0) print_notices();
     if (ready[0].revents == 0) continue;
     char byte;
