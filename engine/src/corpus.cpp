@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 
 #include "poet/engine/files.h"
+#include "poet/engine/limits.h"
 #include "poet/engine/text.h"
 
 namespace poet {
@@ -115,12 +117,41 @@ std::vector<CorpusProblem> read_corpus(const std::filesystem::path& path,
   return read_corpus(in, path.string(), on_poem);
 }
 
+namespace {
+
+// std::getline, but a line longer than `longest` bytes is not kept: its end is skipped and it
+// comes back as nothing, with `too_long` set. A file of one endless line costs no memory.
+bool bounded_getline(std::istream& in, std::string& line, std::size_t longest, bool& too_long) {
+  line.clear();
+  too_long = false;
+  for (int c; (c = in.get()) != std::char_traits<char>::eof();) {
+    if (c == '\n') return true;
+    if (line.size() < longest) {
+      line.push_back(static_cast<char>(c));
+    } else {
+      too_long = true;
+      line.clear();
+      in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+      return true;
+    }
+  }
+  return !line.empty();
+}
+
+}  // namespace
+
 std::vector<CorpusProblem> read_corpus(std::istream& in, const std::string& name,
                                        const std::function<void(Poem&&)>& on_poem) {
+  // A poem of kLongestPoem characters (3 bytes each in UTF-8), its marks and a long title.
+  constexpr std::size_t kLongestLine = 4 * kLongestPoem + 4096;
   std::vector<CorpusProblem> problems;
   std::string line;
-  bool prepared = false;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
+  bool prepared = false, too_long = false;
+  for (std::size_t number = 1; bounded_getline(in, line, kLongestLine, too_long); ++number) {
+    if (too_long) {
+      problems.push_back({number, fmt::format("the line is longer than {} bytes", kLongestLine)});
+      continue;
+    }
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (number == 1 && line.rfind("# poet corpus", 0) == 0) {
       if (line != kCorpusHeader) {

@@ -49,6 +49,21 @@ TEST(PlainCorpus, ReadsTitlesAndReportsBadLinesByNumber) {
   EXPECT_EQ(problems[3].message, "invalid UTF-8 at byte 0");
 }
 
+TEST(PlainCorpus, AnEndlessLineIsReportedWithoutBeingKept) {
+  const auto path = std::filesystem::path(test::scratch_dir()) / "endless.txt";
+  {
+    std::ofstream out(path);
+    out << std::string(300'000, 'x') << "\n春眠不觉晓，处处闻啼鸟。";  // the last line has no newline
+  }
+  std::vector<CorpusProblem> problems;
+  const auto poems = read_all(path, &problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].line, 1u);
+  EXPECT_EQ(problems[0].message, "the line is longer than 84096 bytes");
+  ASSERT_EQ(poems.size(), 1u);
+  EXPECT_EQ(poems[0].text, "春眠不觉晓，处处闻啼鸟。");
+}
+
 TEST(PreparedCorpus, RoundTripsThroughItsLineFormat) {
   const auto path = std::filesystem::path(test::scratch_dir()) / "round_trip.tsv";
   const Poem poem = make_poem("登\t鹳雀楼", "王之涣", "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。");
