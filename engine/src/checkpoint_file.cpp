@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -173,7 +174,7 @@ void write(const std::filesystem::path& path, const Contents& contents,
   file.commit();
 }
 
-Contents read(const std::filesystem::path& path) {
+Contents read(const std::filesystem::path& path, const std::atomic<bool>* cancel) {
   const std::string name = path.string();
   check_readable(path, "checkpoint");
   check_file_fits(path, "checkpoint");
@@ -181,7 +182,14 @@ Contents read(const std::filesystem::path& path) {
   if (!in) {
     throw EngineError(fmt::format("cannot read checkpoint '{}': {}", name, std::strerror(errno)));
   }
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // In pieces, so that Ctrl-C stops the read of a big file between two of them.
+  std::string bytes;
+  std::vector<char> piece(std::size_t{8} << 20);
+  while (in.read(piece.data(), static_cast<std::streamsize>(piece.size())) || in.gcount() > 0) {
+    bytes.append(piece.data(), static_cast<std::size_t>(in.gcount()));
+    if (cancel != nullptr && cancel->load()) throw EngineError(fmt::format("stopped reading '{}'", name));
+  }
+  if (in.bad()) throw EngineError(fmt::format("cannot read checkpoint '{}': {}", name, std::strerror(errno)));
   Contents contents = parse(bytes, name);
   // The model the header describes is allocated from its shape before its weights are copied in:
   // a damaged header must not ask for more than the tensors hold. (A model that needs fewer is

@@ -12,6 +12,7 @@
 // Writes are atomic: a temporary file in the same folder, flushed to disk, then renamed over the
 // target, so a crash or a full disk never damages the checkpoint that was there.
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -46,7 +47,8 @@ void write(const std::filesystem::path& path, const Contents& contents,
 
 // Throws EngineError with one line naming the problem: missing, not a checkpoint, another format
 // version, truncated, corrupt (checksum), or inconsistent.
-Contents read(const std::filesystem::path& path);
+// `cancel`, when set (Ctrl-C), stops the read: EngineError "stopped reading 'PATH'".
+Contents read(const std::filesystem::path& path, const std::atomic<bool>* cancel = nullptr);
 // The same from a file's bytes; `name` stands for the file in messages.
 Contents parse(std::string_view bytes, const std::string& name);
 

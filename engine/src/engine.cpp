@@ -30,8 +30,9 @@ class LoadedModel {
 namespace {
 
 std::shared_ptr<const LoadedModel> load_model(const std::filesystem::path& file,
-                                              const std::string& device) {
-  checkpoint::Contents contents = checkpoint::read(file);
+                                              const std::string& device,
+                                              const std::atomic<bool>* cancel = nullptr) {
+  checkpoint::Contents contents = checkpoint::read(file, cancel);
   std::optional<Vocabulary> vocabulary;
   try {
     vocabulary.emplace(contents.vocabulary);
@@ -221,10 +222,10 @@ Engine::Engine(DeviceChoice device) : device_(resolve_device(device)) {}
 
 Engine::~Engine() { stop_watching(); }
 
-ModelInfo Engine::load(const std::filesystem::path& checkpoint) {
+ModelInfo Engine::load(const std::filesystem::path& checkpoint, const std::atomic<bool>* cancel) {
   // Taken before reading: if the file is replaced meanwhile, the watcher sees a newer version.
   const detail::FileVersion version = version_of(checkpoint);
-  auto model = load_model(checkpoint, device_);  // outside the lock: generations go on meanwhile
+  auto model = load_model(checkpoint, device_, cancel);  // outside the lock: generations go on
   std::lock_guard lock(mutex_);
   model_ = std::move(model);
   file_ = checkpoint;
@@ -232,14 +233,14 @@ ModelInfo Engine::load(const std::filesystem::path& checkpoint) {
   return model_->info;
 }
 
-ModelInfo Engine::reload() {
+ModelInfo Engine::reload(const std::atomic<bool>* cancel) {
   std::filesystem::path file;
   {
     std::lock_guard lock(mutex_);
     file = file_;
   }
   if (file.empty()) throw EngineError("no checkpoint has been loaded yet");
-  return load(file);
+  return load(file, cancel);
 }
 
 std::optional<ModelInfo> Engine::model_info() const {

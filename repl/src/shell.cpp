@@ -90,12 +90,12 @@ const std::vector<Command>& command_table() {
        "  model. If the file cannot be loaded, the model loaded before stays.",
        1, 1,
        [](Shell& shell, const std::vector<std::string>& args) {
-         shell.terminal().result("loaded " + describe_model(shell.engine().load(args[0])));
+         shell.terminal().result("loaded " + describe_model(shell.engine().load(args[0], &interrupted())));
        }},
       {"reload", "reload", "load the current checkpoint file again, after training replaced it", "",
        0, 0,
        [](Shell& shell, const std::vector<std::string>&) {
-         shell.terminal().result("reloaded " + describe_model(shell.engine().reload()));
+         shell.terminal().result("reloaded " + describe_model(shell.engine().reload(&interrupted())));
        }},
       {"decoders", "decoders [reload]", "list the decoder plugins and their parameters",
        "Each decoder with its version and parameters (default, accepted values), then any plugin\n"

@@ -189,7 +189,7 @@ TEST(CheckpointFile, RefusesAHeaderThatAsksForMoreWeightsThanItHolds) {
 }
 
 TEST(CheckpointFile, RefusesADirectoryOrADeviceByName) {
-  for (const std::string path : {test::scratch_dir(), std::string("/dev/zero")}) {
+  for (const std::string& path : {test::scratch_dir(), std::string("/dev/zero")}) {
     try {
       read(path);
       FAIL() << path;
@@ -197,6 +197,18 @@ TEST(CheckpointFile, RefusesADirectoryOrADeviceByName) {
       EXPECT_EQ(std::string(error.what()).rfind("cannot read checkpoint '" + path + "': it is a ", 0), 0u)
           << error.what();
     }
+  }
+}
+
+TEST(CheckpointFile, CtrlCStopsTheRead) {
+  const fs::path path = fs::path(test::scratch_dir()) / "stopped.ckpt";
+  write(path, formula_contents());
+  const std::atomic<bool> cancel{true};
+  try {
+    read(path, &cancel);
+    FAIL();
+  } catch (const EngineError& error) {
+    EXPECT_EQ(std::string(error.what()), "stopped reading '" + path.string() + "'");
   }
 }
 

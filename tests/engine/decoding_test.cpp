@@ -343,7 +343,9 @@ void expect_metre(const WrittenPoem& poem, bool every_rule = false) {
   EXPECT_TRUE(check.rhymes) << poem.text;
   EXPECT_FALSE(check.repeats_rhyme) << poem.text;
   EXPECT_EQ(check.key_passed, check.key_checks) << poem.text;
-  if (every_rule) EXPECT_TRUE(check.faults.empty()) << poem.text << ": " << check.faults.front().message;
+  if (every_rule) {
+    EXPECT_TRUE(check.faults.empty()) << poem.text << ": " << check.faults.front().message;
+  }
   ASSERT_TRUE(poem.rhyme_group) << poem.text;
   EXPECT_EQ(poem.rhyme_group, check.group) << poem.text;
 }

@@ -2,6 +2,7 @@
 // The engine behind the prompt: it holds the loaded model, swaps checkpoints while generations
 // run, and offers decoders a stepping interface. LibTorch stays behind this header.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -114,10 +115,11 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   // Loads a checkpoint onto the device and makes it the model new generations use. On any
-  // failure it throws EngineError and the model loaded before keeps serving.
-  ModelInfo load(const std::filesystem::path& checkpoint);
+  // failure it throws EngineError and the model loaded before keeps serving; so it does when
+  // `cancel` (Ctrl-C) is set while the file is read.
+  ModelInfo load(const std::filesystem::path& checkpoint, const std::atomic<bool>* cancel = nullptr);
   // Loads the last file given to load() again.
-  ModelInfo reload();
+  ModelInfo reload(const std::atomic<bool>* cancel = nullptr);
   std::optional<ModelInfo> model_info() const;
 
   // The current model's perplexity on a corpus file (either format); with `split`, only that
