@@ -10,6 +10,7 @@
 #include <cwchar>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 
 #include "interrupt.h"
 #include "shell.h"
@@ -157,10 +158,20 @@ class PromptReader final : public LineReader {
 
 class StreamReader final : public LineReader {
  public:
+  // A line longer than the shell takes is cut one byte past its limit, which the shell refuses:
+  // a script of one endless line costs no memory.
   std::optional<std::string> next() override {
     std::string line;
-    if (!std::getline(std::cin, line)) return std::nullopt;
-    return line;
+    for (int c; (c = std::cin.get()) != std::char_traits<char>::eof();) {
+      if (c == '\n') return line;
+      if (line.size() <= kLongestLine) {
+        line.push_back(static_cast<char>(c));
+      } else {
+        std::cin.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+        return line;
+      }
+    }
+    return line.empty() ? std::nullopt : std::optional(line);
   }
 };
 

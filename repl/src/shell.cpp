@@ -292,8 +292,7 @@ Outcome Shell::execute(std::string_view line) {
   try {
     // No command needs more, and every character of a line costs memory as the model reads it.
     if (line.size() > kLongestLine) {
-      throw CommandError(fmt::format("the line is {} bytes long; poet takes lines of up to {}",
-                                     line.size(), kLongestLine));
+      throw CommandError(fmt::format("the line is longer than {} bytes, the most poet takes", kLongestLine));
     }
     // A NUL or another control character is never part of a command, and would garble messages.
     if (const auto control = std::find_if(line.begin(), line.end(),

@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "poet_runs.h"
 
@@ -18,13 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kFixture = std::string(POET_CORPORA_DIR) + "/fixture.tsv";
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 // Runs `bad` then `help quit` as a script: `bad` fails with exactly `message` and poet carries on.
 void expect_refused(const std::vector<std::string>& args, const std::string& bad,
@@ -113,11 +105,32 @@ TEST(PoetBadInput, APoemTooLongToEvaluateIsLeftOutAndCounted) {
   EXPECT_NE(run.out.find("; 1 poems longer than 20000 characters left out"), std::string::npos) << run.out;
 }
 
+TEST(PoetBadInput, ADivergingRunStopsWithALoadableCheckpoint) {
+  const auto dir = test::fresh_dir("diverging");
+  // A learning rate far too high, reached slowly, so that some checkpoints come first.
+  const auto config = test::small_config(dir, {{"optimizer", "\"rmsprop\""},
+                                               {"learning_rate", "9.9"},
+                                               {"warmup_steps", "200"},
+                                               {"clip_norm", "0"},
+                                               {"checkpoint_every", "1"},
+                                               {"eval_every", "1"}});
+  const std::string out = (dir / "m.ckpt").string();
+  const auto run = test::poet(
+      {"--no-model"}, fmt::format("train --corpus {} --config {} --steps 300 --out {}\nload {}\n",
+                                  kFixture, config.string(), out, out));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("line 1: training diverged after step "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find(fmt::format("the last checkpoint, '{}' (step ", out)), std::string::npos)
+      << run.err;
+  EXPECT_EQ(run.err.find("line 2:"), std::string::npos) << run.err;  // and it loads
+  EXPECT_NE(run.out.find("loaded "), std::string::npos) << run.out;
+}
+
 TEST(PoetBadInput, ALineWithAControlCharacterOrTooLongIsRefusedWhole) {
   expect_refused({"--no-model"}, std::string("gen \0月", 6),
                  "the line holds a control character (byte 0x00) at byte 5");
-  expect_refused({"--no-model"}, "gen " + std::string(70000, 'a'),
-                 "the line is 70004 bytes long; poet takes lines of up to 65536");
+  expect_refused({"--no-model"}, "gen " + std::string(10'000'000, 'a'),
+                 "the line is longer than 65536 bytes, the most poet takes");
 }
 
 }  // namespace
