@@ -13,6 +13,7 @@
 
 #include "cleaning.h"
 #include "package.h"
+#include "poet/engine/files.h"
 #include "poet/engine/text.h"
 #include "poet/engine/vocabulary.h"
 
@@ -27,17 +28,12 @@ constexpr std::string_view kUsage =
     "  OUTPUT      the prepared corpus to write (tab-separated, simplified characters)\n"
     "  --fixture   also write a small corpus of about one poem in 150, for tests\n";
 
-// Written beside the target and renamed over it, so a failed run never leaves half a corpus.
 void write_corpus(const fs::path& path, const std::vector<Poem>& poems) {
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out << kCorpusHeader << '\n';
-    for (const auto& poem : poems) out << corpus_line(poem) << '\n';
-    out.flush();
-    if (!out) throw std::runtime_error(fmt::format("cannot write {}", temporary.string()));
-  }
-  fs::rename(temporary, path);
+  std::string text = std::string(kCorpusHeader) + '\n';
+  for (const auto& poem : poems) text += corpus_line(poem) + '\n';
+  AtomicFile out(path, "corpus");  // a failed run never leaves half a corpus
+  out.write(text);
+  out.commit();
 }
 
 void print_report(const corpora::CleaningReport& report, std::size_t files,

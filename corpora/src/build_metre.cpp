@@ -22,6 +22,7 @@
 
 #include "package.h"
 #include "poet/engine/corpus.h"
+#include "poet/engine/files.h"
 #include "poet/engine/forms.h"
 #include "poet/engine/metre.h"
 #include "poet/engine/text.h"
@@ -39,16 +40,8 @@ constexpr std::string_view kUsage =
     "  UNIHAN_DIR   holds Unihan_Readings.txt and Unihan_Variants.txt\n"
     "  OUTPUT       the metre lexicon to write (tab-separated)\n";
 
-constexpr std::string_view kHeader =
-    "# poet metre lexicon v1\tchar\ttone\tpingshui\tmodern\txinyun";
-
-// The level-tone groups of 平水韵 and the groups of 中华新韵, each named by one character, in the
-// order the lexicon writes them.
-constexpr std::u32string_view kPingshuiNames =
-    U"东冬江支微鱼虞齐佳灰真文元寒删先萧肴豪歌麻阳庚青蒸尤侵覃盐咸";
-constexpr std::u32string_view kXinyunNames = U"麻波皆开微豪尤寒文唐庚齐支姑";
-using PingshuiGroups = std::bitset<kPingshuiNames.size()>;
-using XinyunGroups = std::bitset<kXinyunNames.size()>;
+using PingshuiGroups = std::bitset<kPingshuiKeys.size()>;
+using XinyunGroups = std::bitset<kXinyunKeys.size()>;
 
 // Settling 中 by usage needs this many uses, this share of them on one side (in tenths).
 constexpr std::size_t kMinUses = 8;
@@ -57,16 +50,6 @@ constexpr std::size_t kUsageTenths = 9;
 // tenths): the group most of its rhymes are in.
 constexpr std::size_t kMinVotes = 3;
 constexpr std::size_t kVoteTenths = 5;
-
-std::string_view tone_name(Tone tone) {
-  switch (tone) {
-    case Tone::level: return "平";
-    case Tone::oblique: return "仄";
-    case Tone::either: return "中";
-    case Tone::unknown: return "";
-  }
-  return "";
-}
 
 // The class of several readings: theirs if they agree, 中 if they do not.
 Tone combine(Tone a, Tone b) {
@@ -325,7 +308,7 @@ std::optional<std::size_t> xinyun_group(const std::string& letters) {
   // The "buzzing" i of zhi chi shi ri zi ci si rhymes apart from the i of ji qi xi.
   static const std::set<std::string_view> kSibilants = {"zh", "ch", "sh", "r", "z", "c", "s"};
   const bool buzzing = final == "i" && kSibilants.count(initial) > 0;
-  return kXinyunNames.find(buzzing ? U'支' : found->second);
+  return kXinyunKeys.find(buzzing ? U'支' : found->second);
 }
 
 XinyunGroups xinyun_groups(const std::set<std::string>& mandarin) {
@@ -334,15 +317,6 @@ XinyunGroups xinyun_groups(const std::set<std::string>& mandarin) {
     if (const auto group = xinyun_group(parse_pinyin(reading).letters)) groups.set(*group);
   }
   return groups;
-}
-
-template <std::size_t N>
-std::string group_names(const std::bitset<N>& groups, std::u32string_view names) {
-  std::u32string result;
-  for (std::size_t i = 0; i < N; ++i) {
-    if (groups[i]) result += names[i];
-  }
-  return encode_utf8(result);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,7 +375,7 @@ std::map<char32_t, PingshuiGroups> read_seeds(const fs::path& path,
   for (const auto& volume : book.at("content")) {
     for (const auto& chapter : volume.at("content")) {
       const auto title = decode_utf8(simplify(chapter.at("chapter").get<std::string>()));
-      const std::size_t group = kPingshuiNames.find(title.back());
+      const std::size_t group = kPingshuiKeys.find(title.back());
       if (group == std::u32string_view::npos) {
         throw std::runtime_error(
             fmt::format("声律启蒙 chapter '{}' names no level group", encode_utf8(title)));
@@ -473,7 +447,7 @@ std::size_t settle_by_usage(Lexicon& lexicon, const std::vector<std::vector<std:
 
 // The poem's level group: the one holding at least two of its rhymes and more than any other.
 std::optional<std::size_t> poem_group(const Lexicon& lexicon, const std::vector<char32_t>& ends) {
-  std::array<std::size_t, kPingshuiNames.size()> rhymes_in{};
+  std::array<std::size_t, kPingshuiKeys.size()> rhymes_in{};
   for (std::size_t i = 1; i < ends.size(); i += 2) {
     const auto& groups = lexicon.at(ends[i]).pingshui;
     for (std::size_t g = 0; g < groups.size(); ++g) rhymes_in[g] += groups[g];
@@ -490,7 +464,7 @@ std::optional<std::size_t> poem_group(const Lexicon& lexicon, const std::vector<
 // returns how many added something.
 std::size_t extend_pingshui(Lexicon& lexicon, const std::vector<std::vector<char32_t>>& poems) {
   for (std::size_t round = 0;; ++round) {
-    std::map<char32_t, std::array<std::size_t, kPingshuiNames.size()>> votes;
+    std::map<char32_t, std::array<std::size_t, kPingshuiKeys.size()>> votes;
     for (const auto& ends : poems) {
       const auto group = poem_group(lexicon, ends);
       if (!group) continue;
@@ -513,21 +487,19 @@ std::size_t extend_pingshui(Lexicon& lexicon, const std::vector<std::vector<char
   }
 }
 
-// Written beside the target and renamed over it, so a failed run never leaves half a lexicon.
 void write_lexicon(const fs::path& path, const Lexicon& lexicon) {
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out << kHeader << '\n';
-    for (const auto& [c, entry] : lexicon) {
-      out << fmt::format("{}\t{}\t{}\t{}\t{}\n", encode_utf8(c), tone_name(entry.classical.tone),
-                         group_names(entry.pingshui, kPingshuiNames), tone_name(entry.modern),
-                         group_names(entry.xinyun, kXinyunNames));
-    }
-    out.flush();
-    if (!out) throw std::runtime_error(fmt::format("cannot write {}", temporary.string()));
+  std::string text = std::string(kMetreLexiconHeader) + "\n";
+  for (const auto& [c, entry] : lexicon) {
+    MetreEntry line;
+    line.tone[static_cast<int>(RhymeBook::pingshui)] = entry.classical.tone;
+    line.tone[static_cast<int>(RhymeBook::xinyun)] = entry.modern;
+    line.groups[static_cast<int>(RhymeBook::pingshui)] = static_cast<GroupSet>(entry.pingshui.to_ulong());
+    line.groups[static_cast<int>(RhymeBook::xinyun)] = static_cast<GroupSet>(entry.xinyun.to_ulong());
+    text += metre_line(c, line) + "\n";
   }
-  fs::rename(temporary, path);
+  AtomicFile out(path, "metre lexicon");  // a failed run never leaves half a lexicon
+  out.write(text);
+  out.commit();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -649,7 +621,7 @@ void print_report(const Lexicon& lexicon, const Corpus& corpus, const Facts& fac
     const std::size_t tang = by_source[{tone, Source::tang}];
     const std::size_t mandarin = by_source[{tone, Source::mandarin_cantonese}];
     fmt::print("tone {}: {} ({} by kTang, {} by Mandarin and Cantonese, {} settled by usage)\n",
-               tone_name(tone), tang + mandarin + settled[tone], tang, mandarin, settled[tone]);
+               tone_mark(tone), tang + mandarin + settled[tone], tang, mandarin, settled[tone]);
   }
   const std::size_t either_tang = by_source[{Tone::either, Source::tang}];
   const std::size_t either_mandarin = by_source[{Tone::either, Source::mandarin_cantonese}];

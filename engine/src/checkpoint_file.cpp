@@ -1,8 +1,6 @@
 #include "checkpoint_file.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -10,7 +8,6 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -18,8 +15,8 @@
 #include "poet/engine/engine.h"
 #include "poet/engine/files.h"
 #include "poet/engine/limits.h"
-#include "poet/engine/vocabulary.h"
 #include "poet/engine/text.h"
+#include "poet/engine/vocabulary.h"
 #include "training_state.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the checkpoint format is little-endian");

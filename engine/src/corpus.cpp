@@ -14,16 +14,6 @@
 namespace poet {
 namespace {
 
-std::vector<std::string_view> split_fields(std::string_view line, char separator) {
-  std::vector<std::string_view> fields;
-  for (std::size_t start = 0;;) {
-    const std::size_t end = line.find(separator, start);
-    fields.push_back(line.substr(start, end - start));
-    if (end == std::string_view::npos) return fields;
-    start = end + 1;
-  }
-}
-
 // A field written into the tab-separated format must not break it.
 std::string field(std::string_view text) {
   std::string out(text);
@@ -70,6 +60,13 @@ std::string_view split_name(Split split) {
     case Split::test: return "test";
   }
   return "train";
+}
+
+std::optional<Split> parse_split(std::string_view name) {
+  for (const Split split : {Split::train, Split::valid, Split::test}) {
+    if (name == split_name(split)) return split;
+  }
+  return std::nullopt;
 }
 
 std::uint64_t text_hash(std::string_view text) {

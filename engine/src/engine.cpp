@@ -47,16 +47,13 @@ std::shared_ptr<const LoadedModel> load_model(const std::filesystem::path& file,
   info.vocabulary_size = vocabulary->size();
   for (const auto& parameter : model->parameters()) info.parameters += parameter.numel();
   info.device = device;
-  try {
-    info.steps_trained = contents.training.value("step", std::int64_t{0});
-    if (const auto it = contents.training.find("valid_perplexity");
-        it != contents.training.end() && it->is_number()) {
-      info.valid_perplexity = it->get<double>();
-    }
-    info.history = history_from_json(contents.training.value("history", nlohmann::json::array()));
-  } catch (const nlohmann::json::exception& error) {  // a training state of the wrong shape
-    throw EngineError(fmt::format("'{}' is corrupt: its training state: {}", file.string(), error.what()));
+  // checkpoint::read has checked the training state's fields are of the kinds written here.
+  info.steps_trained = contents.training.value("step", std::int64_t{0});
+  if (const auto it = contents.training.find("valid_perplexity");
+      it != contents.training.end() && it->is_number()) {
+    info.valid_perplexity = it->get<double>();
   }
+  info.history = history_from_json(contents.training.value("history", nlohmann::json::array()));
   info.file = std::filesystem::absolute(file);
   return std::make_shared<const LoadedModel>(std::move(info), std::move(*vocabulary),
                                              std::move(model));

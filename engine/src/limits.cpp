@@ -56,7 +56,7 @@ void check_training_fits(const ModelConfig& config, std::int64_t vocabulary_size
   // Weights, their gradients and two optimizer moments; then what a batch keeps for the backward
   // pass: each layer's gates and states at every position, and the output layer's scores.
   const auto parameters = static_cast<std::uint64_t>(parameter_count(config, vocabulary_size));
-  const std::uint64_t gates = config.cell == CellType::lstm ? 4 : config.cell == CellType::gru ? 3 : 1;
+  const auto gates = static_cast<std::uint64_t>(gate_count(config.cell));
   const std::uint64_t positions = static_cast<std::uint64_t>(batch_size) * static_cast<std::uint64_t>(length);
   const std::uint64_t head = config.adaptive_cutoffs.empty()
                                  ? static_cast<std::uint64_t>(vocabulary_size)

@@ -7,13 +7,12 @@
 #include <fstream>
 
 #include "poet/engine/engine.h"
+#include "poet/engine/files.h"
 #include "poet/engine/forms.h"
 #include "poet/engine/text.h"
 
 namespace poet {
 namespace {
-
-constexpr std::string_view kLexiconHeader = "# poet metre lexicon v1\tchar\ttone\tpingshui\tmodern\txinyun";
 
 struct Book {
   std::u32string_view keys;  // one character per group, in order
@@ -22,11 +21,11 @@ struct Book {
 
 const Book& book(RhymeBook which) {
   static const Book pingshui{
-      U"东冬江支微鱼虞齐佳灰真文元寒删先萧肴豪歌麻阳庚青蒸尤侵覃盐咸",
+      kPingshuiKeys,
       {"一东", "二冬", "三江", "四支", "五微", "六鱼", "七虞", "八齐", "九佳", "十灰",
        "十一真", "十二文", "十三元", "十四寒", "十五删", "一先", "二萧", "三肴", "四豪", "五歌",
        "六麻", "七阳", "八庚", "九青", "十蒸", "十一尤", "十二侵", "十三覃", "十四盐", "十五咸"}};
-  static const Book xinyun{U"麻波皆开微豪尤寒文唐庚齐支姑",
+  static const Book xinyun{kXinyunKeys,
                            {"一麻", "二波", "三皆", "四开", "五微", "六豪", "七尤", "八寒", "九文",
                             "十唐", "十一庚", "十二齐", "十三支", "十四姑"}};
   return which == RhymeBook::pingshui ? pingshui : xinyun;
@@ -36,21 +35,21 @@ GroupSet all_groups(RhymeBook which) {
   return static_cast<GroupSet>((std::uint64_t{1} << book(which).keys.size()) - 1);
 }
 
-std::vector<std::string_view> split_tabs(std::string_view line) {
-  std::vector<std::string_view> fields;
-  std::size_t start = 0;
-  for (std::size_t tab; (tab = line.find('\t', start)) != std::string_view::npos; start = tab + 1) {
-    fields.push_back(line.substr(start, tab - start));
+// A tone as the lexicon's file writes it: tone_mark(), but nothing for unknown.
+std::string_view tone_field(Tone tone) { return tone == Tone::unknown ? "" : tone_mark(tone); }
+
+std::string groups_field(GroupSet groups, RhymeBook which) {
+  std::u32string keys;
+  for (std::size_t g = 0; g < book(which).keys.size(); ++g) {
+    if ((groups >> g & 1) != 0) keys += book(which).keys[g];
   }
-  fields.push_back(line.substr(start));
-  return fields;
+  return encode_utf8(keys);
 }
 
-std::optional<Tone> parse_tone(std::u32string_view text) {
-  if (text.empty()) return Tone::unknown;
-  if (text == U"平") return Tone::level;
-  if (text == U"仄") return Tone::oblique;
-  if (text == U"中") return Tone::either;
+std::optional<Tone> parse_tone(std::string_view text) {
+  for (const Tone tone : {Tone::unknown, Tone::level, Tone::oblique, Tone::either}) {
+    if (text == tone_field(tone)) return tone;
+  }
   return std::nullopt;
 }
 
@@ -96,6 +95,14 @@ std::optional<RhymeBook> parse_book(std::string_view name) {
 
 const std::vector<std::string>& group_names(RhymeBook which) { return book(which).names; }
 
+std::string metre_line(char32_t c, const MetreEntry& entry) {
+  constexpr int pingshui = static_cast<int>(RhymeBook::pingshui);
+  constexpr int xinyun = static_cast<int>(RhymeBook::xinyun);
+  return fmt::format("{}\t{}\t{}\t{}\t{}", encode_utf8(c), tone_field(entry.tone[pingshui]),
+                     groups_field(entry.groups[pingshui], RhymeBook::pingshui),
+                     tone_field(entry.tone[xinyun]), groups_field(entry.groups[xinyun], RhymeBook::xinyun));
+}
+
 std::optional<int> parse_group(RhymeBook which, std::string_view name) {
   const Book& b = book(which);
   for (std::size_t i = 0; i < b.names.size(); ++i) {
@@ -105,17 +112,18 @@ std::optional<int> parse_group(RhymeBook which, std::string_view name) {
 }
 
 MetreLexicon MetreLexicon::read(const std::filesystem::path& file) {
+  check_readable(file, "metre lexicon");
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw EngineError(fmt::format("cannot read the metre lexicon {}", file.string()));
+  if (!in) throw EngineError(fmt::format("cannot read metre lexicon '{}'", file.string()));
   MetreLexicon lexicon;
   std::string line;
   const auto bad = [&](std::size_t number, std::string_view what) {
     return EngineError(fmt::format("{}:{}: {}", file.string(), number, what));
   };
-  if (!std::getline(in, line) || line != kLexiconHeader)
+  if (!std::getline(in, line) || line != kMetreLexiconHeader)
     throw bad(1, "not a poet metre lexicon (its first line should be the v1 header)");
   for (std::size_t number = 2; std::getline(in, line); ++number) {
-    const auto fields = split_tabs(line);
+    const auto fields = split_fields(line, '\t');
     if (fields.size() != 5) throw bad(number, fmt::format("{} fields, not 5", fields.size()));
     std::array<std::u32string, 5> text;
     try {
@@ -125,8 +133,8 @@ MetreLexicon MetreLexicon::read(const std::filesystem::path& file) {
       throw bad(number, error.what());
     }
     if (text[0].size() != 1) throw bad(number, "the first field is not one character");
-    const auto classic = parse_tone(text[1]);
-    const auto modern = parse_tone(text[3]);
+    const auto classic = parse_tone(fields[1]);
+    const auto modern = parse_tone(fields[3]);
     const auto pingshui = parse_groups(text[2], RhymeBook::pingshui);
     const auto xinyun = parse_groups(text[4], RhymeBook::xinyun);
     if (!classic || !modern) throw bad(number, "a tone is 平, 仄, 中 or empty");
@@ -173,6 +181,10 @@ bool MetrePattern::rhymes(int line) const { return line % 2 == 1 || (line == 0 &
 
 bool MetrePattern::key(int column) const { return column % 2 == 1 || column == line_length - 1; }
 
+bool MetrePattern::may_leave_level_alone(int line) const {
+  return tone(line, line_length - 4) == Tone::level && tone(line, line_length - 1) == Tone::level;
+}
+
 std::string MetrePattern::describe() const {
   return fmt::format("{}起, first line {}", level_start ? "平" : "仄",
                      first_line_rhymes ? "rhyming" : "not rhyming");
@@ -202,13 +214,26 @@ MetreCursor::MetreCursor(const MetreRule& rule, const std::vector<int>& line_len
   }
 }
 
+MetreCursor::Ask MetreCursor::ask(const Hypothesis& h, int line, int column,
+                                  Relaxation relaxation) const {
+  Ask ask;
+  ask.length_fits = column < h.pattern.line_length;
+  if (!ask.length_fits) return ask;
+  if (const auto tone = asked(h.pattern, line, column, relaxation))
+    ask.tones = static_cast<std::uint8_t>(*tone);
+  if (rhymes_at(h, line, column, relaxation)) ask.groups = h.groups;
+  return ask;
+}
+
+bool MetreCursor::Ask::admits(Tone tone, GroupSet in_groups) const {
+  const auto bits = static_cast<std::uint8_t>(tone);
+  return length_fits && (bits == 0 || (bits & tones) != 0) && (groups == kAnyGroup || (in_groups & groups) != 0);
+}
+
 bool MetreCursor::fits_entry(const Hypothesis& h, const MetreEntry& entry, int line, int column,
                              Relaxation relaxation) const {
-  if (column >= h.pattern.line_length) return false;
   const int b = static_cast<int>(rule_->book);
-  if (const auto tone = asked(h.pattern, line, column, relaxation); tone && !fits(entry.tone[b], *tone))
-    return false;
-  return !rhymes_at(h, line, column, relaxation) || (entry.groups[b] & h.groups) != 0;
+  return ask(h, line, column, relaxation).admits(entry.tone[b], entry.groups[b]);
 }
 
 std::optional<Tone> MetreCursor::asked(const MetrePattern& p, int line, int column,
@@ -223,7 +248,8 @@ std::optional<Tone> MetreCursor::asked(const MetrePattern& p, int line, int colu
   const int length = p.line_length;
   if (column != length - 3 || p.tone(line, length - 1) != Tone::level) return std::nullopt;
   if (p.tone(line, length - 2) == Tone::level) return Tone::oblique;
-  if (line_tones_[static_cast<std::size_t>(length - 5)] == Tone::oblique) return Tone::level;
+  if (p.may_leave_level_alone(line) && line_tones_[static_cast<std::size_t>(length - 5)] == Tone::oblique)
+    return Tone::level;
   return std::nullopt;
 }
 
@@ -238,44 +264,17 @@ bool MetreCursor::repeats(const Hypothesis& h, char32_t c, int line, int column,
          std::find(h.rhymes.begin(), h.rhymes.end(), c) != h.rhymes.end();
 }
 
-MetreCursor::Open MetreCursor::accepting(const MetreEntry& entry, int line, int column,
-                                         Relaxation relaxation) const {
-  Open open = 0;
-  for (std::size_t i = 0; i < hypotheses_.size(); ++i) {
-    if (fits_entry(hypotheses_[i], entry, line, column, relaxation)) open |= Open{1} << i;
-  }
-  return open;
-}
-
 void MetreCursor::accepting(const std::vector<MetreEntry>& entries, int line, int column,
                             Relaxation relaxation, std::vector<Open>& open) const {
   // What each pattern asks here, worked out once rather than once per entry.
-  struct Ask {
-    bool fits_any_length;
-    std::uint8_t tones;  // the tone bits that fit (unknown always fits)
-    GroupSet groups;     // all groups, when no rhyme is asked
-  };
   std::vector<Ask> asks;
+  for (const Hypothesis& h : hypotheses_) asks.push_back(ask(h, line, column, relaxation));
   const int b = static_cast<int>(rule_->book);
-  for (const Hypothesis& h : hypotheses_) {
-    Ask ask{column < h.pattern.line_length, 3, ~GroupSet{0}};
-    if (ask.fits_any_length) {
-      if (const auto tone = asked(h.pattern, line, column, relaxation))
-        ask.tones = static_cast<std::uint8_t>(*tone);
-      if (rhymes_at(h, line, column, relaxation)) ask.groups = h.groups;
-    }
-    asks.push_back(ask);
-  }
   open.resize(entries.size());
   for (std::size_t e = 0; e < entries.size(); ++e) {
-    const auto tone = static_cast<std::uint8_t>(entries[e].tone[b]);
-    const GroupSet groups = entries[e].groups[b];
     Open bits = 0;
     for (std::size_t i = 0; i < asks.size(); ++i) {
-      const Ask& ask = asks[i];
-      const bool fits = ask.fits_any_length && (tone == 0 || (tone & ask.tones) != 0) &&
-                        (ask.groups == ~GroupSet{0} || (groups & ask.groups) != 0);
-      bits |= static_cast<Open>(fits) << i;
+      bits |= static_cast<Open>(asks[i].admits(entries[e].tone[b], entries[e].groups[b])) << i;
     }
     open[e] = bits;
   }
@@ -302,7 +301,9 @@ std::vector<char32_t> MetreCursor::rhymes() const {
 
 bool MetreCursor::allows(char32_t c, const MetreEntry& entry, int line, int column,
                          Relaxation relaxation) const {
-  return (accepting(entry, line, column, relaxation) & ~repeating(c, line, column, relaxation)) != 0;
+  return std::any_of(hypotheses_.begin(), hypotheses_.end(), [&](const Hypothesis& h) {
+    return fits_entry(h, entry, line, column, relaxation) && !repeats(h, c, line, column, relaxation);
+  });
 }
 
 void MetreCursor::add(char32_t c, const MetreEntry& entry, int line, int column,
@@ -425,8 +426,8 @@ MetreCheck check_pattern(MetreCheck check, const MetrePattern& pattern,
     // The last five characters: 孤平 is a level second character left alone between obliques in
     // the line 平平仄仄平 (仄平仄仄平); 三平尾 is three level tones to end a line.
     const std::size_t core = static_cast<std::size_t>(length - 5);
-    if (pattern.tone(line, length - 4) == Tone::level && pattern.tone(line, length - 1) == Tone::level &&
-        tones[core] == Tone::oblique && tones[core + 2] == Tone::oblique) {
+    if (pattern.may_leave_level_alone(line) && tones[core] == Tone::oblique &&
+        tones[core + 2] == Tone::oblique) {
       check.faults.push_back({line, static_cast<int>(core), "孤平: the line's level tone stands alone"});
     }
     if (std::all_of(tones.end() - 3, tones.end(), [](Tone t) { return t == Tone::level; })) {

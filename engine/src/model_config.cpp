@@ -43,9 +43,11 @@ void validate(const ModelConfig& config) {
   }
 }
 
+int gate_count(CellType cell) { return cell == CellType::lstm ? 4 : cell == CellType::gru ? 3 : 1; }
+
 std::int64_t parameter_count(const ModelConfig& config, std::int64_t vocabulary_size) {
   const std::int64_t embedding = config.embedding_size, hidden = config.hidden_size;
-  const std::int64_t gates = config.cell == CellType::lstm ? 4 : config.cell == CellType::gru ? 3 : 1;
+  const std::int64_t gates = gate_count(config.cell);
   std::int64_t count = vocabulary_size * embedding;
   for (int layer = 0; layer < config.layers; ++layer) {
     const std::int64_t input = layer == 0 ? embedding : hidden;

@@ -107,4 +107,14 @@ std::string describe(char32_t c) {
   return fmt::format("'{}' (U+{:04X})", encode_utf8(c), static_cast<std::uint32_t>(c));
 }
 
+std::vector<std::string_view> split_fields(std::string_view line, char separator) {
+  std::vector<std::string_view> fields;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = line.find(separator, start);
+    fields.push_back(line.substr(start, end - start));
+    if (end == std::string_view::npos) return fields;
+    start = end + 1;
+  }
+}
+
 }  // namespace poet

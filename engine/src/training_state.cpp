@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
-
 #include "checkpoint_file.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/files.h"
@@ -60,10 +58,8 @@ nlohmann::json to_json(const std::vector<HistoryEntry>& history) {
                           {"epoch", e.epoch},
                           {"wall_seconds", e.wall_seconds},
                           {"tokens_per_second", e.tokens_per_second}};
-    // JSON has no infinity: a value that overflowed is left out rather than stored as null.
-    if (e.train_loss && std::isfinite(*e.train_loss)) row["train_loss"] = *e.train_loss;
-    if (e.valid_perplexity && std::isfinite(*e.valid_perplexity))
-      row["valid_perplexity"] = *e.valid_perplexity;
+    if (e.train_loss) row["train_loss"] = *e.train_loss;
+    if (e.valid_perplexity) row["valid_perplexity"] = *e.valid_perplexity;
     rows.push_back(std::move(row));
   }
   return rows;
@@ -77,6 +73,7 @@ std::vector<HistoryEntry> history_from_json(const nlohmann::json& rows) {
     e.epoch = row.at("epoch");
     e.wall_seconds = row.at("wall_seconds");
     e.tokens_per_second = row.at("tokens_per_second");
+    // A run that diverged before poet stopped such runs wrote its NaN as null: no value.
     if (row.contains("train_loss") && row["train_loss"].is_number())
       e.train_loss = row["train_loss"].get<double>();
     if (row.contains("valid_perplexity") && row["valid_perplexity"].is_number())

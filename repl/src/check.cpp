@@ -143,12 +143,7 @@ void run_check(Shell& shell, const std::vector<std::string>& args) {
   if (file != nullptr) {
     if (!parsed.positional.empty()) throw CommandError(fmt::format("usage: {}", kCheckUsage));
     std::optional<Split> split;
-    if (const auto* name = parsed.option("--split")) {
-      for (const Split s : {Split::train, Split::valid, Split::test}) {
-        if (*name == split_name(s)) split = s;
-      }
-      if (!split) throw CommandError(fmt::format("unknown split '{}': use train, valid or test", *name));
-    }
+    if (const auto* name = parsed.option("--split")) split = split_option(*name);
     check_file(shell, *file, split, metre.book);
     return;
   }

@@ -18,6 +18,10 @@ constexpr std::string_view kToneModes[] = {"off", "loose", "strict"};
 
 }  // namespace
 
+bool MetreChoice::is_key(std::string_view key) {
+  return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
+}
+
 void MetreChoice::set(std::string_view key, std::string_view value) {
   if (key == "tones") {
     const auto it = std::find(std::begin(kToneModes), std::end(kToneModes), value);
@@ -139,8 +143,7 @@ std::string GenerationSettings::set(std::string_view key, std::string_view value
     count = parse_count(value);
     return fmt::format("count {}", count);
   }
-  if (std::find(std::begin(MetreChoice::kKeys), std::end(MetreChoice::kKeys), key) !=
-      std::end(MetreChoice::kKeys)) {
+  if (MetreChoice::is_key(key)) {
     metre.set(key, value);
     return fmt::format("{} {}", key, value);
   }

@@ -28,6 +28,7 @@ FormChoice parse_form_choice(std::string_view text);  // throws CommandError
 // --rhyme, --tones, --rhyme-book and their `set` keys: how a regulated poem keeps its metre.
 struct MetreChoice {
   static constexpr std::string_view kKeys[] = {"rhyme", "tones", "rhyme-book"};
+  static bool is_key(std::string_view key);  // one of kKeys
   std::string rhyme = "auto";  // auto, off, or a group of the book (东, 七阳, ...)
   ToneMode tones = ToneMode::loose;
   RhymeBook book = RhymeBook::pingshui;

@@ -84,7 +84,7 @@ PoemJob parse_job(Shell& shell, const std::vector<std::string>& args, bool acros
   for (const auto& [option, value] : parsed.options) {
     if (option == "--form") {
       job.form = parse_form_choice(value);
-    } else if (option == "--rhyme" || option == "--tones" || option == "--rhyme-book") {
+    } else if (MetreChoice::is_key(std::string_view(option).substr(2))) {
       job.metre.set(std::string_view(option).substr(2), value);
     } else if (option == "--mood") {
       job.mood = decode_utf8(value);
@@ -220,7 +220,7 @@ std::optional<std::vector<std::string>> complete_poem(Shell& shell,
   if (last == "--decoder") return names_of(shell.decoders());
   if (last == "--form")
     return std::vector<std::string>(std::begin(kFormNames), std::end(kFormNames));
-  if (last == "--rhyme" || last == "--tones" || last == "--rhyme-book")
+  if (last.rfind("--", 0) == 0 && MetreChoice::is_key(std::string_view(last).substr(2)))
     return shell.settings().metre.values(std::string_view(last).substr(2));
   std::vector<std::string> options(std::begin(kOptions), std::end(kOptions));
   if (const auto decoder =
@@ -244,7 +244,7 @@ std::optional<std::vector<std::string>> complete_set(Shell& shell,
   if (key == "form") return std::vector<std::string>(std::begin(kFormNames), std::end(kFormNames));
   if (key == "seed") return std::vector<std::string>{"random"};
   if (key == "autoreload") return std::vector<std::string>{"on", "off"};
-  if (key == "rhyme" || key == "tones" || key == "rhyme-book") return shell.settings().metre.values(key);
+  if (MetreChoice::is_key(key)) return shell.settings().metre.values(key);
   const auto dot = key.find('.');
   const auto decoder =
       shell.decoders().find(dot == std::string::npos ? std::string_view(shell.settings().decoder)

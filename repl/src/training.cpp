@@ -282,13 +282,7 @@ void run_eval(Shell& shell, const std::vector<std::string>& args) {
   if (parsed.positional.size() != 1)
     throw CommandError("usage: eval <file> [--split train|valid|test]");
   std::optional<Split> split;
-  if (const auto* name = parsed.option("--split")) {
-    for (const Split s : {Split::train, Split::valid, Split::test}) {
-      if (*name == split_name(s)) split = s;
-    }
-    if (!split)
-      throw CommandError(fmt::format("unknown split '{}': use train, valid or test", *name));
-  }
+  if (const auto* name = parsed.option("--split")) split = split_option(*name);
   const fs::path file = parsed.positional[0];
   const Evaluation result = shell.engine().evaluate(file, split);
   std::string text =

@@ -1,5 +1,7 @@
 #include "words.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "poet/engine/names.h"
@@ -64,6 +66,12 @@ ParsedArgs parse_options(const std::vector<std::string>& args, const std::vector
     parsed.options.emplace_back(arg, args[++i]);
   }
   return parsed;
+}
+
+Split split_option(std::string_view name) {
+  const auto split = parse_split(name);
+  if (!split) throw CommandError(fmt::format("unknown split '{}': use train, valid or test", name));
+  return *split;
 }
 
 }  // namespace poet::repl

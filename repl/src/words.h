@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "poet/engine/corpus.h"
+
 namespace poet::repl {
 
 // A command that cannot run; its message is one line, shown to the user as is.
@@ -26,6 +28,9 @@ struct ParsedArgs {
 // without its value throws CommandError naming it (with the closest known option).
 ParsedArgs parse_options(const std::vector<std::string>& args,
                          const std::vector<std::string_view>& options);
+
+// The split an option names (--split test); throws CommandError for another word.
+Split split_option(std::string_view name);
 
 // A whole number of type T written out in full ("12", not "12x" or "1e3"), or nothing.
 template <typename T>

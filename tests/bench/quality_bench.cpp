@@ -25,6 +25,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -132,7 +133,15 @@ std::pair<std::shared_ptr<const Decoder>, std::vector<double>> parse_setting(
 
 constexpr Form kForms[] = {Form::wujue, Form::qijue, Form::wulv, Form::qilv};
 
-std::string percent(double value) { return fmt::format("{:.1f}%", value); }
+// A metre table's four shares: rhymes in one group, a rhyme repeated, tone checks passed, every
+// rule kept.
+std::string metre_cells(const MetreTally& t) {
+  const auto share = [](long part, long whole) {
+    return TextStats::share(static_cast<std::size_t>(part), static_cast<std::size_t>(whole));
+  };
+  return fmt::format("{} | {} | {} | {}", share(t.rhyming, t.regulated), share(t.repeating, t.regulated),
+                     share(t.key_passed, t.key_checks), share(t.passing, t.regulated));
+}
 
 // What the metre table shows of one decoder with or without the rule.
 struct MetreStats {
@@ -200,11 +209,8 @@ void metre_report(Engine& engine, const DecoderSet& decoders, const std::vector<
     for (const bool with_rule : {true, false}) {
       const MetreStats& s = stats[with_rule ? 0 : 1];
       const MetreTally& t = s.tally;
-      fmt::print("| {} | {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | {:.1f} | {} |\n", setting,
-                 with_rule ? "yes" : "no", t.poems, percent(t.share(t.rhyming, t.regulated)),
-                 percent(t.share(t.repeating, t.regulated)),
-                 percent(t.share(t.key_passed, t.key_checks)),
-                 percent(t.share(t.passing, t.regulated)), s.text.distinct2(),
+      fmt::print("| {} | {} | {} | {} | {} | {:.1f} | {} | {:.1f} | {} |\n", setting,
+                 with_rule ? "yes" : "no", t.poems, metre_cells(t), s.text.distinct2(),
                  std::exp(-s.log_prob / static_cast<double>(s.tokens)),
                  TextStats::share(s.relaxed, s.text.poems), lu_ms(s),
                  with_rule ? fmt::format("{:.2f}x", lu_ms(stats[0]) / lu_ms(stats[1])) : "");
@@ -215,22 +221,16 @@ void metre_report(Engine& engine, const DecoderSet& decoders, const std::vector<
   MetreTally real;
   TextStats real_stats, real_sample;
   read_corpus(corpus, [&](Poem&& poem) {
+    if (poem.split != Split::test || std::find(std::begin(kForms), std::end(kForms), poem.form) == std::end(kForms))
+      return;
     const std::u32string text = decode_utf8(poem.text);
-    if (poem.split != Split::test) return;
-    const MetreCheck check = check_poem(text, lexicon, RhymeBook::pingshui);
-    if (!check.regulated || check.lines.size() > 8) return;
-    real.add(check);
+    real.add(check_poem(text, lexicon, RhymeBook::pingshui));
     real_stats.add(text);
     if (real_sample.poems < poems_per_setting) real_sample.add(text);
   });
-  fmt::print(
-      "| the real test poems (五绝 七绝 五律 七律) | | {} | {} | {} | {} | {} | {} (first {}: {}) | "
-      "| | | |\n",
-      real.poems, percent(real.share(real.rhyming, real.regulated)),
-      percent(real.share(real.repeating, real.regulated)),
-      percent(real.share(real.key_passed, real.key_checks)),
-      percent(real.share(real.passing, real.regulated)), real_stats.distinct2(), real_sample.poems,
-      real_sample.distinct2());
+  fmt::print("| the real test poems (五绝 七绝 五律 七律) | | {} | {} | {} (first {}: {}) | | | | |\n",
+             real.poems, metre_cells(real), real_stats.distinct2(), real_sample.poems,
+             real_sample.distinct2());
   fmt::print("\nTen poems by gen's default, {}, with the metre rule, unedited:\n\n", defaults.decoder);
   for (const auto& poem : samples) fmt::print("    {}\n", poem);
 }

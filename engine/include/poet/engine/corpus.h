@@ -22,6 +22,7 @@ namespace poet {
 enum class Split { train, valid, test };
 
 std::string_view split_name(Split split);  // "train", "valid", "test"
+std::optional<Split> parse_split(std::string_view name);
 
 // 64-bit FNV-1a of the UTF-8 bytes: stable across platforms and releases, unlike std::hash.
 std::uint64_t text_hash(std::string_view text);

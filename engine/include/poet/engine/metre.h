@@ -30,6 +30,10 @@ std::string_view book_name(RhymeBook book);  // "平水韵", "中华新韵"
 std::optional<RhymeBook> parse_book(std::string_view name);
 // The groups of a book, in order: "一东", "二冬", ... for 平水韵; "一麻", ... for 中华新韵.
 const std::vector<std::string>& group_names(RhymeBook book);
+// The same groups by one character each, in the same order.
+inline constexpr std::u32string_view kPingshuiKeys =
+    U"东冬江支微鱼虞齐佳灰真文元寒删先萧肴豪歌麻阳庚青蒸尤侵覃盐咸";
+inline constexpr std::u32string_view kXinyunKeys = U"麻波皆开微豪尤寒文唐庚齐支姑";
 // A group by its full name ("七阳") or its character ("阳").
 std::optional<int> parse_group(RhymeBook book, std::string_view name);
 
@@ -39,6 +43,14 @@ struct MetreEntry {
   Tone tone[2] = {Tone::unknown, Tone::unknown};  // by RhymeBook
   GroupSet groups[2] = {0, 0};                     // level-tone rhyme groups, by RhymeBook
 };
+
+// The lexicon's file (corpora/metre.tsv): this header line, then one line per character, sorted
+// by code point: the character, its classical tone (平, 仄, 中 or empty for unknown), its 平水韵
+// groups by their keys in group order, its Mandarin tone, its 中华新韵 groups; tab-separated.
+inline constexpr std::string_view kMetreLexiconHeader =
+    "# poet metre lexicon v1\tchar\ttone\tpingshui\tmodern\txinyun";
+// The line for one character, without the newline (the builder, corpora/, writes them).
+std::string metre_line(char32_t c, const MetreEntry& entry);
 
 class MetreLexicon {
  public:
@@ -66,6 +78,9 @@ struct MetrePattern {
   bool rhymes(int line) const;            // the line ends on the rhyme
   // Positions 2, 4, 6 and the line's end: the ones the customary freedom never covers.
   bool key(int column) const;
+  // The line (its last five characters) is 平平仄仄平, whose second level tone stands alone (孤平)
+  // when the free first and third places are both oblique.
+  bool may_leave_level_alone(int line) const;
   std::string describe() const;  // "仄起, first line not rhyming"
 };
 
@@ -102,13 +117,10 @@ class MetreCursor {
   bool allows(char32_t c, const MetreEntry& entry, int line, int column,
               Relaxation relaxation = Relaxation::none) const;
 
-  // The same in two halves, for a whole vocabulary at a time: the patterns (a bit each) that
-  // accept an entry, which characters of one entry share; and those where `c` itself would repeat
-  // a rhyme, which only the few characters in rhymes() can.
+  // The same in two halves, for a whole vocabulary at a time: for each entry, the patterns (a bit
+  // each) that accept it, which all characters of that entry share; and the patterns where `c`
+  // itself would repeat a rhyme, which only the few characters in rhymes() can.
   using Open = std::uint32_t;
-  Open accepting(const MetreEntry& entry, int line, int column,
-                 Relaxation relaxation = Relaxation::none) const;
-  // accepting() of each entry, into `open`.
   void accepting(const std::vector<MetreEntry>& entries, int line, int column,
                  Relaxation relaxation, std::vector<Open>& open) const;
   Open repeating(char32_t c, int line, int column, Relaxation relaxation = Relaxation::none) const;
@@ -131,6 +143,15 @@ class MetreCursor {
     GroupSet groups;
     std::vector<char32_t> rhymes;  // used so far
   };
+  // What one pattern asks of the character at a place, leaving repeated rhymes aside.
+  struct Ask {
+    static constexpr GroupSet kAnyGroup = ~GroupSet{0};
+    bool length_fits = false;  // the place is inside the pattern's line
+    std::uint8_t tones = 3;    // the tone bits that fit (an unknown tone always fits)
+    GroupSet groups = kAnyGroup;  // the rhyme groups that fit, where a rhyme is asked
+    bool admits(Tone tone, GroupSet in_groups) const;
+  };
+  Ask ask(const Hypothesis& h, int line, int column, Relaxation relaxation) const;
   bool fits_entry(const Hypothesis& h, const MetreEntry& entry, int line, int column,
                   Relaxation relaxation) const;
   bool rhymes_at(const Hypothesis& h, int line, int column, Relaxation relaxation) const;

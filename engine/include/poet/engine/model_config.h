@@ -13,6 +13,7 @@ namespace poet {
 enum class CellType { rnn, lstm, gru };
 
 std::string_view cell_name(CellType cell);  // "rnn", "lstm", "gru"
+int gate_count(CellType cell);              // the weight blocks a layer has: 1, 4, 3
 std::optional<CellType> parse_cell(std::string_view name);
 
 struct ModelConfig {

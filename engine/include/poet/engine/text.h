@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace poet {
 
@@ -24,5 +25,9 @@ bool normalise_punctuation(std::u32string& text);
 
 // For messages: '湖' (U+6E56).
 std::string describe(char32_t c);
+
+// The fields of a line of a tab-separated file (or another separator): "a\tb\t" gives a, b and
+// an empty last field.
+std::vector<std::string_view> split_fields(std::string_view line, char separator);
 
 }  // namespace poet
