@@ -10,6 +10,9 @@ std::atomic<bool>& interrupted() {
 InterruptScope::InterruptScope() {
   struct sigaction action {};
   action.sa_handler = [](int) { interrupted() = true; };
+  // Restarted, not failed with EINTR: a Ctrl-C while a poem is being printed must not make the
+  // write fail. The waits that Ctrl-C ends watch the flag instead (poll() is never restarted).
+  action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, &previous_);
 }
