@@ -15,7 +15,12 @@
  *   renormalised over the allowed tokens: normalise them yourself where you need probabilities.
  * - The decoder chooses tokens until its chosen state is finished, and returns that state.
  *
- * Errors cross the boundary as return codes and messages, never as exceptions or crashes. */
+ * Errors cross the boundary as return codes and messages, never as exceptions or crashes.
+ *
+ * The ABI grows the way CLAP's does: structs only ever gain fields at their end, and what a
+ * decoder may ask beyond poet_host it asks by name through get_extension() (the form, the
+ * vocabulary, the metre lexicon, warnings: poet/decoder_ext.h), each extension's name carrying
+ * its own version. A plugin built for ABI 1 keeps loading and working unchanged. */
 #ifndef POET_DECODER_H
 #define POET_DECODER_H
 
@@ -26,9 +31,10 @@
 extern "C" {
 #endif
 
-/* Raised whenever a change to this header breaks plugins built against an earlier one; poet
- * refuses a plugin whose descriptor carries another version. */
-#define POET_DECODER_ABI_VERSION 1
+/* The version this header describes. poet loads a plugin built for any version from
+ * POET_DECODER_ABI_OLDEST to this one, and refuses one built for a newer version. */
+#define POET_DECODER_ABI_VERSION 2
+#define POET_DECODER_ABI_OLDEST 1
 
 /* Marks the one symbol a plugin exports, whatever visibility it is compiled with. */
 #if defined(_WIN32)
@@ -91,9 +97,9 @@ typedef struct poet_host {
    * does not allow next. Valid until the state is stepped or released. */
   const float* (*log_probs)(void* context, poet_state state);
   void (*position)(void* context, poet_state state, poet_position* position);
-  /* The tokens of the poem so far in this state (the beginning the user gave included, markers
-   * and the mood line excluded). Copies at most `capacity` of them into `tokens` and returns how
-   * many there are. */
+  /* The tokens of the poem so far in this state: the beginning the user gave and the marks that
+   * close lines (，。) included; the mood line and the start and end tokens excluded. Copies at
+   * most `capacity` of them into `tokens` and returns how many there are. */
   size_t (*text)(void* context, poet_state state, poet_token* tokens, size_t capacity);
   /* UTF-8 of a character token, or NULL for a special token. */
   const char* (*token_text)(void* context, poet_token token);
@@ -102,9 +108,11 @@ typedef struct poet_host {
   poet_state (*clone)(void* context, poet_state state);
   void (*release)(void* context, poet_state state);
   /* Feeds tokens[i] to states[i] for i < count in one batched model step: batching is what
-   * makes a beam of width K cost far less than K single steps. Each state appears at most once;
-   * a token the form does not allow is an error. Returns POET_CANCELLED once the user has
-   * pressed Ctrl-C, so a decoder stops even if it never asks. */
+   * makes a beam of width K cost far less than K single steps. Each state appears at most once.
+   * A token outside the vocabulary or one whose log-probability is -INFINITY (the form or metre
+   * forbids it) steps nothing: step returns POET_ERROR and the poem fails with a message naming
+   * the decoder. Returns POET_CANCELLED once the user has pressed Ctrl-C, so a decoder stops even
+   * if it never asks. */
   int32_t (*step)(void* context, const poet_state* states, const poet_token* tokens, size_t count);
 
   /* Uniform in [0, 1), from the generation's seeded source: draw every random number here and
@@ -118,6 +126,13 @@ typedef struct poet_host {
   int32_t (*show)(void* context, poet_state state);
   /* Records why decode() is about to return POET_ERROR: one line, shown to the user. */
   void (*fail)(void* context, const char* message);
+
+  /* ABI 2 and later. */
+  uint32_t abi_version; /* the host's POET_DECODER_ABI_VERSION */
+  /* The extension named `id` (POET_EXT_* in poet/decoder_ext.h), or NULL when this host has
+   * none by that name. The struct it returns stays valid until decode() returns (or create() or
+   * model_changed(), when asked there); pass host->context to its functions. */
+  const void* (*get_extension)(void* context, const char* id);
 } poet_host;
 
 /* One poem to write. */
@@ -126,6 +141,11 @@ typedef struct poet_request {
   const poet_token* heads; /* POET_CAP_HEADS decoders: the first character of each line */
   size_t head_count;       /* 0 unless this is an acrostic */
   const double* params;    /* one value per entry of poet_decoder.params, in that order */
+
+  /* ABI 2 and later. */
+  void* instance;     /* what create() returned for this decoder; NULL without create() */
+  int32_t poem_index; /* this poem's place among those of one command (gen -n 5: 0 to 4) */
+  int32_t poem_count; /* how many poems the command writes */
 } poet_request;
 
 /* A decoder, as its plugin describes it. Every pointer stays valid while the library is loaded. */
@@ -145,6 +165,20 @@ typedef struct poet_decoder {
    * *result. Returns POET_OK, POET_CANCELLED, or POET_ERROR after host->fail(). The host releases
    * every state the decoder leaves behind when decode() returns. */
   int32_t (*decode)(const poet_host* host, const poet_request* request, poet_state* result);
+
+  /* ABI 2 and later: read only from a descriptor whose abi_version is 2 or more. All optional.
+   * An instance is the decoder's own data (tables, caches, counters) in place of globals.
+   * create() makes it before the decoder's first poem, with the host of that poem (its model and
+   * vocabulary; no state exists yet), and returns it, or NULL after host->fail() when the
+   * decoder cannot run. Every later request carries it in request->instance. */
+  void* (*create)(const poet_host* host);
+  /* Frees an instance: when the decoder is unloaded (`decoders reload`, poet's end). An
+   * isolated decoder's process may also just end. */
+  void (*destroy)(void* instance);
+  /* Called before the first poem written with another model than the instance's last poem (after
+   * `load`, `reload` or a training run's autoreload): the vocabulary, its size and every table
+   * built from them may have changed. */
+  void (*model_changed)(void* instance, const poet_host* host);
 } poet_decoder;
 
 /* The entry every plugin exports under POET_DECODER_ENTRY_NAME:
