@@ -63,14 +63,15 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
   return status;
 }
 
-static const poet_decoder acrostic = {POET_DECODER_ABI_VERSION,
-                                      "acrostic",
-                                      "1.0.0",
-                                      "藏头诗: each line begins with the next head character",
-                                      POET_CAP_STREAMS | POET_CAP_HEADS,
-                                      params,
-                                      sizeof params / sizeof params[0],
-                                      NULL,
-                                      decode};
+static const poet_decoder acrostic = {
+    .abi_version = POET_DECODER_ABI_VERSION,
+    .name = "acrostic",
+    .version = "1.0.0",
+    .help = "藏头诗: each line begins with the next head character",
+    .capabilities = POET_CAP_STREAMS | POET_CAP_HEADS,
+    .params = params,
+    .param_count = sizeof params / sizeof params[0],
+    .decode = decode,
+};
 
 POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &acrostic; }

@@ -24,14 +24,14 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
   return poet_sdk_beam_search(host, request->start, &options, result);
 }
 
-static const poet_decoder beam = {POET_DECODER_ABI_VERSION,
-                                  "beam",
-                                  "1.0.0",
-                                  "beam search: the likeliest poem among `width` kept at each step",
-                                  0,
-                                  params,
-                                  sizeof params / sizeof params[0],
-                                  NULL,
-                                  decode};
+static const poet_decoder beam = {
+    .abi_version = POET_DECODER_ABI_VERSION,
+    .name = "beam",
+    .version = "1.0.0",
+    .help = "beam search: the likeliest poem among `width` kept at each step",
+    .params = params,
+    .param_count = sizeof params / sizeof params[0],
+    .decode = decode,
+};
 
 POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &beam; }

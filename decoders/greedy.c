@@ -16,14 +16,13 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
   return status;
 }
 
-static const poet_decoder greedy = {POET_DECODER_ABI_VERSION,
-                                    "greedy",
-                                    "1.0.0",
-                                    "the likeliest character at every step (deterministic)",
-                                    POET_CAP_STREAMS,
-                                    NULL,
-                                    0,
-                                    NULL,
-                                    decode};
+static const poet_decoder greedy = {
+    .abi_version = POET_DECODER_ABI_VERSION,
+    .name = "greedy",
+    .version = "1.0.0",
+    .help = "the likeliest character at every step (deterministic)",
+    .capabilities = POET_CAP_STREAMS,
+    .decode = decode,
+};
 
 POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &greedy; }

@@ -33,14 +33,15 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
   return status;
 }
 
-static const poet_decoder temperature = {POET_DECODER_ABI_VERSION,
-                                         "temperature",
-                                         "1.0.0",
-                                         "samples each character with temperature, top-k and top-p",
-                                         POET_CAP_STREAMS,
-                                         params,
-                                         sizeof params / sizeof params[0],
-                                         NULL,
-                                         decode};
+static const poet_decoder temperature = {
+    .abi_version = POET_DECODER_ABI_VERSION,
+    .name = "temperature",
+    .version = "1.0.0",
+    .help = "samples each character with temperature, top-k and top-p",
+    .capabilities = POET_CAP_STREAMS,
+    .params = params,
+    .param_count = sizeof params / sizeof params[0],
+    .decode = decode,
+};
 
 POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &temperature; }

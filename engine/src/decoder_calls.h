@@ -96,10 +96,17 @@ class DecoderInstance {
                  poet_state* result);
 
  private:
-  const poet_decoder& descriptor_;
+  const poet_decoder& descriptor_;  // outlives the instance
   void* instance_ = nullptr;
   bool created_ = false;
   std::uint64_t model_serial_ = 0;
 };
+
+class Decoder;
+
+// Writes one poem with `decoder`, its questions answered by `calls`: the decoder's instance is
+// made, told of a new model and handed over in request.instance as DecoderInstance says.
+int32_t run_decoder(const Decoder& decoder, DecoderCalls& calls, poet_request& request,
+                    std::uint64_t model_serial, poet_state* result);
 
 }  // namespace poet

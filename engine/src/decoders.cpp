@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "decoder_calls.h"
 #include "decoder_descriptor.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/names.h"
@@ -101,10 +102,11 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
 }  // namespace
 
 DecoderDescription read_descriptor(const poet_decoder& descriptor) {
-  if (descriptor.abi_version != POET_DECODER_ABI_VERSION) {
+  if (descriptor.abi_version < POET_DECODER_ABI_OLDEST ||
+      descriptor.abi_version > POET_DECODER_ABI_VERSION) {
     throw PluginRefusal(
-        fmt::format("it was built for decoder ABI version {}, but this poet speaks version {}",
-                    descriptor.abi_version, POET_DECODER_ABI_VERSION));
+        fmt::format("it was built for decoder ABI version {}, but this poet speaks versions {} to {}",
+                    descriptor.abi_version, POET_DECODER_ABI_OLDEST, POET_DECODER_ABI_VERSION));
   }
   if (descriptor.name == nullptr || !valid_name(descriptor.name)) {
     throw PluginRefusal("its name is missing or not made of a-z, 0-9 and '-'");
@@ -194,6 +196,9 @@ std::string DecoderParam::format(double value) const {
   return {};
 }
 
+Decoder::Decoder() = default;
+Decoder::~Decoder() = default;
+
 const DecoderParam* Decoder::param(std::string_view name) const {
   const auto it =
       std::find_if(params_.begin(), params_.end(), [&](const auto& p) { return p.name == name; });
@@ -264,12 +269,28 @@ void DecoderSet::load_file(const std::filesystem::path& file) {
     decoder->streams_ = description.streams;
     decoder->writes_acrostics_ = description.writes_acrostics;
     decoder->params_ = std::move(description.params);
-    decoder->descriptor_ = descriptor;
+    decoder->descriptor_ = normalised_descriptor(*descriptor);
     decoder->library_ = std::move(library);
     decoders_.push_back(std::move(decoder));
   } catch (const PluginRefusal& refusal) {
     refused_.push_back({file, refusal.what()});
   }
+}
+
+// Reaches the instance a Decoder keeps for run_decoder.
+struct DecoderRun {
+  static int32_t run(const Decoder& decoder, DecoderCalls& calls, poet_request& request,
+                     std::uint64_t model_serial, poet_state* result) {
+    const std::lock_guard lock(decoder.instance_mutex_);
+    if (!decoder.instance_) decoder.instance_ = std::make_unique<DecoderInstance>(decoder.descriptor_);
+    const HostTable table(calls);
+    return decoder.instance_->decode(table.host(), &request, model_serial, result);
+  }
+};
+
+int32_t run_decoder(const Decoder& decoder, DecoderCalls& calls, poet_request& request,
+                    std::uint64_t model_serial, poet_state* result) {
+  return DecoderRun::run(decoder, calls, request, model_serial, result);
 }
 
 std::shared_ptr<const Decoder> DecoderSet::find(std::string_view name) const {

@@ -22,9 +22,17 @@ class LoadedModel {
   LoadedModel(ModelInfo info, Vocabulary vocabulary, CharRnn model)
       : info(std::move(info)), vocabulary(std::move(vocabulary)), model(std::move(model)) {}
 
+  // Tells this model from every other loaded in the process, even one at a freed one's address.
+  const std::uint64_t serial = next_serial();
   ModelInfo info;
   Vocabulary vocabulary;
   mutable CharRnn model;  // forward() is not const in LibTorch, but inference changes nothing
+
+ private:
+  static std::uint64_t next_serial() {
+    static std::atomic<std::uint64_t> serial{0};
+    return ++serial;
+  }
 };
 
 namespace {
@@ -115,6 +123,7 @@ Generation::~Generation() = default;
 const Vocabulary& Generation::vocabulary() const { return model_->vocabulary; }
 int Generation::vocabulary_size() const { return model_->vocabulary.size(); }
 const ModelInfo& Generation::model_info() const { return model_->info; }
+std::uint64_t Generation::model_serial() const { return model_->serial; }
 
 std::vector<int> Generation::tokens(std::u32string_view text) const {
   std::vector<int> tokens;

@@ -81,6 +81,15 @@ int FormCursor::longest_line() const {
   return *std::max_element(rule_->line_lengths.begin(), rule_->line_lengths.end());
 }
 
+int FormCursor::line_length() const {
+  if (rule_->same_length && first_length_ > 0) return first_length_;
+  return rule_->line_lengths.size() == 1 ? rule_->line_lengths[0] : 0;
+}
+
+int FormCursor::lines_left() const {
+  return rule_->line_counts.size() == 1 ? std::max(rule_->line_counts[0] - line_ - 1, 0) : -1;
+}
+
 bool FormCursor::room_for(int characters) const {
   return rule_->max_characters == 0 || total_ + characters <= rule_->max_characters;
 }

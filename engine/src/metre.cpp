@@ -337,6 +337,19 @@ void MetreCursor::end_line(int column) {
   if (!kept.empty()) hypotheses_ = std::move(kept);
 }
 
+MetreCursor::Next MetreCursor::next(int line, int column, Relaxation relaxation) const {
+  std::uint8_t tones = 0;
+  Next next;
+  for (const auto& h : hypotheses_) {
+    const Ask a = ask(h, line, column, relaxation);
+    if (!a.length_fits) continue;
+    tones |= a.tones;
+    next.rhyme = next.rhyme || rhymes_at(h, line, column, relaxation);
+  }
+  next.tones = static_cast<Tone>(tones);
+  return next;
+}
+
 std::optional<int> MetreCursor::group() const {
   GroupSet groups = 0;
   for (const Hypothesis& h : hypotheses_) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "decoder_calls.h"
 #include "poet/decoder.h"
 #include "poet/engine/text.h"
 
@@ -16,16 +17,22 @@ namespace {
 
 constexpr float kForbidden = -std::numeric_limits<float>::infinity();
 
+// Warnings a decoder gives in one poem beyond these are counted, not shown.
+constexpr std::size_t kWarningsShown = 3;
+
 // The host's side of one decode() call: the states a decoder works with, each with its poem so
-// far and where that poem stands against the form. The callbacks of poet_host land here; none
-// lets an exception cross into the plugin: a misuse is recorded and reported after decode().
-class Host {
+// far and where that poem stands against the form. Every question of poet_host and its
+// extensions lands here (DecoderCalls); none lets an exception cross into the plugin: a misuse is
+// recorded and reported after decode().
+class Host final : public DecoderCalls {
  public:
   Host(Generation& generation, const FormRule& rule, const PoemRequest& request)
       : generation_(generation),
         vocabulary_(generation.vocabulary()),
         rule_(rule),
         request_(request) {
+    for (const int length : rule.line_lengths) line_lengths_.push_back(length);
+    for (const int count : rule.line_counts) line_counts_.push_back(count);
     const bool regulated =
         rule.regulated_marks && !rule.line_lengths.empty() &&
         std::all_of(rule.line_lengths.begin(), rule.line_lengths.end(),
@@ -55,7 +62,7 @@ class Host {
   StateId start(const std::vector<int>& mood, const std::vector<int>& beginning) {
     std::vector<int> input = mood;
     if (!mood.empty()) input.insert(input.end(), {Vocabulary::kEnd, Vocabulary::kStart});
-    Track track{FormCursor(rule_), {}, 0, {}, false, std::nullopt, Relaxation::none, {}};
+    Track track{FormCursor(rule_), {}, 0, false, std::nullopt, Relaxation::none, {}};
     if (!metre_classes_.empty()) track.metre.emplace(request_.metre, rule_.line_lengths);
     for (const int token : beginning) {
       const char32_t c = vocabulary_.character(token);
@@ -72,35 +79,16 @@ class Host {
     return id;
   }
 
-  poet_host table() {
-    poet_host host{};
-    host.context = this;
-    host.vocabulary_size = generation_.vocabulary_size();
-    host.end_token = Vocabulary::kEnd;
-    host.log_probs = [](void* c, poet_state s) { return self(c).log_probs(s); };
-    host.position = [](void* c, poet_state s, poet_position* p) { self(c).position(s, p); };
-    host.text = [](void* c, poet_state s, poet_token* t, std::size_t n) {
-      return self(c).text(s, t, n);
-    };
-    host.token_text = [](void* c, poet_token t) { return self(c).token_text(t); };
-    host.clone = [](void* c, poet_state s) { return self(c).clone(s); };
-    host.release = [](void* c, poet_state s) { self(c).release(s); };
-    host.step = [](void* c, const poet_state* s, const poet_token* t, std::size_t n) {
-      return self(c).step(s, t, n);
-    };
-    host.random = [](void* c) { return self(c).generation_.random().uniform(); };
-    host.cancelled = [](void* c) { return static_cast<int32_t>(self(c).cancelled()); };
-    host.show = [](void* c, poet_state s) { return self(c).show(s); };
-    host.fail = [](void* c, const char* message) {
-      self(c).decoder_message_ = message != nullptr ? message : "";
-    };
-    return host;
-  }
-
   // What went wrong on the host's side (a misuse of the ABI), if anything.
   const std::optional<std::string>& misuse() const { return misuse_; }
   const std::string& decoder_message() const { return decoder_message_; }
-  bool cancelled() const { return request_.cancel != nullptr && request_.cancel->load(); }
+  std::vector<std::string> warnings() const {
+    std::vector<std::string> shown = warnings_;
+    if (warning_count_ > shown.size())
+      shown.push_back(fmt::format("and {} more warnings", warning_count_ - shown.size()));
+    return shown;
+  }
+  bool interrupted() const { return request_.cancel != nullptr && request_.cancel->load(); }
 
   // The finished poem in `state`, after the rest of its text is shown.
   WrittenPoem finish(poet_state state) {
@@ -126,10 +114,9 @@ class Host {
  private:
   struct Track {
     FormCursor cursor;
-    std::vector<int> text;       // the poem's tokens so far
-    double log_prob = 0;         // of the tokens stepped, under the form
-    std::vector<float> allowed;  // the log-probabilities under the form, when fresh
-    bool fresh = false;
+    std::vector<int> text;  // the poem's tokens so far
+    double log_prob = 0;    // of the tokens stepped, under the form
+    bool fresh = false;     // its row (row()) holds its log-probabilities under the form
     std::optional<MetreCursor> metre;  // for a regulated form with a metre rule
     Relaxation relaxation = Relaxation::none;  // how far the metre gave way in `allowed`
     std::vector<std::string> notes;            // where it gave way
@@ -159,8 +146,7 @@ class Host {
 
   // Narrows a row the form has masked to what the metre allows. When nothing is left, the metre
   // gives way one step at a time (Relaxation's order) until something is.
-  void apply_metre(Track& track) {
-    std::vector<float>& row = track.allowed;
+  void apply_metre(Track& track, float* row) {
     const MetreCursor& metre = *track.metre;
     const int line = track.cursor.line(), column = track.cursor.column();
     // An acrostic's head is the user's, and stays whatever its tone.
@@ -203,8 +189,6 @@ class Host {
     }
   }
 
-  static Host& self(void* context) { return *static_cast<Host*>(context); }
-
   std::optional<Track>& track_slot(StateId id) {
     if (tracks_.size() <= static_cast<std::size_t>(id))
       tracks_.resize(static_cast<std::size_t>(id) + 1);
@@ -224,39 +208,54 @@ class Host {
     if (!misuse_) misuse_ = std::move(message);
   }
 
+  // Where a state's row of log-probabilities under the form is kept: the decoder reads it there
+  // until the state is stepped or released.
+  float* row(StateId id) {
+    const auto size = static_cast<std::size_t>(generation_.vocabulary_size());
+    if (rows_.size() <= static_cast<std::size_t>(id)) rows_.resize(static_cast<std::size_t>(id) + 1);
+    std::vector<float>& row = rows_[static_cast<std::size_t>(id)];
+    row.resize(size);
+    return row.data();
+  }
+
   // The model's log-probabilities with what the form forbids set to -inf. Not renormalised: a
   // poem the form pushes into an unlikely mark scores as unlikely as the model finds it. Only the
   // few marks and special tokens need a look, so this costs one copy of the row.
-  const std::vector<float>& allowed(StateId id, Track& track) {
-    if (track.fresh) return track.allowed;
+  const float* allowed(StateId id, Track& track) {
+    float* allowed = row(id);
+    if (track.fresh) return allowed;
     const float* raw = generation_.log_probs(id);
     const std::size_t size = static_cast<std::size_t>(generation_.vocabulary_size());
     if (track.cursor.allows_character()) {
-      track.allowed.assign(raw, raw + size);
-      std::fill_n(track.allowed.begin(), Vocabulary::kSpecialCount, kForbidden);
+      std::copy_n(raw, size, allowed);
+      std::fill_n(allowed, Vocabulary::kSpecialCount, kForbidden);
     } else {
-      track.allowed.assign(size, kForbidden);
+      std::fill_n(allowed, size, kForbidden);
     }
     for (const int mark : vocabulary_.punctuation_tokens()) {
-      track.allowed[static_cast<std::size_t>(mark)] =
-          track.cursor.allows_mark(vocabulary_.character(mark)) ? raw[mark] : kForbidden;
+      allowed[mark] = track.cursor.allows_mark(vocabulary_.character(mark)) ? raw[mark] : kForbidden;
     }
-    if (track.cursor.allows_end()) track.allowed[Vocabulary::kEnd] = raw[Vocabulary::kEnd];
-    if (track.metre) apply_metre(track);
+    if (track.cursor.allows_end()) allowed[Vocabulary::kEnd] = raw[Vocabulary::kEnd];
+    if (track.metre) apply_metre(track, allowed);
     track.fresh = true;
-    return track.allowed;
+    return allowed;
   }
 
-  const float* log_probs(poet_state state) {
+ public:
+  // ---- poet_host --------------------------------------------------------------------------
+  int32_t vocabulary_size() override { return generation_.vocabulary_size(); }
+  poet_token end_token() override { return Vocabulary::kEnd; }
+
+  const float* log_probs(poet_state state) override {
     Track* track = find(state, "log_probs() of");
     if (track == nullptr) {
       nothing_.assign(static_cast<std::size_t>(generation_.vocabulary_size()), kForbidden);
       return nothing_.data();
     }
-    return allowed(state, *track).data();
+    return allowed(state, *track);
   }
 
-  void position(poet_state state, poet_position* position) {
+  void position(poet_state state, poet_position* position) override {
     Track* track = find(state, "position() of");
     *position = {};
     if (track == nullptr) return;
@@ -265,44 +264,49 @@ class Host {
     position->finished = track->cursor.finished() ? 1 : 0;
   }
 
-  std::size_t text(poet_state state, poet_token* tokens, std::size_t capacity) {
+  std::size_t text(poet_state state, poet_token* tokens, std::size_t capacity) override {
     Track* track = find(state, "text() of");
     if (track == nullptr) return 0;
     std::copy_n(track->text.begin(), std::min(capacity, track->text.size()), tokens);
     return track->text.size();
   }
 
-  const char* token_text(poet_token token) {
+  const char* token_text(poet_token token) override {
     if (token < 0 || token >= vocabulary_.size() || Vocabulary::is_special(token)) return nullptr;
     return vocabulary_.display(token).c_str();
   }
 
-  poet_state clone(poet_state state) {
+  poet_state clone(poet_state state) override {
     Track* track = find(state, "clone() of");
     if (track == nullptr) return -1;
     Track copy = *track;
     const StateId id = generation_.clone(state);
+    if (copy.fresh) std::copy_n(row(state), generation_.vocabulary_size(), row(id));
     track_slot(id) = std::move(copy);
     return id;
   }
 
-  void release(poet_state state) {
+  void release(poet_state state) override {
     if (find(state, "release() of") == nullptr) return;
     generation_.release(state);
     tracks_[static_cast<std::size_t>(state)].reset();
   }
 
-  int32_t step(const poet_state* states, const poet_token* tokens, std::size_t count) {
-    if (cancelled()) return POET_CANCELLED;
+  int32_t step(const poet_state* states, const poet_token* tokens, std::size_t count) override {
+    if (interrupted()) return POET_CANCELLED;
     std::vector<StateId> model_states;
     std::vector<int> model_tokens;
     for (std::size_t i = 0; i < count; ++i) {
       Track* track = find(states[i], "step() of");
       if (track == nullptr) return POET_ERROR;
-      if (tokens[i] < 0 || tokens[i] >= generation_.vocabulary_size() ||
-          !(allowed(states[i], *track)[static_cast<std::size_t>(tokens[i])] > kForbidden)) {
+      if (tokens[i] < 0 || tokens[i] >= generation_.vocabulary_size()) {
+        misuse(fmt::format("step() chose token {}, outside the vocabulary of {}", tokens[i],
+                           generation_.vocabulary_size()));
+        return POET_ERROR;
+      }
+      if (!(allowed(states[i], *track)[tokens[i]] > kForbidden)) {
         misuse(fmt::format("step() chose {} where the form does not allow it",
-                           vocabulary_.display(tokens[i] < 0 ? Vocabulary::kUnk : tokens[i])));
+                           vocabulary_.display(tokens[i])));
         return POET_ERROR;
       }
       for (std::size_t j = 0; j < i; ++j) {
@@ -320,7 +324,7 @@ class Host {
     generation_.step(model_states.data(), model_tokens.data(), model_states.size());
     for (std::size_t i = 0; i < count; ++i) {
       Track& track = *tracks_[static_cast<std::size_t>(states[i])];
-      track.log_prob += track.allowed[static_cast<std::size_t>(tokens[i])];
+      track.log_prob += row(states[i])[tokens[i]];
       if (tokens[i] == Vocabulary::kEnd) {
         track.cursor.end();
       } else {
@@ -331,7 +335,10 @@ class Host {
     return POET_OK;
   }
 
-  int32_t show(poet_state state) {
+  double random() override { return generation_.random().uniform(); }
+  int32_t cancelled() override { return interrupted() ? 1 : 0; }
+
+  int32_t show(poet_state state) override {
     Track* track = find(state, "show() of");
     if (track == nullptr) return POET_ERROR;
     if (!stream(track->text)) {
@@ -341,6 +348,100 @@ class Host {
     return POET_OK;
   }
 
+  void fail(const char* message) override { decoder_message_ = message; }
+
+  // ---- poet.form/1 ------------------------------------------------------------------------
+  void form_shape(poet_form* form) override {
+    *form = {};
+    form->free = rule_.line_lengths.empty() && rule_.line_counts.empty() ? 1 : 0;
+    form->same_length = rule_.same_length ? 1 : 0;
+    form->regulated = rule_.regulated_marks ? 1 : 0;
+    form->longest_line = FormCursor(rule_).longest_line();
+    form->max_characters = rule_.max_characters;
+    form->line_lengths = line_lengths_.data();
+    form->line_length_count = line_lengths_.size();
+    form->line_counts = line_counts_.data();
+    form->line_count_count = line_counts_.size();
+  }
+
+  void form_place(poet_state state, poet_form_place* place) override {
+    Track* track = find(state, "form place() of");
+    *place = {};
+    if (track == nullptr) return;
+    const FormCursor& cursor = track->cursor;
+    place->line = cursor.line();
+    place->column = cursor.column();
+    // Past the last line only the end may come: there is no line to measure.
+    const bool past_last = cursor.column() == 0 && !cursor.allows_character();
+    place->line_length = past_last ? 0 : cursor.line_length();
+    place->lines_left = past_last ? 0 : cursor.lines_left();
+    place->finished = cursor.finished() ? 1 : 0;
+    place->line_full = !cursor.finished() && cursor.column() > 0 && !cursor.allows_character() ? 1 : 0;
+    place->may_end = cursor.allows_end() ? 1 : 0;
+  }
+
+  // ---- poet.vocabulary/1 ------------------------------------------------------------------
+  poet_token token_of(std::string_view utf8) override {
+    std::u32string text;
+    try {
+      text = decode_utf8(utf8);
+    } catch (const std::exception&) {
+      return -1;  // not UTF-8
+    }
+    if (text.size() != 1) return -1;
+    return vocabulary_.find(text[0]).value_or(-1);
+  }
+
+  int32_t is_mark(poet_token token) override {
+    return token_text(token) != nullptr && is_verse_punctuation(vocabulary_.character(token)) ? 1 : 0;
+  }
+
+  // ---- poet.metre/1 -----------------------------------------------------------------------
+  bool has_metre() override { return request_.metre.lexicon != nullptr; }
+  const char* metre_book() override { return book_name(request_.metre.book).data(); }
+  int32_t group_count() override {
+    return static_cast<int32_t>(group_names(request_.metre.book).size());
+  }
+  const char* group_name(int32_t group) override {
+    const auto& names = group_names(request_.metre.book);
+    return group >= 0 && group < group_count() ? names[static_cast<std::size_t>(group)].c_str() : nullptr;
+  }
+  int32_t tone(poet_token token) override {
+    if (token_text(token) == nullptr || is_mark(token)) return POET_TONE_UNKNOWN;
+    return static_cast<int32_t>(request_.metre.lexicon->tone(vocabulary_.character(token), request_.metre.book));
+  }
+  std::size_t groups(poet_token token, int32_t* groups, std::size_t capacity) override {
+    if (token_text(token) == nullptr || is_mark(token)) return 0;
+    const GroupSet set = request_.metre.lexicon->groups(vocabulary_.character(token), request_.metre.book);
+    std::size_t count = 0;
+    for (int32_t group = 0; group < 32; ++group) {
+      if ((set >> group & 1U) == 0) continue;
+      if (count < capacity) groups[count] = group;
+      ++count;
+    }
+    return count;
+  }
+  void metre_ask(poet_state state, poet_metre_ask* ask) override {
+    Track* track = find(state, "metre ask() of");
+    *ask = {};
+    ask->group = -1;
+    if (track == nullptr || !track->metre || track->cursor.finished()) return;
+    allowed(state, *track);  // settles how far the metre gives way at this place
+    const MetreCursor::Next next =
+        track->metre->next(track->cursor.line(), track->cursor.column(), track->relaxation);
+    ask->active = 1;
+    ask->tones = static_cast<int32_t>(next.tones);
+    ask->rhyme = next.rhyme ? 1 : 0;
+    ask->group = track->metre->group().value_or(-1);
+  }
+
+  // ---- poet.log/1 -------------------------------------------------------------------------
+  void warn(const char* message) override {
+    if (warnings_.size() < kWarningsShown) warnings_.emplace_back(message);
+    ++warning_count_;
+  }
+
+ private:
   // Shows what `text` adds to the text shown so far; false if it does not continue it.
   bool stream(const std::vector<int>& text) {
     if (text.size() < shown_.size() || !std::equal(shown_.begin(), shown_.end(), text.begin()))
@@ -358,7 +459,11 @@ class Host {
   const PoemRequest& request_;
   std::vector<std::optional<Track>> tracks_;  // by StateId: the states the decoder may use
   std::vector<int> shown_;                    // the text streamed so far
+  std::vector<std::vector<float>> rows_;      // by StateId: row()
   std::vector<float> nothing_;                // what log_probs() of a bad state returns
+  std::vector<int32_t> line_lengths_, line_counts_;  // the form's, as poet_form hands them out
+  std::vector<std::string> warnings_;         // the first kWarningsShown of warn()
+  std::size_t warning_count_ = 0;
   std::vector<MetreEntry> metre_classes_;     // the metre's classes; empty when none applies
   std::vector<std::uint16_t> token_class_;    // by token: its class
   std::vector<MetreCursor::Open> class_open_;  // apply_metre(): the patterns open to each class
@@ -401,20 +506,21 @@ WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const Poe
   }
 
   Host host(generation, rule, request);
-  const poet_host table = host.table();
   poet_request call{};
   call.start = host.start(mood, beginning);
   call.heads = heads.data();
   call.head_count = heads.size();
   call.params = params.data();
+  call.poem_index = request.poem_index;
+  call.poem_count = request.poem_count;
   poet_state result = -1;
-  const int32_t status = decoder.descriptor().decode(&table, &call, &result);
+  const int32_t status = run_decoder(decoder, host, call, generation.model_serial(), &result);
 
   const auto failure = [&](std::string_view what) {
     return EngineError(fmt::format("decoder '{}' {}", decoder.name(), what));
   };
   if (host.misuse()) throw failure(*host.misuse());
-  if (status == POET_CANCELLED || (status != POET_OK && host.cancelled())) throw Cancelled();
+  if (status == POET_CANCELLED || (status != POET_OK && host.interrupted())) throw Cancelled();
   if (status == POET_ERROR) {
     throw failure(fmt::format("failed: {}", host.decoder_message().empty()
                                                 ? "it gave no reason"
@@ -427,6 +533,8 @@ WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const Poe
   } catch (const EngineError& error) {
     throw failure(error.what());
   }
+  for (const auto& warning : host.warnings())
+    poem.warnings.push_back(fmt::format("decoder '{}': {}", decoder.name(), warning));
   for (std::size_t i = 0; i < heads.size(); ++i) {
     if (i >= poem.lines.size() || decode_utf8(poem.lines[i]).front() != request.heads[i]) {
       throw failure(

@@ -169,6 +169,8 @@ void write_poems(Shell& shell, const PoemJob& job, bool acrostic) {
     request.form = job.form.rule;
     request.metre = metre;
     request.params = job.params;
+    request.poem_index = i;
+    request.poem_count = job.count;
     request.cancel = &interrupted();
     VerseLayout layout(terminal);
     if (live) request.on_text = [&](const std::string& piece) { layout.add(piece); };
@@ -196,11 +198,13 @@ void write_poems(Shell& shell, const PoemJob& job, bool acrostic) {
       if (!job.mood.empty()) result["mood"] = encode_utf8(job.mood);
       if (poem.rhyme_group) result["rhyme_group"] = rhyme_group_name(job, *poem.rhyme_group);
       if (!poem.notes.empty()) result["notes"] = poem.notes;
+      if (!poem.warnings.empty()) result["warnings"] = poem.warnings;
       terminal.json_result(result.dump());
     } else if (!live) {
       layout.add(poem.text);
     }
     if (terminal.json()) continue;
+    for (const auto& warning : poem.warnings) terminal.warning(warning);
     // Where the metre gave way is part of the result, so a script sees it too.
     for (const auto& note : poem.notes) terminal.result(fmt::format("  ({})", note));
     if (terminal.interactive()) {

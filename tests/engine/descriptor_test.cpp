@@ -13,8 +13,14 @@ std::int32_t decode(const poet_host*, const poet_request*, poet_state*) { return
 
 // Why a decoder with these parameters is refused, or "(accepted)".
 std::string refusal(const std::vector<poet_param_info>& params) {
-  const poet_decoder descriptor{POET_DECODER_ABI_VERSION, "test", "1.0", "", 0, params.data(),
-                                params.size(), nullptr, decode};
+  poet_decoder descriptor{};
+  descriptor.abi_version = POET_DECODER_ABI_VERSION;
+  descriptor.name = "test";
+  descriptor.version = "1.0";
+  descriptor.help = "";
+  descriptor.params = params.data();
+  descriptor.param_count = params.size();
+  descriptor.decode = decode;
   try {
     read_descriptor(descriptor);
   } catch (const PluginRefusal& error) {

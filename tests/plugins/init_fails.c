@@ -10,6 +10,12 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
 }
 
 static const poet_decoder rhymer = {
-    POET_DECODER_ABI_VERSION, "rhymer", "0.1.0", "needs a dictionary", 0, NULL, 0, init, decode};
+    .abi_version = POET_DECODER_ABI_VERSION,
+    .name = "rhymer",
+    .version = "0.1.0",
+    .help = "needs a dictionary",
+    .init = init,
+    .decode = decode,
+};
 
 POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &rhymer; }

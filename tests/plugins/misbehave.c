@@ -35,8 +35,13 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
 }
 
 static const poet_decoder misbehave = {
-    POET_DECODER_ABI_VERSION,         "misbehave", POET_TEST_VERSION,
-    "breaks the rules, for tests",    0,           params,
-    sizeof params / sizeof params[0], NULL,        decode};
+    .abi_version = POET_DECODER_ABI_VERSION,
+    .name = "misbehave",
+    .version = POET_TEST_VERSION,
+    .help = "breaks the rules, for tests",
+    .params = params,
+    .param_count = sizeof params / sizeof params[0],
+    .decode = decode,
+};
 
 POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &misbehave; }

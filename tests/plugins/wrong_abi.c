@@ -8,6 +8,11 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
 }
 
 static const poet_decoder future = {
-    POET_DECODER_ABI_VERSION + 98, "future", "9.0.0", "from the future", 0, NULL, 0, NULL, decode};
+    .abi_version = POET_DECODER_ABI_VERSION + 98,
+    .name = "future",
+    .version = "9.0.0",
+    .help = "from the future",
+    .decode = decode,
+};
 
 POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &future; }

@@ -5,13 +5,16 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
-struct poet_decoder;
+#include "poet/decoder.h"
 
 namespace poet {
+
+class DecoderInstance;
 
 enum class ParamType { integer, real, boolean, choice };
 
@@ -46,12 +49,21 @@ class Decoder {
   const DecoderParam* param(std::string_view name) const;
   std::vector<double> default_values() const;
 
-  const poet_decoder& descriptor() const { return *descriptor_; }
+  // The plugin's descriptor in this ABI's layout (normalised_descriptor in decoder_calls.h).
+  const poet_decoder& descriptor() const { return descriptor_; }
+
+  Decoder();
+  ~Decoder();
 
  private:
   friend class DecoderSet;
+  friend struct DecoderRun;
   std::shared_ptr<void> library_;  // the dlopen handle; closed after the last holder lets go
-  const poet_decoder* descriptor_ = nullptr;
+  poet_decoder descriptor_{};
+  // The plugin's instance: made on its first poem, destroyed before the library is closed. One
+  // poem at a time uses it.
+  mutable std::unique_ptr<DecoderInstance> instance_;
+  mutable std::mutex instance_mutex_;
   std::string name_, version_, help_;
   std::filesystem::path file_;
   bool streams_ = false;

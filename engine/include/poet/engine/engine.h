@@ -86,6 +86,8 @@ class Generation {
 
   Random& random() { return random_; }
   const ModelInfo& model_info() const;
+  // Differs between any two models loaded in this process (decoders hear when it changes).
+  std::uint64_t model_serial() const;
 
  private:
   struct States;

@@ -48,12 +48,18 @@ class FormCursor {
   void add(char32_t c);  // a character or a mark
   void end() { finished_ = true; }
 
+  // The length the current line will have, once only one is possible (the form's only length,
+  // or the first line's under same_length); 0 while it may still end at several.
+  int line_length() const;
+  // Lines after the current one, once the form fixes their number; -1 while it does not.
+  int lines_left() const;
+  int longest_line() const;
+
   int line() const { return line_; }
   int column() const { return column_; }
   bool finished() const { return finished_; }
 
  private:
-  int longest_line() const;
   bool room_for(int characters) const;
 
   const FormRule* rule_;

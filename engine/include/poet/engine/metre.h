@@ -137,6 +137,14 @@ class MetreCursor {
   // The rhyme group the poem has settled on, once only one is left.
   std::optional<int> group() const;
 
+  // What the patterns still open ask of the character at (line, column): the tones that fit one
+  // of them (Tone bits; both where the place is free), and whether it ends a rhyming line in one.
+  struct Next {
+    Tone tones = Tone::unknown;
+    bool rhyme = false;
+  };
+  Next next(int line, int column, Relaxation relaxation = Relaxation::none) const;
+
  private:
   struct Hypothesis {
     MetrePattern pattern;

@@ -26,6 +26,8 @@ struct PoemRequest {
   // form has none. Like the form, the host holds every decoder to it.
   MetreRule metre;
   std::vector<double> params;  // one per decoder parameter; empty: the decoder's defaults
+  int poem_index = 0;  // this poem's place among a command's poems (gen -n), for the decoder
+  int poem_count = 1;
   // Called with each piece of text as it is settled, in order; together they are the poem.
   std::function<void(const std::string& utf8)> on_text;
   const std::atomic<bool>* cancel = nullptr;  // set by Ctrl-C
@@ -37,6 +39,7 @@ struct WrittenPoem {
   double log_prob = 0;             // the model's, of the tokens the decoder chose
   std::optional<int> rhyme_group;  // of the request's rhyme book, when the metre rule chose one
   std::vector<std::string> notes;  // where the metre gave way, and why ("line 6: ...")
+  std::vector<std::string> warnings;  // what the decoder warned of ("decoder 'x': ...")
 };
 
 // Thrown when Ctrl-C stopped the poem; what was streamed stays on the screen.

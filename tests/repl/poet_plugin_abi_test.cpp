@@ -1,0 +1,106 @@
+// The plugin ABI's two versions through poet itself: a plugin built for ABI 1 writes as it always
+// did, and every ABI 2 addition (instances, model_changed, the poem's index, the form, vocabulary,
+// metre and log extensions) tells a plugin what poet knows, checked by the reporter test plugin.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "poet_runs.h"
+
+namespace poet {
+namespace {
+
+const std::string kAbiPlugins = POET_TEST_PLUGINS "/abi";
+
+// The JSON results of a script run on the bundled model with the ABI test plugins.
+std::vector<nlohmann::json> results(const std::string& script) {
+  const auto run = test::poet({"--plugin-dir", kAbiPlugins, "--json"}, script);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  std::vector<nlohmann::json> objects;
+  std::istringstream out(run.out);
+  for (std::string line; std::getline(out, line);) objects.push_back(nlohmann::json::parse(line));
+  return objects;
+}
+
+// What the reporter said of the one poem in `result`.
+std::string report(const nlohmann::json& result) {
+  const auto warnings = result.value("warnings", nlohmann::json::array());
+  EXPECT_EQ(warnings.size(), 1u) << result.dump();
+  const std::string warning = warnings.empty() ? "" : warnings[0].get<std::string>();
+  const std::string prefix = "decoder 'reporter': ";
+  EXPECT_EQ(warning.rfind(prefix, 0), 0u) << warning;
+  return warning.substr(std::min(prefix.size(), warning.size()));
+}
+
+TEST(PluginAbi, APluginBuiltForAbi1WritesWhatTheBuiltInGreedyWrites) {
+  const auto run = test::poet({"--plugin-dir", kAbiPlugins},
+                              "gen 月 --decoder old-greedy --form 五绝\ngen 月 --decoder greedy --form 五绝\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string first = run.out.substr(0, run.out.size() / 2);
+  EXPECT_EQ(run.out, first + first);
+  EXPECT_EQ(std::count(first.begin(), first.end(), '\n'), 4) << run.out;
+}
+
+TEST(PluginAbi, OneInstanceWritesEveryPoemAndHearsOfEachNewModel) {
+  const auto poems = results(
+      "gen 月 --decoder reporter -n 3\n"
+      "reload\n"
+      "gen 月 --decoder reporter\n");
+  ASSERT_EQ(poems.size(), 5u);  // reload's result is the fourth
+  EXPECT_EQ(report(poems[0]), "instance 1, poem 0 of 3, models 1");
+  EXPECT_EQ(report(poems[1]), "instance 1, poem 1 of 3, models 1");
+  EXPECT_EQ(report(poems[2]), "instance 1, poem 2 of 3, models 1");
+  EXPECT_EQ(report(poems[4]), "instance 1, poem 0 of 1, models 2");
+}
+
+TEST(PluginAbi, TheFormExtensionDescribesTheFormAndWhereEachLineStands) {
+  const auto poems = results(
+      "gen 月 --decoder reporter --report form --form 五绝\n"
+      "gen 月 --decoder reporter --report form --form 七律\n"
+      "gen 月 --decoder reporter --report form --form free\n");
+  ASSERT_EQ(poems.size(), 3u);
+  // The beginning 月 is the poem's first character, so the first line is already begun.
+  EXPECT_EQ(report(poems[0]),
+            "free 0, same 1, regulated 1, longest 5, lengths 5, counts 4; lines 5/2 5/1 5/0; "
+            "consistent");
+  EXPECT_EQ(report(poems[1]),
+            "free 0, same 1, regulated 1, longest 7, lengths 7, counts 8; "
+            "lines 7/6 7/5 7/4 7/3 7/2 7/1 7/0; consistent");
+  EXPECT_TRUE(std::regex_match(report(poems[2]),
+                               std::regex("free 1, same 0, regulated 0, longest 11, lengths -, "
+                                          "counts -; lines 0/-1( 0/-1)*; consistent")))
+      << report(poems[2]);
+}
+
+TEST(PluginAbi, TheVocabularyExtensionMapsEveryTokenToTextAndBack) {
+  const auto poems = results("gen 月 --decoder reporter --report vocabulary\nmodel\n");
+  ASSERT_EQ(poems.size(), 2u);
+  std::smatch characters;
+  const std::string model = poems[1].at("result");
+  ASSERT_TRUE(std::regex_search(model, characters, std::regex("vocabulary +([0-9]+) characters")));
+  EXPECT_EQ(report(poems[0]), characters[1].str() +
+                                  " round trips, 5 marks, 4 special, unknown -1, two characters -1");
+}
+
+TEST(PluginAbi, TheMetreExtensionSaysWhatThePatternAsksAndTheGroupSettledOn) {
+  const auto poems = results(
+      "gen 春 --decoder reporter --report metre --form 五绝\n"
+      "gen 春 --decoder reporter --report metre --form 五绝 --rhyme-book 中华新韵\n"
+      "gen 春 --decoder reporter --report metre --form 五绝 --rhyme off --tones off\n");
+  ASSERT_EQ(poems.size(), 3u);
+  for (int i = 0; i < 2; ++i) {
+    const std::string book = i == 0 ? "平水韵 of 30 groups" : "中华新韵 of 14 groups";
+    const std::string group = poems[static_cast<std::size_t>(i)].at("rhyme_group");
+    EXPECT_TRUE(std::regex_match(report(poems[static_cast<std::size_t>(i)]),
+                                 std::regex(book + "; rhymes at (0:4 )?1:4 3:4; group " + group +
+                                            ", every rhyme in it; line 2 asks (平|仄|中){5}")))
+        << report(poems[static_cast<std::size_t>(i)]);
+  }
+  EXPECT_EQ(report(poems[2]), "no metre");
+}
+
+}  // namespace
+}  // namespace poet
