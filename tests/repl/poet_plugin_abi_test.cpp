@@ -102,5 +102,27 @@ TEST(PluginAbi, TheMetreExtensionSaysWhatThePatternAsksAndTheGroupSettledOn) {
   EXPECT_EQ(report(poems[2]), "no metre");
 }
 
+// The guide's second example, which reads the form and the metre lexicon and keeps an instance.
+TEST(PluginAbi, TheRhymePlannerExampleWritesAndWarnsOfANarrowRhymeGroup) {
+  const auto run = test::poet({"--plugin-dir", POET_TEST_PLUGINS "/examples", "--json"},
+                              "gen 春 --decoder rhyme-planner --form 五律 --seed 1\n"
+                              "gen 春 --decoder rhyme-planner --form 五律 --seed 1 --narrow-group 100000\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::istringstream out(run.out);
+  std::string line;
+  std::vector<nlohmann::json> poems;
+  while (std::getline(out, line)) poems.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(poems.size(), 2u);
+  EXPECT_EQ(poems[0].at("lines").size(), 8u);
+  EXPECT_FALSE(poems[0].contains("warnings")) << poems[0].dump();
+  EXPECT_EQ(poems[1].at("poem"), poems[0].at("poem"));  // the warning changes nothing written
+  const std::string group = poems[1].at("rhyme_group");
+  ASSERT_EQ(poems[1].value("warnings", nlohmann::json::array()).size(), 1u) << poems[1].dump();
+  EXPECT_TRUE(std::regex_match(poems[1]["warnings"][0].get<std::string>(),
+                               std::regex("decoder 'rhyme-planner': the rhyme group " + group +
+                                          " has only [0-9]+ characters to rhyme on")))
+      << poems[1].dump();
+}
+
 }  // namespace
 }  // namespace poet
