@@ -452,6 +452,9 @@ TEST(Misbehaving, EachBrokenRuleIsAnErrorAndPoetCarriesOn) {
   EXPECT_EQ(failure("fail"), "decoder 'misbehave' failed: the muse is silent today");
   EXPECT_EQ(failure("forbidden"),
             "decoder 'misbehave' step() chose <end> where the form does not allow it");
+  EXPECT_EQ(failure("past-vocabulary"),
+            fmt::format("decoder 'misbehave' step() chose token {0}, outside the vocabulary of {0}",
+                        engine().begin_generation(0)->vocabulary_size()));
   EXPECT_EQ(failure("unfinished"), "decoder 'misbehave' returned a poem that is not finished");
   EXPECT_EQ(
       failure("bad-state"),

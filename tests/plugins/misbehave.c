@@ -4,10 +4,10 @@
 #include <poet/decoder.h>
 #include <poet/decoder_sdk.h>
 
-enum { FAIL, FORBIDDEN, UNFINISHED, BAD_STATE, WAIT_FOR_CANCEL };
+enum { FAIL, FORBIDDEN, PAST_VOCABULARY, UNFINISHED, BAD_STATE, WAIT_FOR_CANCEL };
 
 static const poet_param_info params[] = {
-    {"mode", POET_PARAM_CHOICE, FAIL, 0, 0, "fail|forbidden|unfinished|bad-state|wait-for-cancel",
+    {"mode", POET_PARAM_CHOICE, FAIL, 0, 0, "fail|forbidden|past-vocabulary|unfinished|bad-state|wait-for-cancel",
      "the rule to break"},
 };
 
@@ -20,6 +20,9 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
       return POET_ERROR;
     case FORBIDDEN: /* the end of the poem before it has begun */
       token = host->end_token;
+      return host->step(host->context, &request->start, &token, 1);
+    case PAST_VOCABULARY:
+      token = host->vocabulary_size;
       return host->step(host->context, &request->start, &token, 1);
     case UNFINISHED:
       return POET_OK;
