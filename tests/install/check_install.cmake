@@ -38,9 +38,9 @@ run(${CMAKE_COMMAND} --build ${example})
 
 run(${prefix}/bin/poet --plugin-dir ${example} -c decoders)
 expect_in("${output}" "greedy 1.0.0  ")
-expect_in("${output}" "repetition-penalty 1.0.0  samples, making characters already used less likely")
+expect_in("${output}" "repetition-penalty 1.1.0  samples, making characters already used less likely")
 expect_in("${output}" "    penalty      1.5     ")
 
 run(${CMAKE_COMMAND} --install ${example})
 run(${prefix}/bin/poet -c decoders)
-expect_in("${output}" "repetition-penalty 1.0.0  ")
+expect_in("${output}" "repetition-penalty 1.1.0  ")
