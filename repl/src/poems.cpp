@@ -43,6 +43,30 @@ std::vector<std::string> poem_options(const Decoder* decoder) {
   return options;
 }
 
+// The error for an option `decoder` does not take: when other loaded decoders that could write
+// the poem (an acrostic, for `acrostic`) have it as a parameter, which to write with instead.
+std::string unknown_option_error(const DecoderSet& decoders, const Decoder& decoder, bool acrostic,
+                                 const UnknownOption& error) {
+  std::vector<std::string_view> owners;
+  if (error.option.rfind("--", 0) == 0) {
+    for (const auto& other : decoders.decoders()) {
+      if ((other->writes_acrostics() || !acrostic) &&
+          other->param(std::string_view(error.option).substr(2))) {
+        owners.push_back(other->name());
+      }
+    }
+  }
+  if (owners.empty()) return error.what();
+  std::string names;
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    if (i > 0) names += i + 1 == owners.size() ? " and " : ", ";
+    names += fmt::format("'{}'", owners[i]);
+  }
+  return fmt::format("unknown option '{}' for decoder '{}'; {} {} {} it: add --decoder {}",
+                     error.option, decoder.name(), owners.size() == 1 ? "decoder" : "decoders",
+                     names, owners.size() == 1 ? "has" : "have", owners[0]);
+}
+
 // The decoder a poem command writes with: --decoder, else acrostic's own, else beam for --beam,
 // else the one `use` chose.
 std::string_view decoder_to_use(Shell& shell, const std::vector<std::string>& args, bool acrostic) {
@@ -71,7 +95,12 @@ PoemJob parse_job(Shell& shell, const std::vector<std::string>& args, bool acros
   PoemJob job;
   job.decoder = find_decoder(decoders, decoder_to_use(shell, args, acrostic));
   const std::vector<std::string> options = poem_options(job.decoder.get());
-  const ParsedArgs parsed = parse_options(args, {options.begin(), options.end()});
+  ParsedArgs parsed;
+  try {
+    parsed = parse_options(args, {options.begin(), options.end()});
+  } catch (const UnknownOption& error) {
+    throw CommandError(unknown_option_error(decoders, *job.decoder, acrostic, error));
+  }
   if (parsed.positional.size() != 1) throw CommandError(fmt::format("usage: {}", usage));
 
   job.params = settings.values(*job.decoder);
