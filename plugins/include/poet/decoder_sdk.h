@@ -297,6 +297,7 @@ typedef struct poet_sdk_beam_options {
   int32_t stop_at_line_end; /* finish a hypothesis when its current line ends, not the poem */
 } poet_sdk_beam_options;
 
+/* Internal to poet_sdk_beam_search: a partial poem. */
 typedef struct poet_sdk_hypothesis {
   poet_state state;
   double score;  /* summed log-probability of the tokens chosen by the search */
