@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 
 #include "decoder_calls.h"
 #include "decoder_descriptor.h"
@@ -35,6 +36,12 @@ std::vector<std::string> split(std::string_view text, char separator) {
 DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
   if (info.name == nullptr || !valid_name(info.name)) {
     throw PluginRefusal(fmt::format("decoder '{}' has a parameter with an invalid name", decoder));
+  }
+  if (std::find(std::begin(kReservedParamNames), std::end(kReservedParamNames), info.name) !=
+      std::end(kReservedParamNames)) {
+    throw PluginRefusal(
+        fmt::format("decoder '{}' has a parameter '{}', but that name is one of gen's own options",
+                    decoder, info.name));
   }
   DecoderParam param;
   param.name = info.name;

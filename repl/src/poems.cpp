@@ -7,6 +7,7 @@
 #include <random>
 
 #include "interrupt.h"
+#include "poet/engine/decoders.h"
 #include "poet/engine/text.h"
 #include "poet/engine/writing.h"
 #include "shell.h"
@@ -15,9 +16,6 @@
 namespace poet::repl {
 namespace {
 
-// The options every poem command takes besides the decoder's own parameters (--NAME VALUE).
-constexpr std::string_view kOptions[] = {"--decoder", "--form",  "--mood",  "--seed",      "-n",
-                                         "--beam",    "--rhyme", "--tones", "--rhyme-book"};
 constexpr std::string_view kFormNames[] = {"五绝", "七绝", "五律", "七律", "auto", "free"};
 
 std::vector<std::string> names_of(const DecoderSet& decoders) {
@@ -30,6 +28,43 @@ const std::string* given(const std::vector<std::string>& args, std::string_view 
     if (args[i] == option) return &args[i + 1];
   }
   return nullptr;
+}
+
+// The options a poem command takes: its own, whose names the engine reserves (-n for the
+// one-letter one), then the decoder's parameters (--NAME VALUE).
+std::vector<std::string> poem_options(const Decoder* decoder) {
+  std::vector<std::string> options;
+  for (const std::string_view name : kReservedParamNames) {
+    options.push_back((name.size() == 1 ? "-" : "--") + std::string(name));
+  }
+  if (decoder != nullptr) {
+    for (const auto& param : decoder->params()) options.push_back("--" + param.name);
+  }
+  return options;
+}
+
+// The error for an option `decoder` does not take: when other loaded decoders that could write
+// the poem (an acrostic, for `acrostic`) have it as a parameter, which to write with instead.
+std::string unknown_option_error(const DecoderSet& decoders, const Decoder& decoder, bool acrostic,
+                                 const UnknownOption& error) {
+  std::vector<std::string_view> owners;
+  if (error.option.rfind("--", 0) == 0) {
+    for (const auto& other : decoders.decoders()) {
+      if ((other->writes_acrostics() || !acrostic) &&
+          other->param(std::string_view(error.option).substr(2))) {
+        owners.push_back(other->name());
+      }
+    }
+  }
+  if (owners.empty()) return error.what();
+  std::string names;
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    if (i > 0) names += i + 1 == owners.size() ? " and " : ", ";
+    names += fmt::format("'{}'", owners[i]);
+  }
+  return fmt::format("unknown option '{}' for decoder '{}'; {} {} {} it: add --decoder {}",
+                     error.option, decoder.name(), owners.size() == 1 ? "decoder" : "decoders",
+                     names, owners.size() == 1 ? "has" : "have", owners[0]);
 }
 
 // The decoder a poem command writes with: --decoder, else acrostic's own, else beam for --beam,
@@ -59,11 +94,13 @@ PoemJob parse_job(Shell& shell, const std::vector<std::string>& args, bool acros
   // The decoder first: its parameters are options too.
   PoemJob job;
   job.decoder = find_decoder(decoders, decoder_to_use(shell, args, acrostic));
-  std::vector<std::string> names;
-  for (const auto& param : job.decoder->params()) names.push_back("--" + param.name);
-  std::vector<std::string_view> options(std::begin(kOptions), std::end(kOptions));
-  options.insert(options.end(), names.begin(), names.end());
-  const ParsedArgs parsed = parse_options(args, options);
+  const std::vector<std::string> options = poem_options(job.decoder.get());
+  ParsedArgs parsed;
+  try {
+    parsed = parse_options(args, {options.begin(), options.end()});
+  } catch (const UnknownOption& error) {
+    throw CommandError(unknown_option_error(decoders, *job.decoder, acrostic, error));
+  }
   if (parsed.positional.size() != 1) throw CommandError(fmt::format("usage: {}", usage));
 
   job.params = settings.values(*job.decoder);
@@ -226,12 +263,8 @@ std::optional<std::vector<std::string>> complete_poem(Shell& shell,
     return std::vector<std::string>(std::begin(kFormNames), std::end(kFormNames));
   if (last.rfind("--", 0) == 0 && MetreChoice::is_key(std::string_view(last).substr(2)))
     return shell.settings().metre.values(std::string_view(last).substr(2));
-  std::vector<std::string> options(std::begin(kOptions), std::end(kOptions));
-  if (const auto decoder =
-          shell.decoders().find(decoder_to_use(shell, before, before[0] == "acrostic"))) {
-    for (const auto& param : decoder->params()) options.push_back("--" + param.name);
-  }
-  return options;
+  return poem_options(
+      shell.decoders().find(decoder_to_use(shell, before, before[0] == "acrostic")).get());
 }
 
 std::optional<std::vector<std::string>> complete_use(Shell& shell,

@@ -60,7 +60,7 @@ ParsedArgs parse_options(const std::vector<std::string>& args, const std::vector
       continue;
     }
     if (std::find(options.begin(), options.end(), arg) == options.end()) {
-      throw CommandError("unknown option '" + arg + "'" + did_you_mean(arg, options));
+      throw UnknownOption(arg, "unknown option '" + arg + "'" + did_you_mean(arg, options));
     }
     if (i + 1 == args.size()) throw CommandError("missing value after '" + arg + "'");
     parsed.options.emplace_back(arg, args[++i]);

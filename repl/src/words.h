@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "poet/engine/corpus.h"
@@ -17,6 +18,13 @@ struct CommandError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// An option a command does not take, as parse_options reports it.
+struct UnknownOption : CommandError {
+  UnknownOption(std::string option, const std::string& message)
+      : CommandError(message), option(std::move(option)) {}
+  std::string option;
+};
+
 // A command's arguments once its options are taken out: `train --steps 100 --out a.ckpt`.
 struct ParsedArgs {
   std::vector<std::string> positional;
@@ -24,8 +32,8 @@ struct ParsedArgs {
   const std::string* option(std::string_view name) const;    // the last value given, or null
 };
 
-// Takes `--name value` pairs for the names in `options` out of `args`; an unknown option or one
-// without its value throws CommandError naming it (with the closest known option).
+// Takes `--name value` pairs for the names in `options` out of `args`; an unknown option throws
+// UnknownOption naming it (with the closest known option), one without its value CommandError.
 ParsedArgs parse_options(const std::vector<std::string>& args,
                          const std::vector<std::string_view>& options);
 

@@ -2,6 +2,7 @@
 
 #include "decoder_descriptor.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -43,10 +44,10 @@ TEST(DecoderDescriptor, RefusesADefaultThePromptCannotShowAndReadBack) {
   const double infinity = std::numeric_limits<double>::infinity();
   EXPECT_EQ(refusal({{"t", POET_PARAM_REAL, infinity, -infinity, infinity, nullptr, ""}}),
             "parameter 't' has a default or a bound that is not finite");
-  EXPECT_EQ(refusal({{"n", POET_PARAM_INT, 0.5, 0, 1, nullptr, ""}}),
-            "parameter 'n' is a whole number, but its default 0.5 or range 0 to 1 is not");
-  EXPECT_EQ(refusal({{"n", POET_PARAM_INT, 1e300, 0, 1e300, nullptr, ""}}),
-            "parameter 'n' is a whole number, but its default 1e+300 or range 0 to 1e+300 is not");
+  EXPECT_EQ(refusal({{"k", POET_PARAM_INT, 0.5, 0, 1, nullptr, ""}}),
+            "parameter 'k' is a whole number, but its default 0.5 or range 0 to 1 is not");
+  EXPECT_EQ(refusal({{"k", POET_PARAM_INT, 1e300, 0, 1e300, nullptr, ""}}),
+            "parameter 'k' is a whole number, but its default 1e+300 or range 0 to 1e+300 is not");
   EXPECT_EQ(refusal({{"b", POET_PARAM_BOOL, 0.5, 0, 0, nullptr, ""}}),
             "parameter 'b' is a whole number, but its default 0.5 or range 0 to 1 is not");
   EXPECT_EQ(refusal({{"c", POET_PARAM_CHOICE, 1, 0, 0, "sample|sample", ""}}),
@@ -59,6 +60,22 @@ TEST(DecoderDescriptor, RefusesAParameterDeclaredTwice) {
   EXPECT_EQ(refusal({{"width", POET_PARAM_INT, 8, 1, 64, nullptr, ""},
                      {"width", POET_PARAM_REAL, 1, 0, 2, nullptr, ""}}),
             "decoder 'test' declares the parameter 'width' twice");
+}
+
+// gen --seed 3 sets gen's seed: a parameter named `seed` could never be given there.
+TEST(DecoderDescriptor, RefusesAParameterNamedLikeOneOfGensOptions) {
+  for (const char* name :
+       {"decoder", "form", "mood", "seed", "n", "beam", "rhyme", "tones", "rhyme-book"}) {
+    EXPECT_EQ(refusal({{"top-p", POET_PARAM_REAL, 0.9, 0.01, 1, nullptr, ""},
+                       {name, POET_PARAM_INT, 1, 0, 9, nullptr, ""}}),
+              fmt::format("decoder 'test' has a parameter '{}', but that name is one of gen's own "
+                          "options",
+                          name));
+  }
+  // Only the whole name is reserved.
+  EXPECT_EQ(refusal({{"beam-width", POET_PARAM_INT, 8, 1, 64, nullptr, ""},
+                     {"seeds", POET_PARAM_INT, 1, 0, 9, nullptr, ""}}),
+            "(accepted)");
 }
 
 }  // namespace

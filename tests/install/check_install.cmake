@@ -1,6 +1,8 @@
 # An outside plugin author's path, end to end: install poet into a scratch prefix, build the
-# example plugin in plugins/examples against it with find_package(poet), and check that the
-# installed poet loads it, first through --plugin-dir, then installed beside the built-in ones.
+# example plugin from the sources poet installs in share/poet/examples against it with
+# find_package(poet), and check that the installed poet loads it: through --plugin-dir, installed
+# under a prefix of the author's (through POET_PLUGIN_PATH), then installed beside the built-in
+# ones.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 
@@ -20,9 +22,11 @@ function(expect_in text expected)
 endfunction()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+set(example_sources ${prefix}/share/poet/examples/repetition-penalty)
 foreach(installed bin/poet include/poet/decoder.h include/poet/decoder_sdk.h lib/poet/decoders/greedy.so
                   lib/cmake/poet/poetDecoder.cmake share/poet/corpora/tang.tsv share/poet/corpora/tang.ckpt
-                  share/poet/corpora/metre.tsv)
+                  share/poet/corpora/metre.tsv share/poet/examples/repetition-penalty/CMakeLists.txt
+                  share/poet/examples/repetition-penalty/repetition_penalty.c)
   if(NOT EXISTS ${prefix}/${installed})
     message(FATAL_ERROR "cmake --install did not lay out ${installed}")
   endif()
@@ -33,14 +37,31 @@ run(${prefix}/bin/poet -c model)
 expect_in("${output}" "${prefix}/share/poet/corpora/tang.ckpt")
 
 set(example ${WORK_DIR}/repetition-penalty)
-run(${CMAKE_COMMAND} -S ${EXAMPLE_DIR} -B ${example} -G ${GENERATOR} -DCMAKE_PREFIX_PATH=${prefix})
+run(${CMAKE_COMMAND} -S ${example_sources} -B ${example} -G ${GENERATOR} -DCMAKE_PREFIX_PATH=${prefix}
+    -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${example})
 
 run(${prefix}/bin/poet --plugin-dir ${example} -c decoders)
 expect_in("${output}" "greedy 1.0.0  ")
-expect_in("${output}" "repetition-penalty 1.0.0  samples, making characters already used less likely")
+expect_in("${output}" "repetition-penalty 1.1.0  samples, making characters already used less likely")
 expect_in("${output}" "    penalty      1.5     ")
 
+# By default it installs under the prefix given, not into poet's.
+set(author_prefix ${WORK_DIR}/author)
+run(${CMAKE_COMMAND} --install ${example} --prefix ${author_prefix})
+set(author_plugin ${author_prefix}/lib/poet/decoders/repetition-penalty.so)
+if(NOT EXISTS ${author_plugin} OR EXISTS ${prefix}/lib/poet/decoders/repetition-penalty.so)
+  message(FATAL_ERROR "cmake --install --prefix ${author_prefix} did not install to ${author_plugin} only")
+endif()
+run(${CMAKE_COMMAND} -E env POET_PLUGIN_PATH=${author_prefix}/lib/poet/decoders
+    ${prefix}/bin/poet -c decoders)
+expect_in("${output}" "repetition-penalty 1.1.0  ")
+
+# INSTALL_BESIDE_POET installs into poet's own decoder folder, where poet finds it unasked.
+run(${CMAKE_COMMAND} -S ${example_sources} -B ${example} -DINSTALL_BESIDE_POET=ON)
 run(${CMAKE_COMMAND} --install ${example})
 run(${prefix}/bin/poet -c decoders)
-expect_in("${output}" "repetition-penalty 1.0.0  ")
+expect_in("${output}" "repetition-penalty 1.1.0  ")
+# ... and the build folder's copy is then refused as a second decoder of that name.
+run(${prefix}/bin/poet --plugin-dir ${example} -c decoders)
+expect_in("${output}" "refused ${example}/repetition-penalty.so: a decoder named 'repetition-penalty' is already loaded")

@@ -132,7 +132,8 @@ TEST(PoetGen, EveryBadInputIsOneLineAndTheScriptCarriesOn) {
       "line 5: 五律 (8 lines, 5 characters a line) has 8 lines, but 4 head characters were given\n"
       "line 6: no decoder 'nosuch'; 'decoders' lists them\n"
       "line 7: no setting 'temprature' (did you mean 'temperature'?); 'settings' lists them\n"
-      "line 8: unknown option '--top-p'\n"
+      "line 8: unknown option '--top-p' for decoder 'greedy'; decoders 'acrostic' and "
+      "'temperature' have it: add --decoder acrostic\n"
       "line 9: decoder 'greedy' does not write acrostics; try --decoder acrostic\n"
       "line 10: usage: " +
           std::string("gen <start> [--decoder NAME] [--form FORM] [--rhyme auto|off|GROUP] "
@@ -140,6 +141,25 @@ TEST(PoetGen, EveryBadInputIsOneLineAndTheScriptCarriesOn) {
                       "[--seed S] [-n COUNT] [--beam N] [--PARAM VALUE]") +
           "\n");
   EXPECT_EQ(lines_of(run.out).size(), 4u) << "line 11 still writes its poem:\n" << run.out;
+}
+
+// An option that is not the writing decoder's but another loaded decoder's says which has it.
+TEST(PoetGen, AnOptionOfAnotherDecoderSaysWhichDecoderHasIt) {
+  const auto run = with_model(
+      "gen 月 --no-repeat-ngram 2\n"
+      "gen 月 --mode fail\n"
+      "gen 月 --mode fail --decoder misbehave\n"
+      "acrostic 春夏秋冬 --width 3\n",
+      {"--plugin-dir", POET_TEST_PLUGINS "/misbehave_v1"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err,
+            "line 1: unknown option '--no-repeat-ngram' for decoder 'temperature'; decoder 'beam' "
+            "has it: add --decoder beam\n"
+            "line 2: unknown option '--mode' for decoder 'temperature'; decoder 'misbehave' has "
+            "it: add --decoder misbehave\n"
+            "line 3: decoder 'misbehave' failed: the muse is silent today\n"
+            // beam has a width but writes no acrostics
+            "line 4: unknown option '--width'\n");
 }
 
 TEST(PoetLoss, ChartsTheLoadedModelsHistoryOrWritesItAsCsv) {

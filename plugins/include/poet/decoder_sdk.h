@@ -1,9 +1,10 @@
 /* poet/decoder_sdk.h: helpers for writing decoders, shared by the built-in ones and free for any
- * plugin: choosing the likeliest token, sampling with temperature, top-k and top-p, spotting
- * repetition, and beam search over batched steps.
+ * plugin: choosing the likeliest token, sampling with temperature, top-k, top-p, min-p and
+ * typical-p, a write loop, reading a poem back, a repetition penalty, spotting repetition, and
+ * beam search over batched steps.
  *
- * Header-only C99 (every function static), so a plugin that uses it still depends on nothing but
- * poet/decoder.h and the C library. */
+ * Header-only C99 (every function static inline), so a plugin that uses it still depends on
+ * nothing but poet/decoder.h and the C library. */
 #ifndef POET_DECODER_SDK_H
 #define POET_DECODER_SDK_H
 
@@ -27,6 +28,34 @@ static inline poet_token poet_sdk_argmax(const float* log_probs, int32_t count) 
   return best;
 }
 
+/* How poet_sdk_sample_with draws. Start from poet_sdk_sampling_defaults(), where every filter is
+ * off, and set what you need; the filters apply in this order, each to what the ones before it
+ * kept, and each keeps at least one token. */
+typedef struct poet_sdk_sampling {
+  double temperature; /* divides the log-probabilities: below 1 sharpens, above 1 flattens;
+                       * 0 or less takes the likeliest token (default 1) */
+  int32_t top_k;      /* only the k likeliest tokens (default 0: all) */
+  double top_p;       /* only the smallest set of likeliest tokens holding this much of the
+                       * probability (default 1: all) */
+  double min_p;       /* only tokens at least min_p times as likely as the likeliest one
+                       * (default 0: all) */
+  double typical_p;   /* locally typical sampling (Meister et al. 2023): only the tokens whose
+                       * surprisal -log p is closest to the entropy, the closest first, until
+                       * they hold this much of the probability (default 1: all) */
+} poet_sdk_sampling;
+
+/* Sampling as the distribution itself: temperature 1, every filter off. */
+static inline poet_sdk_sampling poet_sdk_sampling_defaults(void) {
+  poet_sdk_sampling sampling;
+  sampling.temperature = 1;
+  sampling.top_k = 0;
+  sampling.top_p = 1;
+  sampling.min_p = 0;
+  sampling.typical_p = 1;
+  return sampling;
+}
+
+/* Internal to poet_sdk_sample_with: a token and its weight. */
 typedef struct poet_sdk_candidate {
   poet_token token;
   double weight; /* log-probability / temperature, then probability */
@@ -39,25 +68,32 @@ static inline int poet_sdk_by_weight_descending(const void* a, const void* b) {
   return ((const poet_sdk_candidate*)a)->token - ((const poet_sdk_candidate*)b)->token;
 }
 
-/* Draws a token from log_probs / temperature, keeping only the top_k likeliest (0: all) and the
- * smallest set whose probability reaches top_p (1: all). The one uniform number comes from the
- * host, so the draw is reproducible. Returns -1 if no token is allowed or memory runs out. */
-static inline poet_token poet_sdk_sample(const poet_host* host, const float* log_probs,
-                                         double temperature, int32_t top_k, double top_p) {
+/* Internal to poet_sdk_sample_with: how far a candidate's surprisal is from the entropy. */
+static inline double poet_sdk_atypicality(const poet_sdk_candidate* candidate, double total,
+                                          double entropy) {
+  return fabs(-log(candidate->weight / total) - entropy);
+}
+
+/* Draws a token from log_probs as `sampling` says (temperature, then top-k, top-p, min-p and
+ * typical-p, each on the probabilities the filters before it left, renormalised). The one uniform
+ * number comes from the host, so the draw is reproducible. Returns -1 if no token is allowed or
+ * memory runs out. */
+static inline poet_token poet_sdk_sample_with(const poet_host* host, const float* log_probs,
+                                              const poet_sdk_sampling* sampling) {
   const int32_t count = host->vocabulary_size;
   const poet_token best = poet_sdk_argmax(log_probs, count);
   poet_sdk_candidate* candidates;
-  size_t kept = 0, i;
+  size_t first = 0, kept = 0, i; /* the draw is among candidates[first, kept) */
   double total = 0, cumulative = 0, target;
   poet_token chosen;
   if (best < 0) return -1;
-  if (temperature <= 0) return best;
+  if (sampling->temperature <= 0) return best;
   candidates = (poet_sdk_candidate*)malloc((size_t)count * sizeof *candidates);
   if (candidates == NULL) return -1;
   /* Tokens e^-30 times less likely than the best one cannot be drawn in practice; leaving them
    * out keeps the sort short. */
   for (i = 0; i < (size_t)count; ++i) {
-    const double weight = (log_probs[i] - log_probs[best]) / temperature;
+    const double weight = (log_probs[i] - log_probs[best]) / sampling->temperature;
     if (weight > -30) {
       candidates[kept].token = (poet_token)i;
       candidates[kept].weight = weight;
@@ -65,25 +101,55 @@ static inline poet_token poet_sdk_sample(const poet_host* host, const float* log
     }
   }
   qsort(candidates, kept, sizeof *candidates, poet_sdk_by_weight_descending);
-  if (top_k > 0 && (size_t)top_k < kept) kept = (size_t)top_k;
+  if (sampling->top_k > 0 && (size_t)sampling->top_k < kept) kept = (size_t)sampling->top_k;
   for (i = 0; i < kept; ++i) {
     candidates[i].weight = exp(candidates[i].weight);
     total += candidates[i].weight;
   }
-  if (top_p < 1) {
+  if (sampling->top_p < 1) {
     for (i = 0; i < kept; ++i) {
       cumulative += candidates[i].weight;
-      if (cumulative >= top_p * total) {
+      if (cumulative >= sampling->top_p * total) {
         kept = i + 1;
         total = cumulative;
         break;
       }
     }
   }
+  if (sampling->min_p > 0) {
+    const double least = sampling->min_p * candidates[0].weight;
+    for (i = 1; i < kept && candidates[i].weight >= least; ++i) {
+    }
+    kept = i;
+    for (total = 0, i = 0; i < kept; ++i) total += candidates[i].weight;
+  }
+  if (sampling->typical_p < 1) {
+    /* The candidates go from likeliest to least likely, so their surprisals rise and the ones
+     * closest to the entropy are one run, around where the surprisal passes it: grow that run
+     * from there toward the closer neighbour until it holds typical_p. */
+    double entropy = 0, mass = 0;
+    size_t end;
+    for (i = 0; i < kept; ++i) {
+      const double p = candidates[i].weight / total;
+      entropy -= p * log(p);
+    }
+    for (first = 0; first < kept && -log(candidates[first].weight / total) < entropy; ++first) {
+    }
+    end = first;
+    do {
+      const int take_left =
+          end == kept ||
+          (first > 0 && poet_sdk_atypicality(&candidates[first - 1], total, entropy) <=
+                            poet_sdk_atypicality(&candidates[end], total, entropy));
+      mass += take_left ? candidates[--first].weight : candidates[end++].weight;
+    } while (mass < sampling->typical_p * total && end - first < kept);
+    kept = end;
+    total = mass;
+  }
   target = host->random(host->context) * total;
   chosen = candidates[kept - 1].token;
   cumulative = 0;
-  for (i = 0; i < kept; ++i) {
+  for (i = first; i < kept; ++i) {
     cumulative += candidates[i].weight;
     if (target < cumulative) {
       chosen = candidates[i].token;
@@ -94,14 +160,32 @@ static inline poet_token poet_sdk_sample(const poet_host* host, const float* log
   return chosen;
 }
 
+/* Draws a token from log_probs / temperature, keeping only the top_k likeliest (0: all) and the
+ * smallest set whose probability reaches top_p (1: all): poet_sdk_sample_with without min-p and
+ * typical-p. Returns -1 if no token is allowed or memory runs out. */
+static inline poet_token poet_sdk_sample(const poet_host* host, const float* log_probs,
+                                         double temperature, int32_t top_k, double top_p) {
+  poet_sdk_sampling sampling = poet_sdk_sampling_defaults();
+  sampling.temperature = temperature;
+  sampling.top_k = top_k;
+  sampling.top_p = top_p;
+  return poet_sdk_sample_with(host, log_probs, &sampling);
+}
+
+/* What a chooser returns to stop poet_sdk_write with POET_CANCELLED (say, once it sees
+ * host->cancelled()); -1 stays an error. */
+#define POET_SDK_CANCEL (-2)
+
 /* Chooses the next token of `state` from its log-probabilities; -1 when it cannot (after
- * host->fail()). `user` is whatever the decoder passed to poet_sdk_write. */
+ * host->fail()), or POET_SDK_CANCEL to stop. `user` is whatever the decoder passed to
+ * poet_sdk_write. */
 typedef poet_token (*poet_sdk_chooser)(const poet_host* host, poet_state state,
                                        const float* log_probs, void* user);
 
 /* Writes on from `state` one token at a time, each picked by `choose`, showing the text as it
  * goes, until the poem ends, or with stop_at_line_end until the current line ends. The state is
- * stepped in place. Returns POET_OK or a poet_status. */
+ * stepped in place. Returns POET_OK, POET_CANCELLED when `choose` returned POET_SDK_CANCEL or the
+ * host stopped a step, or POET_ERROR. */
 static inline int32_t poet_sdk_write(const poet_host* host, poet_state state,
                                      poet_sdk_chooser choose, void* user, int stop_at_line_end) {
   poet_position position;
@@ -110,6 +194,7 @@ static inline int32_t poet_sdk_write(const poet_host* host, poet_state state,
   line = position.line;
   while (!position.finished && !(stop_at_line_end && position.line != line)) {
     poet_token token = choose(host, state, host->log_probs(host->context, state), user);
+    if (token == POET_SDK_CANCEL) return POET_CANCELLED;
     if (token < 0) return POET_ERROR;
     status = host->step(host->context, &state, &token, 1);
     if (status == POET_OK) status = host->show(host->context, state);
@@ -117,6 +202,22 @@ static inline int32_t poet_sdk_write(const poet_host* host, poet_state state,
     host->position(host->context, state, &position);
   }
   return POET_OK;
+}
+
+/* The poem so far of `state` (host->text), copied into *tokens, a malloc'd buffer of *capacity
+ * tokens (it may start NULL and 0) that grows as needed; free it when done. Returns the poem's
+ * length, or (size_t)-1 when memory runs out. */
+static inline size_t poet_sdk_text(const poet_host* host, poet_state state, poet_token** tokens,
+                                   size_t* capacity) {
+  size_t length = host->text(host->context, state, *tokens, *capacity);
+  if (length > *capacity) { /* a longer poem than ever: grow and ask again */
+    poet_token* grown = (poet_token*)realloc(*tokens, length * 2 * sizeof *grown);
+    if (grown == NULL) return (size_t)-1;
+    *tokens = grown;
+    *capacity = length * 2;
+    length = host->text(host->context, state, *tokens, *capacity);
+  }
+  return length;
 }
 
 /* Whether a token is one of the punctuation marks that end a line. */
@@ -130,6 +231,23 @@ static inline int poet_sdk_is_mark(const poet_host* host, poet_token token) {
     if (strcmp(text, marks[i]) == 0) return 1;
   }
   return 0;
+}
+
+/* A repetition penalty: lowers in `log_probs` (your copy of a row of host->log_probs, which it
+ * changes) the log-probability of every character of `tokens` (a poem, as poet_sdk_text gives it)
+ * by `penalty` for each time the poem has it, so a character used twice is e^(2 penalty) times
+ * less likely than the model says. Marks are left alone: every line needs one. This subtracts
+ * per use, like a frequency penalty, rather than dividing once as CTRL does. */
+static inline void poet_sdk_repetition_penalty(const poet_host* host, float* log_probs,
+                                               const poet_token* tokens, size_t count,
+                                               double penalty) {
+  size_t i;
+  for (i = 0; i < count; ++i) {
+    const poet_token token = tokens[i];
+    if (token >= 0 && token < host->vocabulary_size && !poet_sdk_is_mark(host, token)) {
+      log_probs[token] -= (float)penalty;
+    }
+  }
 }
 
 /* Whether appending `token` to a poem's tokens would repeat it: complete an n-gram of
@@ -179,6 +297,7 @@ typedef struct poet_sdk_beam_options {
   int32_t stop_at_line_end; /* finish a hypothesis when its current line ends, not the poem */
 } poet_sdk_beam_options;
 
+/* Internal to poet_sdk_beam_search: a partial poem. */
 typedef struct poet_sdk_hypothesis {
   poet_state state;
   double score;  /* summed log-probability of the tokens chosen by the search */
@@ -239,14 +358,9 @@ static inline int32_t poet_sdk_beam_search(const poet_host* host, poet_state sta
     /* Each hypothesis proposes its `width` best tokens that do not repeat the poem. */
     for (i = 0; i < live_count; ++i) {
       const float* log_probs = host->log_probs(host->context, live[i].state);
-      size_t length = host->text(host->context, live[i].state, text, text_capacity), found = 0;
-      if (length > text_capacity) {
-        text_capacity = length * 2;
-        free(text);
-        text = (poet_token*)malloc(text_capacity * sizeof *text);
-        if (text == NULL) break;
-        length = host->text(host->context, live[i].state, text, text_capacity);
-      }
+      const size_t length = poet_sdk_text(host, live[i].state, &text, &text_capacity);
+      size_t found = 0;
+      if (length == (size_t)-1) break;
       for (j = 0; j < width; ++j) chosen[i * width + j] = -1;
       for (k = 0; k < (size_t)vocabulary; ++k) { /* insertion into the top `width`, by log-prob */
         const float value = log_probs[k];
@@ -272,7 +386,7 @@ static inline int32_t poet_sdk_beam_search(const poet_host* host, poet_state sta
         c->line = live[i].line;
       }
     }
-    if (text == NULL) {
+    if (i < live_count) { /* poet_sdk_text ran out of memory */
       host->fail(host->context, "beam search: out of memory");
       status = POET_ERROR;
       break;

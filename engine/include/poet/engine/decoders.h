@@ -16,6 +16,12 @@ namespace poet {
 
 class DecoderInstance;
 
+// The names of gen's and acrostic's own options (--form, -n, ...), in the order their usage shows
+// them. A decoder parameter of one of these names could never be given on their command line, so
+// a plugin that declares one is refused.
+inline constexpr std::string_view kReservedParamNames[] = {
+    "decoder", "form", "mood", "seed", "n", "beam", "rhyme", "tones", "rhyme-book"};
+
 enum class ParamType { integer, real, boolean, choice };
 
 struct DecoderParam {
