@@ -20,3 +20,19 @@ function(poet_add_decoder target)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
 endfunction()
+
+# poet_install_decoder(<target>)
+#
+# Where `cmake --install <build> --prefix PREFIX` puts a decoder: by default PREFIX/lib/poet/decoders,
+# under a prefix of the author's choosing, which poet searches once told (--plugin-dir, or
+# POET_PLUGIN_PATH). With -DPOET_INSTALL_BESIDE_POET=ON, poet's own decoder folder instead
+# (POET_DECODER_DIR, an absolute path in poet's prefix whatever PREFIX says), which every poet run
+# loads unasked.
+option(POET_INSTALL_BESIDE_POET "install decoders into poet's own decoder folder, not under the prefix" OFF)
+function(poet_install_decoder target)
+  if(POET_INSTALL_BESIDE_POET)
+    install(TARGETS ${target} LIBRARY DESTINATION ${POET_DECODER_DIR})
+  else()
+    install(TARGETS ${target} LIBRARY DESTINATION lib/poet/decoders)
+  endif()
+endfunction()

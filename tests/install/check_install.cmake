@@ -26,7 +26,8 @@ set(example_sources ${prefix}/share/poet/examples/repetition-penalty)
 foreach(installed bin/poet include/poet/decoder.h include/poet/decoder_sdk.h lib/poet/decoders/greedy.so
                   lib/cmake/poet/poetDecoder.cmake share/poet/corpora/tang.tsv share/poet/corpora/tang.ckpt
                   share/poet/corpora/metre.tsv share/poet/examples/repetition-penalty/CMakeLists.txt
-                  share/poet/examples/repetition-penalty/repetition_penalty.c)
+                  share/poet/examples/repetition-penalty/repetition_penalty.c
+                  share/poet/examples/rhyme-planner/rhyme_planner.c include/poet/decoder_ext.h)
   if(NOT EXISTS ${prefix}/${installed})
     message(FATAL_ERROR "cmake --install did not lay out ${installed}")
   endif()
@@ -57,8 +58,8 @@ run(${CMAKE_COMMAND} -E env POET_PLUGIN_PATH=${author_prefix}/lib/poet/decoders
     ${prefix}/bin/poet -c decoders)
 expect_in("${output}" "repetition-penalty 1.1.0  ")
 
-# INSTALL_BESIDE_POET installs into poet's own decoder folder, where poet finds it unasked.
-run(${CMAKE_COMMAND} -S ${example_sources} -B ${example} -DINSTALL_BESIDE_POET=ON)
+# POET_INSTALL_BESIDE_POET installs into poet's own decoder folder, where poet finds it unasked.
+run(${CMAKE_COMMAND} -S ${example_sources} -B ${example} -DPOET_INSTALL_BESIDE_POET=ON)
 run(${CMAKE_COMMAND} --install ${example})
 run(${prefix}/bin/poet -c decoders)
 expect_in("${output}" "repetition-penalty 1.1.0  ")
