@@ -101,10 +101,11 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
 }  // namespace
 
 DecoderDescription read_descriptor(const poet_decoder& descriptor) {
-  if (descriptor.abi_version != POET_DECODER_ABI_VERSION) {
+  if (descriptor.abi_version < POET_DECODER_ABI_OLDEST ||
+      descriptor.abi_version > POET_DECODER_ABI_VERSION) {
     throw PluginRefusal(
-        fmt::format("it was built for decoder ABI version {}, but this poet speaks version {}",
-                    descriptor.abi_version, POET_DECODER_ABI_VERSION));
+        fmt::format("it was built for decoder ABI version {}, but this poet speaks versions {} to {}",
+                    descriptor.abi_version, POET_DECODER_ABI_OLDEST, POET_DECODER_ABI_VERSION));
   }
   if (descriptor.name == nullptr || !valid_name(descriptor.name)) {
     throw PluginRefusal("its name is missing or not made of a-z, 0-9 and '-'");
@@ -231,30 +232,40 @@ void DecoderSet::reload() {
   }
 }
 
+OpenedPlugin open_plugin(const std::filesystem::path& file) {
+  void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) throw PluginRefusal(fmt::format("cannot be loaded: {}", ::dlerror()));
+  std::shared_ptr<void> library(handle, [](void* h) { ::dlclose(h); });
+  void* symbol = ::dlsym(handle, POET_DECODER_ENTRY_NAME);
+  if (symbol == nullptr) {
+    throw PluginRefusal(
+        fmt::format("exports no '{}': it is not a poet decoder", POET_DECODER_ENTRY_NAME));
+  }
+  const poet_decoder* descriptor = reinterpret_cast<poet_decoder_entry_fn>(symbol)();
+  if (descriptor == nullptr)
+    throw PluginRefusal(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
+  return {std::move(library), descriptor, read_descriptor(*descriptor)};
+}
+
+void start_plugin(const OpenedPlugin& plugin) {
+  if (plugin.descriptor->init == nullptr) return;
+  if (const char* message = plugin.descriptor->init()) {
+    throw PluginRefusal(
+        fmt::format("decoder '{}' could not start: {}", plugin.description.name, message));
+  }
+}
+
 void DecoderSet::load_file(const std::filesystem::path& file) {
   try {
-    void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) throw PluginRefusal(fmt::format("cannot be loaded: {}", ::dlerror()));
-    std::shared_ptr<void> library(handle, [](void* h) { ::dlclose(h); });
-    void* symbol = ::dlsym(handle, POET_DECODER_ENTRY_NAME);
-    if (symbol == nullptr) {
-      throw PluginRefusal(
-          fmt::format("exports no '{}': it is not a poet decoder", POET_DECODER_ENTRY_NAME));
-    }
-    const poet_decoder* descriptor = reinterpret_cast<poet_decoder_entry_fn>(symbol)();
-    if (descriptor == nullptr)
-      throw PluginRefusal(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
-    DecoderDescription description = read_descriptor(*descriptor);
-    if (const auto loaded = find(description.name)) {
+    OpenedPlugin plugin = open_plugin(file);
+    if (const auto loaded = find(plugin.description.name)) {
       throw PluginRefusal(fmt::format("a decoder named '{}' is already loaded from {}",
-                                      description.name, loaded->file().string()));
+                                      plugin.description.name, loaded->file().string()));
     }
-    if (descriptor->init != nullptr) {
-      if (const char* message = descriptor->init()) {
-        throw PluginRefusal(
-            fmt::format("decoder '{}' could not start: {}", description.name, message));
-      }
-    }
+    start_plugin(plugin);
+    DecoderDescription& description = plugin.description;
+    const poet_decoder* descriptor = plugin.descriptor;
+    std::shared_ptr<void>& library = plugin.library;
 
     auto decoder = std::make_shared<Decoder>();
     decoder->name_ = std::move(description.name);

@@ -108,7 +108,7 @@ TEST(DecoderSet, RefusesBrokenPluginsWithTheReasonAndLoadsTheRest) {
   for (const auto& refused : set.refused())
     reasons[refused.file.filename().string()] = refused.reason;
   EXPECT_EQ(reasons["test_wrong_abi.so"],
-            "it was built for decoder ABI version 99, but this poet speaks version 1");
+            "it was built for decoder ABI version 100, but this poet speaks versions 1 to 2");
   EXPECT_EQ(reasons["test_no_entry.so"],
             "exports no 'poet_decoder_entry': it is not a poet decoder");
   EXPECT_EQ(reasons["test_init_fails.so"],
