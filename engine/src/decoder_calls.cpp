@@ -1,0 +1,93 @@
+#include "decoder_calls.h"
+
+#include <cstddef>
+#include <cstring>
+
+namespace poet {
+
+HostTable::HostTable(DecoderCalls& calls) : calls_(calls) {
+  // The context is this table, so that get_extension() finds the extensions beside it.
+  static constexpr auto self = [](void* context) -> DecoderCalls& {
+    return static_cast<HostTable*>(context)->calls_;
+  };
+  host_.context = this;
+  host_.vocabulary_size = calls.vocabulary_size();
+  host_.end_token = calls.end_token();
+  host_.log_probs = [](void* c, poet_state s) { return self(c).log_probs(s); };
+  host_.position = [](void* c, poet_state s, poet_position* p) { self(c).position(s, p); };
+  host_.text = [](void* c, poet_state s, poet_token* t, std::size_t n) {
+    return self(c).text(s, t, n);
+  };
+  host_.token_text = [](void* c, poet_token t) { return self(c).token_text(t); };
+  host_.clone = [](void* c, poet_state s) { return self(c).clone(s); };
+  host_.release = [](void* c, poet_state s) { self(c).release(s); };
+  host_.step = [](void* c, const poet_state* s, const poet_token* t, std::size_t n) {
+    return self(c).step(s, t, n);
+  };
+  host_.random = [](void* c) { return self(c).random(); };
+  host_.cancelled = [](void* c) { return self(c).cancelled(); };
+  host_.show = [](void* c, poet_state s) { return self(c).show(s); };
+  host_.fail = [](void* c, const char* message) { self(c).fail(message); };
+  host_.abi_version = POET_DECODER_ABI_VERSION;
+  host_.get_extension = [](void* c, const char* id) {
+    return static_cast<const HostTable*>(c)->extension(id);
+  };
+
+  form_.shape = [](void* c, poet_form* f) { self(c).form_shape(f); };
+  form_.place = [](void* c, poet_state s, poet_form_place* p) { self(c).form_place(s, p); };
+  vocabulary_.text = [](void* c, poet_token t) { return self(c).token_text(t); };
+  vocabulary_.token = [](void* c, const char* utf8, std::size_t length) {
+    return self(c).token_of(std::string_view(utf8, length));
+  };
+  vocabulary_.is_mark = [](void* c, poet_token t) { return self(c).is_mark(t); };
+  metre_.book = [](void* c) { return self(c).metre_book(); };
+  metre_.group_count = [](void* c) { return self(c).group_count(); };
+  metre_.group_name = [](void* c, int32_t g) { return self(c).group_name(g); };
+  metre_.tone = [](void* c, poet_token t) { return self(c).tone(t); };
+  metre_.groups = [](void* c, poet_token t, int32_t* g, std::size_t n) {
+    return self(c).groups(t, g, n);
+  };
+  metre_.ask = [](void* c, poet_state s, poet_metre_ask* a) { self(c).metre_ask(s, a); };
+  log_.warn = [](void* c, const char* message) { self(c).warn(message); };
+}
+
+const void* HostTable::extension(const char* id) const {
+  if (id == nullptr) return nullptr;
+  const std::string_view name(id);
+  if (name == POET_EXT_FORM) return &form_;
+  if (name == POET_EXT_VOCABULARY) return &vocabulary_;
+  if (name == POET_EXT_METRE) return calls_.has_metre() ? &metre_ : nullptr;
+  if (name == POET_EXT_LOG) return &log_;
+  return nullptr;
+}
+
+poet_decoder normalised_descriptor(const poet_decoder& descriptor) {
+  // ABI 1 ends with decode(); later versions only add fields after it.
+  const std::size_t size =
+      descriptor.abi_version >= 2 ? sizeof(poet_decoder) : offsetof(poet_decoder, create);
+  poet_decoder normalised{};
+  std::memcpy(&normalised, &descriptor, size);
+  return normalised;
+}
+
+DecoderInstance::~DecoderInstance() {
+  if (instance_ != nullptr && descriptor_.destroy != nullptr) descriptor_.destroy(instance_);
+}
+
+int32_t DecoderInstance::decode(const poet_host* host, poet_request* request,
+                                std::uint64_t model_serial, poet_state* result) {
+  if (!created_) {
+    if (descriptor_.create != nullptr) {
+      instance_ = descriptor_.create(host);
+      if (instance_ == nullptr) return POET_ERROR;
+    }
+    created_ = true;
+  } else if (model_serial != model_serial_ && descriptor_.model_changed != nullptr) {
+    descriptor_.model_changed(instance_, host);
+  }
+  model_serial_ = model_serial;
+  request->instance = instance_;
+  return descriptor_.decode(host, request, result);
+}
+
+}  // namespace poet
