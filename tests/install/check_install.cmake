@@ -20,7 +20,8 @@ function(expect_in text expected)
 endfunction()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
-foreach(installed bin/poet include/poet/decoder.h include/poet/decoder_sdk.h lib/poet/decoders/greedy.so
+foreach(installed bin/poet lib/poet/poet-decoder-runner include/poet/decoder.h include/poet/decoder_sdk.h
+                  lib/poet/decoders/greedy.so
                   lib/cmake/poet/poetDecoder.cmake share/poet/corpora/tang.tsv share/poet/corpora/tang.ckpt
                   share/poet/corpora/metre.tsv)
   if(NOT EXISTS ${prefix}/${installed})
