@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -11,6 +13,7 @@
 
 #include "poet/engine/engine.h"
 #include "poet/engine/files.h"
+#include "poet/engine/limits.h"
 #include "poet/engine/names.h"
 
 namespace poet {
@@ -121,12 +124,66 @@ const std::vector<Key>& train_keys() {
   return keys;
 }
 
+std::optional<PluginIsolation> parse_isolation(std::string_view text) {
+  if (text == "outside") return PluginIsolation::outside;
+  if (text == "all") return PluginIsolation::all;
+  if (text == "none") return PluginIsolation::none;
+  return std::nullopt;
+}
+
+// A list of decoder names.
+Key names_key(std::string_view name, std::vector<std::string>& (*field)(Config&)) {
+  return {name, [name, field](Config& config, const toml::node& node, const std::string& source) {
+            const auto* array = node.as_array();
+            if (array == nullptr) {
+              throw ConfigError(fmt::format("{}: {} must be an array of decoder names",
+                                            where(source, node.source()), name));
+            }
+            field(config).clear();
+            for (const auto& element : *array) {
+              field(config).push_back(value_of<std::string>(element, source, name));
+            }
+          }};
+}
+
+const std::vector<Key>& plugin_keys() {
+  static const std::vector<Key> keys = {
+      choice_key<PluginIsolation>("isolate", [](Config& c) -> PluginIsolation& { return c.plugins.isolate; },
+                                  parse_isolation, "\"outside\", \"all\" or \"none\""),
+      names_key("in_process", [](Config& c) -> std::vector<std::string>& { return c.plugins.in_process; }),
+      names_key("isolated", [](Config& c) -> std::vector<std::string>& { return c.plugins.isolated; }),
+      {"memory_limit",
+       [](Config& config, const toml::node& node, const std::string& source) {
+         // Bytes as an integer, or a size as POET_MEMORY_LIMIT takes it.
+         const std::optional<std::uint64_t> bytes =
+             node.is_integer() ? std::optional<std::uint64_t>(number_of<std::uint64_t>(node, source, "memory_limit"))
+             : node.is_string() ? parse_size(*node.value<std::string>())
+                                : std::nullopt;
+         if (!bytes || *bytes == 0) {
+           throw ConfigError(fmt::format("{}: memory_limit must be a size such as 1000000000, \"1000M\" or \"1G\"",
+                                         where(source, node.source())));
+         }
+         config.plugins.memory_limit = *bytes;
+       }},
+      {"silence_limit",
+       [](Config& config, const toml::node& node, const std::string& source) {
+         const double seconds = number_of<double>(node, source, "silence_limit");
+         if (!(seconds >= 0.001 && seconds <= 1e6)) {
+           throw ConfigError(fmt::format("{}: silence_limit must be 0.001 to 1000000 seconds",
+                                         where(source, node.source())));
+         }
+         config.plugins.silence_limit = std::chrono::milliseconds(std::llround(seconds * 1000));
+       }},
+  };
+  return keys;
+}
+
 struct Section {
   std::string_view name;
   const std::vector<Key>& (*keys)();
 };
 
-constexpr Section kSections[] = {{"model", model_keys}, {"train", train_keys}};
+constexpr Section kSections[] = {{"model", model_keys}, {"train", train_keys}, {"plugins", plugin_keys}};
 
 template <typename Named>
 std::vector<std::string_view> names_of(const Named& items) {
@@ -180,7 +237,23 @@ Config parse_config(std::string_view text, const std::string& source_name) {
   } catch (const std::invalid_argument& error) {
     throw ConfigError(fmt::format("{}: [train] {}", source_name, error.what()));
   }
+  for (const auto& name : config.plugins.in_process) {
+    const auto& isolated = config.plugins.isolated;
+    if (std::find(isolated.begin(), isolated.end(), name) != isolated.end()) {
+      throw ConfigError(fmt::format("{}: [plugins] '{}' is both in in_process and in isolated",
+                                    source_name, name));
+    }
+  }
   return config;
+}
+
+bool PluginConfig::isolates(std::string_view decoder, bool built_in) const {
+  const auto listed = [&](const std::vector<std::string>& names) {
+    return std::find(names.begin(), names.end(), decoder) != names.end();
+  };
+  if (listed(isolated)) return true;
+  if (listed(in_process)) return false;
+  return isolate == PluginIsolation::all || (isolate == PluginIsolation::outside && !built_in);
 }
 
 Config load_config(const std::filesystem::path& file) {

@@ -6,6 +6,7 @@
 // same ABI wherever it runs. Internal to the engine; no LibTorch.
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 
@@ -104,9 +105,15 @@ class DecoderInstance {
 
 class Decoder;
 
-// Writes one poem with `decoder`, its questions answered by `calls`: the decoder's instance is
-// made, told of a new model and handed over in request.instance as DecoderInstance says.
+// Writes one poem with `decoder`, its questions answered by `calls`: in poet's process, where the
+// decoder's instance is made, told of a new model and handed over in request.instance as
+// DecoderInstance says, or in its own process (IsolatedDecoder), which Ctrl-C (`cancel`) can stop
+// even when the plugin never asks.
 int32_t run_decoder(const Decoder& decoder, DecoderCalls& calls, poet_request& request,
-                    std::uint64_t model_serial, poet_state* result);
+                    std::uint64_t model_serial, poet_state* result,
+                    const std::atomic<bool>* cancel);
+// Where an isolated decoder reads the row of `state` during run_decoder(), for the host to write
+// it there at once; null in process, or for a state without a slot.
+float* row_slot(const Decoder& decoder, poet_state state);
 
 }  // namespace poet

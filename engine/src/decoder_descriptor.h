@@ -2,6 +2,8 @@
 // The checks a plugin's descriptor must pass before poet uses it (internal to the engine): the
 // loader runs them on every plugin, and tests/fuzz runs them on arbitrary descriptors.
 
+#include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -28,5 +30,17 @@ struct DecoderDescription {
 // type, range, default and choices); throws PluginRefusal naming the first problem. Calls none
 // of the plugin's functions.
 DecoderDescription read_descriptor(const poet_decoder& descriptor);
+
+// A plugin file loaded and its descriptor checked, its init() not run yet.
+struct OpenedPlugin {
+  std::shared_ptr<void> library;  // the dlopen handle, closed when the last copy goes
+  const poet_decoder* descriptor = nullptr;
+  DecoderDescription description;
+};
+
+// dlopen()s a plugin and reads its descriptor; throws PluginRefusal saying why it cannot be used.
+OpenedPlugin open_plugin(const std::filesystem::path& file);
+// Runs the plugin's init(), if it has one; throws PluginRefusal with the reason it gives.
+void start_plugin(const OpenedPlugin& plugin);
 
 }  // namespace poet

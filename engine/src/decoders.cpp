@@ -10,6 +10,7 @@
 
 #include "decoder_calls.h"
 #include "decoder_descriptor.h"
+#include "isolation.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/names.h"
 
@@ -220,15 +221,19 @@ std::vector<double> Decoder::default_values() const {
 
 // ---- loading -------------------------------------------------------------------------------
 
-DecoderSet::DecoderSet(std::vector<std::filesystem::path> folders) : folders_(std::move(folders)) {
+DecoderSet::DecoderSet(std::vector<std::filesystem::path> folders, std::optional<PluginPolicy> policy)
+    : folders_(std::move(folders)), policy_(std::move(policy)) {
   reload();
 }
+
+DecoderSet::~DecoderSet() = default;
 
 void DecoderSet::reload() {
   // Let go of the old libraries first, so a rebuilt file at the same path is read afresh.
   decoders_.clear();
   refused_.clear();
-  for (const auto& folder : folders_) {
+  for (std::size_t i = 0; i < folders_.size(); ++i) {
+    const auto& folder = folders_[i];
     std::error_code error;
     if (!std::filesystem::is_directory(folder, error)) {
       refused_.push_back({folder, "no such folder"});
@@ -239,36 +244,61 @@ void DecoderSet::reload() {
       if (entry.path().extension() == ".so") files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
-    for (const auto& file : files) load_file(file);
+    for (const auto& file : files) load_file(file, policy_ && i < policy_->built_in_folders);
   }
 }
 
-void DecoderSet::load_file(const std::filesystem::path& file) {
-  try {
-    void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) throw PluginRefusal(fmt::format("cannot be loaded: {}", ::dlerror()));
-    std::shared_ptr<void> library(handle, [](void* h) { ::dlclose(h); });
-    void* symbol = ::dlsym(handle, POET_DECODER_ENTRY_NAME);
-    if (symbol == nullptr) {
-      throw PluginRefusal(
-          fmt::format("exports no '{}': it is not a poet decoder", POET_DECODER_ENTRY_NAME));
-    }
-    const poet_decoder* descriptor = reinterpret_cast<poet_decoder_entry_fn>(symbol)();
-    if (descriptor == nullptr)
-      throw PluginRefusal(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
-    DecoderDescription description = read_descriptor(*descriptor);
-    if (const auto loaded = find(description.name)) {
-      throw PluginRefusal(fmt::format("a decoder named '{}' is already loaded from {}",
-                                      description.name, loaded->file().string()));
-    }
-    if (descriptor->init != nullptr) {
-      if (const char* message = descriptor->init()) {
-        throw PluginRefusal(
-            fmt::format("decoder '{}' could not start: {}", description.name, message));
-      }
-    }
+OpenedPlugin open_plugin(const std::filesystem::path& file) {
+  void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) throw PluginRefusal(fmt::format("cannot be loaded: {}", ::dlerror()));
+  std::shared_ptr<void> library(handle, [](void* h) { ::dlclose(h); });
+  void* symbol = ::dlsym(handle, POET_DECODER_ENTRY_NAME);
+  if (symbol == nullptr) {
+    throw PluginRefusal(
+        fmt::format("exports no '{}': it is not a poet decoder", POET_DECODER_ENTRY_NAME));
+  }
+  const poet_decoder* descriptor = reinterpret_cast<poet_decoder_entry_fn>(symbol)();
+  if (descriptor == nullptr)
+    throw PluginRefusal(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
+  return {std::move(library), descriptor, read_descriptor(*descriptor)};
+}
 
+void start_plugin(const OpenedPlugin& plugin) {
+  if (plugin.descriptor->init == nullptr) return;
+  if (const char* message = plugin.descriptor->init()) {
+    throw PluginRefusal(
+        fmt::format("decoder '{}' could not start: {}", plugin.description.name, message));
+  }
+}
+
+void DecoderSet::load_file(const std::filesystem::path& file, bool built_in) {
+  try {
+    const auto refuse_twice = [&](const std::string& name) {
+      if (const auto loaded = find(name)) {
+        throw PluginRefusal(fmt::format("a decoder named '{}' is already loaded from {}", name,
+                                        loaded->file().string()));
+      }
+    };
     auto decoder = std::make_shared<Decoder>();
+    DecoderDescription description;
+    std::optional<IsolationLimits> isolation;
+    if (policy_) {
+      isolation = IsolationLimits{policy_->config.memory_limit, policy_->config.silence_limit};
+      description = probe_plugin(policy_->runner, file, *isolation);
+      refuse_twice(description.name);
+      if (!policy_->config.isolates(description.name, built_in)) isolation.reset();
+    }
+    if (isolation) {
+      decoder->isolated_ =
+          std::make_unique<IsolatedDecoder>(policy_->runner, file, description.name, *isolation);
+    } else {
+      OpenedPlugin plugin = open_plugin(file);
+      refuse_twice(plugin.description.name);
+      start_plugin(plugin);
+      description = std::move(plugin.description);
+      decoder->descriptor_ = normalised_descriptor(*plugin.descriptor);
+      decoder->library_ = std::move(plugin.library);
+    }
     decoder->name_ = std::move(description.name);
     decoder->version_ = std::move(description.version);
     decoder->help_ = std::move(description.help);
@@ -276,8 +306,6 @@ void DecoderSet::load_file(const std::filesystem::path& file) {
     decoder->streams_ = description.streams;
     decoder->writes_acrostics_ = description.writes_acrostics;
     decoder->params_ = std::move(description.params);
-    decoder->descriptor_ = normalised_descriptor(*descriptor);
-    decoder->library_ = std::move(library);
     decoders_.push_back(std::move(decoder));
   } catch (const PluginRefusal& refusal) {
     refused_.push_back({file, refusal.what()});
@@ -287,17 +315,31 @@ void DecoderSet::load_file(const std::filesystem::path& file) {
 // Reaches the instance a Decoder keeps for run_decoder.
 struct DecoderRun {
   static int32_t run(const Decoder& decoder, DecoderCalls& calls, poet_request& request,
-                     std::uint64_t model_serial, poet_state* result) {
+                     std::uint64_t model_serial, poet_state* result,
+                     const std::atomic<bool>* cancel) {
+    if (decoder.isolated_) {
+      return decoder.isolated_->decode(calls, request, decoder.params_.size(), model_serial, result,
+                                       cancel);
+    }
     const std::lock_guard lock(decoder.instance_mutex_);
     if (!decoder.instance_) decoder.instance_ = std::make_unique<DecoderInstance>(decoder.descriptor_);
     const HostTable table(calls);
     return decoder.instance_->decode(table.host(), &request, model_serial, result);
   }
+
+  static float* row_slot(const Decoder& decoder, poet_state state) {
+    return decoder.isolated_ ? decoder.isolated_->row_slot(state) : nullptr;
+  }
 };
 
 int32_t run_decoder(const Decoder& decoder, DecoderCalls& calls, poet_request& request,
-                    std::uint64_t model_serial, poet_state* result) {
-  return DecoderRun::run(decoder, calls, request, model_serial, result);
+                    std::uint64_t model_serial, poet_state* result,
+                    const std::atomic<bool>* cancel) {
+  return DecoderRun::run(decoder, calls, request, model_serial, result, cancel);
+}
+
+float* row_slot(const Decoder& decoder, poet_state state) {
+  return DecoderRun::row_slot(decoder, state);
 }
 
 std::shared_ptr<const Decoder> DecoderSet::find(std::string_view name) const {

@@ -27,17 +27,24 @@ std::string describe_bytes(std::uint64_t bytes) {
   return fmt::format("{:.1f} kB", b / 1e3);
 }
 
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  const std::string copy(text);  // strtod needs the terminating NUL
+  char* end = nullptr;
+  const double value = std::strtod(copy.c_str(), &end);
+  const std::string_view suffix(end);
+  const double scale = suffix.empty() ? 1 : suffix == "K" ? 1e3 : suffix == "M" ? 1e6 : suffix == "G" ? 1e9 : 0;
+  if (!(value * scale >= 1) || value * scale > 1e18) return std::nullopt;
+  return static_cast<std::uint64_t>(value * scale);
+}
+
 MemoryLimit memory_limit() {
   if (const char* text = std::getenv("POET_MEMORY_LIMIT"); text != nullptr && *text != '\0') {
-    char* end = nullptr;
-    const double value = std::strtod(text, &end);
-    const std::string suffix(end);
-    const double scale = suffix.empty() ? 1 : suffix == "K" ? 1e3 : suffix == "M" ? 1e6 : suffix == "G" ? 1e9 : 0;
-    if (!(value > 0) || scale == 0 || value * scale > 1e18) {
+    const std::optional<std::uint64_t> bytes = parse_size(text);
+    if (!bytes) {
       throw EngineError(fmt::format(
           "POET_MEMORY_LIMIT must be a size such as 8000000000, 8000M or 8G, not '{}'", text));
     }
-    return {static_cast<std::uint64_t>(value * scale), fmt::format("POET_MEMORY_LIMIT={}", text)};
+    return {*bytes, fmt::format("POET_MEMORY_LIMIT={}", text)};
   }
   const auto machine = static_cast<std::uint64_t>(sysconf(_SC_PHYS_PAGES)) *
                        static_cast<std::uint64_t>(sysconf(_SC_PAGE_SIZE));

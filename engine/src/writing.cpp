@@ -26,8 +26,9 @@ constexpr std::size_t kWarningsShown = 3;
 // recorded and reported after decode().
 class Host final : public DecoderCalls {
  public:
-  Host(Generation& generation, const FormRule& rule, const PoemRequest& request)
+  Host(Generation& generation, const Decoder& decoder, const FormRule& rule, const PoemRequest& request)
       : generation_(generation),
+        decoder_(decoder),
         vocabulary_(generation.vocabulary()),
         rule_(rule),
         request_(request) {
@@ -211,6 +212,7 @@ class Host final : public DecoderCalls {
   // Where a state's row of log-probabilities under the form is kept: the decoder reads it there
   // until the state is stepped or released.
   float* row(StateId id) {
+    if (float* slot = row_slot(decoder_, id)) return slot;
     const auto size = static_cast<std::size_t>(generation_.vocabulary_size());
     if (rows_.size() <= static_cast<std::size_t>(id)) rows_.resize(static_cast<std::size_t>(id) + 1);
     std::vector<float>& row = rows_[static_cast<std::size_t>(id)];
@@ -454,6 +456,7 @@ class Host final : public DecoderCalls {
   }
 
   Generation& generation_;
+  const Decoder& decoder_;  // an isolated one keeps the rows where its plugin reads them
   const Vocabulary& vocabulary_;
   const FormRule& rule_;
   const PoemRequest& request_;
@@ -505,7 +508,7 @@ WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const Poe
                                   decoder.params().size(), params.size()));
   }
 
-  Host host(generation, rule, request);
+  Host host(generation, decoder, rule, request);
   poet_request call{};
   call.start = host.start(mood, beginning);
   call.heads = heads.data();
@@ -514,7 +517,9 @@ WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const Poe
   call.poem_index = request.poem_index;
   call.poem_count = request.poem_count;
   poet_state result = -1;
-  const int32_t status = run_decoder(decoder, host, call, generation.model_serial(), &result);
+  // An isolated decoder's crash or hang throws here, already naming the decoder.
+  const int32_t status =
+      run_decoder(decoder, host, call, generation.model_serial(), &result, request.cancel);
 
   const auto failure = [&](std::string_view what) {
     return EngineError(fmt::format("decoder '{}' {}", decoder.name(), what));

@@ -25,8 +25,8 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: poet [--model CHECKPOINT | --no-model] [--device auto|cpu|cuda] [--plugin-dir DIR]...\n"
-    "            [--json] [-c COMMAND]... [--bail]\n"
+    "usage: poet [--model CHECKPOINT | --no-model] [--config FILE] [--device auto|cpu|cuda]\n"
+    "            [--plugin-dir DIR]... [--json] [-c COMMAND]... [--bail]\n"
     "\n"
     "Writes classical Chinese poems at a '> ' prompt. When standard input is not a terminal, or\n"
     "with -c, poet runs the commands as a script: results on standard output, diagnostics on\n"
@@ -34,6 +34,8 @@ constexpr std::string_view kUsage =
     "\n"
     "  --model CHECKPOINT  load this checkpoint at start instead of the bundled Tang model\n"
     "  --no-model          start with no model loaded\n"
+    "  --config FILE       the configuration (default: poet.toml here, if there is one): its\n"
+    "                      [plugins] now, its [model] and [train] for 'train'\n"
     "  --device DEVICE     where the model runs: auto (a GPU if LibTorch sees one), cpu, cuda\n"
     "  --plugin-dir DIR    also load the decoder plugins in DIR (repeatable)\n"
     "  --json              print each result as one JSON object per line (JSON Lines)\n"
@@ -47,6 +49,7 @@ struct Options {
   std::optional<std::filesystem::path> model = poet::repl::bundled_model();
   bool model_given = false;
   std::vector<std::filesystem::path> plugin_dirs;
+  std::optional<std::filesystem::path> config;
   poet::DeviceChoice device = poet::DeviceChoice::automatic;
   bool bail = false;
   bool json = false;
@@ -70,13 +73,14 @@ int main(int argc, char** argv) {
   use_utf8_locale();
 
   Options options;
-  static const std::vector<std::string_view> kOptions{"-c",       "--model",      "--no-model",
-                                                      "--device", "--plugin-dir", "--json",
-                                                      "--bail",   "--help",       "--version"};
+  static const std::vector<std::string_view> kOptions{
+      "-c",   "--model", "--no-model", "--config", "--device", "--plugin-dir",
+      "--json", "--bail", "--help",    "--version"};
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool takes_value =
-        arg == "-c" || arg == "--model" || arg == "--device" || arg == "--plugin-dir";
+        arg == "-c" || arg == "--model" || arg == "--config" || arg == "--device" ||
+        arg == "--plugin-dir";
     if (takes_value && i + 1 == argc)
       return usage_error(fmt::format("missing value after '{}'", arg));
     if (arg == "-c") {
@@ -84,6 +88,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--model") {
       options.model = argv[++i];
       options.model_given = true;
+    } else if (arg == "--config") {
+      options.config = argv[++i];
     } else if (arg == "--no-model") {
       options.model.reset();
     } else if (arg == "--device") {
@@ -142,13 +148,27 @@ int main(int argc, char** argv) {
     }
   }
 
-  poet::DecoderSet decoders(poet::decoder_folders(options.plugin_dirs));
+  // The plugins' isolation comes from the configuration; [model] and [train] are read by `train`.
+  const std::optional<std::filesystem::path> config_file =
+      options.config ? options.config
+      : std::filesystem::exists("poet.toml") ? std::optional<std::filesystem::path>("poet.toml")
+                                              : std::nullopt;
+  poet::PluginPolicy plugins{{}, 1, poet::decoder_runner()};
+  if (config_file) {
+    try {
+      plugins.config = poet::load_config(*config_file).plugins;
+    } catch (const std::exception& error) {
+      terminal.error(error.what());
+      any_failed = true;
+    }
+  }
+  poet::DecoderSet decoders(poet::decoder_folders(options.plugin_dirs), std::move(plugins));
   for (const auto& refused : decoders.refused()) {
     terminal.warning(
         fmt::format("decoder plugin {} refused: {}", refused.file.string(), refused.reason));
   }
 
-  Shell shell(terminal, *engine, decoders);
+  Shell shell(terminal, *engine, decoders, config_file);
   auto reader = !options.commands.empty() ? list_reader(options.commands)
                 : interactive             ? prompt_reader(shell)
                                           : stream_reader();

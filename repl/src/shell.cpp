@@ -224,6 +224,7 @@ std::string describe_decoders(const DecoderSet& decoders) {
     std::vector<std::string_view> traits;
     if (decoder->streams()) traits.push_back("streams");
     if (decoder->writes_acrostics()) traits.push_back("writes acrostics");
+    if (decoder->isolated()) traits.push_back("isolated");
     text += fmt::format("{} {}  {}{}\n", decoder->name(), decoder->version(), decoder->help(),
                         traits.empty() ? "" : fmt::format(" ({})", fmt::join(traits, ", ")));
     std::size_t width = 0;
@@ -270,8 +271,9 @@ std::string banner(const RuntimeInfo& runtime) {
       runtime.cpu_threads == 1 ? "" : "s", device);
 }
 
-Shell::Shell(Terminal& terminal, Engine& engine, DecoderSet& decoders)
-    : terminal_(terminal), engine_(engine), decoders_(decoders) {}
+Shell::Shell(Terminal& terminal, Engine& engine, DecoderSet& decoders,
+             std::optional<std::filesystem::path> config_file)
+    : terminal_(terminal), engine_(engine), decoders_(decoders), config_file_(std::move(config_file)) {}
 
 const MetreLexicon& Shell::metre_lexicon() {
   if (!metre_lexicon_) metre_lexicon_ = MetreLexicon::read(bundled_metre());

@@ -47,7 +47,9 @@ inline constexpr std::size_t kLongestLine = 64 * 1024;
 
 class Shell {
  public:
-  Shell(Terminal& terminal, Engine& engine, DecoderSet& decoders);
+  // `config_file`: poet.toml or --config, for `train` to read its [model] and [train] from.
+  Shell(Terminal& terminal, Engine& engine, DecoderSet& decoders,
+        std::optional<std::filesystem::path> config_file = std::nullopt);
   ~Shell();  // stops a training run going on in the background, with a checkpoint
 
   // Runs one input line. Blank lines and lines starting with '#' do nothing.
@@ -56,6 +58,7 @@ class Shell {
   Terminal& terminal() { return terminal_; }
   Engine& engine() { return engine_; }
   DecoderSet& decoders() { return decoders_; }
+  const std::optional<std::filesystem::path>& config_file() const { return config_file_; }
   GenerationSettings& settings() { return settings_; }
   Notices& notices() { return notices_; }
   std::unique_ptr<BackgroundTraining>& training() { return training_; }
@@ -67,6 +70,7 @@ class Shell {
   Terminal& terminal_;
   Engine& engine_;
   DecoderSet& decoders_;
+  std::optional<std::filesystem::path> config_file_;
   GenerationSettings settings_;
   Notices notices_;
   std::optional<MetreLexicon> metre_lexicon_;

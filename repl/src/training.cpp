@@ -50,7 +50,8 @@ std::optional<std::vector<std::string>> complete_training(Shell&,
 
 namespace {
 
-TrainRequest parse_request(const std::vector<std::string>& args) {
+TrainRequest parse_request(const std::vector<std::string>& args,
+                           const std::optional<std::filesystem::path>& config_file) {
   const ParsedArgs parsed = parse_options(
       args, std::vector<std::string_view>(std::begin(kTrainOptions), std::end(kTrainOptions)));
   if (!parsed.positional.empty()) throw CommandError(fmt::format("usage: {}", kTrainUsage));
@@ -58,8 +59,8 @@ TrainRequest parse_request(const std::vector<std::string>& args) {
   Config config;
   if (const auto* file = parsed.option("--config")) {
     config = load_config(*file);
-  } else if (fs::exists("poet.toml")) {
-    config = load_config("poet.toml");
+  } else if (config_file) {
+    config = load_config(*config_file);
   }
   TrainRequest request;
   request.model = config.model;
@@ -224,7 +225,7 @@ void run_training(Shell& shell, const std::vector<std::string>& args) {
     }
     return;
   }
-  const TrainRequest request = parse_request(args);
+  const TrainRequest request = parse_request(args, shell.config_file());
   if (!shell.terminal().interactive()) {
     train_in_foreground(shell, request);
     return;

@@ -35,6 +35,54 @@ TEST(Config, NamesTheLineAndColumnOfEveryMistake) {
   EXPECT_EQ(refusal("[model]\ncell = \n").rfind("poet.toml:2:", 0), 0u) << refusal("[model]\ncell = \n");
 }
 
+TEST(Config, PluginsRunOutsidePoetWhenTheyComeFromOutsideByDefault) {
+  const PluginConfig plugins = parse_config("", "poet.toml").plugins;
+  EXPECT_EQ(plugins.isolate, PluginIsolation::outside);
+  EXPECT_EQ(plugins.memory_limit, 1u << 30);
+  EXPECT_EQ(plugins.silence_limit, std::chrono::seconds(60));
+  EXPECT_FALSE(plugins.isolates("greedy", true));
+  EXPECT_TRUE(plugins.isolates("mine", false));
+}
+
+TEST(Config, ReadsThePluginsSection) {
+  const PluginConfig plugins =
+      parse_config("[plugins]\nisolate = \"all\"\nin_process = [\"greedy\"]\nisolated = [\"beam\"]\n"
+                   "memory_limit = \"512M\"\nsilence_limit = 2.5\n",
+                   "poet.toml")
+          .plugins;
+  EXPECT_EQ(plugins.isolate, PluginIsolation::all);
+  EXPECT_EQ(plugins.memory_limit, 512'000'000u);
+  EXPECT_EQ(plugins.silence_limit, std::chrono::milliseconds(2500));
+  EXPECT_FALSE(plugins.isolates("greedy", true));
+  EXPECT_TRUE(plugins.isolates("beam", true));
+  EXPECT_TRUE(plugins.isolates("temperature", true));
+  EXPECT_EQ(parse_config("[plugins]\nmemory_limit = 300000000\n", "poet.toml").plugins.memory_limit,
+            300'000'000u);
+
+  const PluginConfig none =
+      parse_config("[plugins]\nisolate = \"none\"\nisolated = [\"mine\"]\n", "poet.toml").plugins;
+  EXPECT_FALSE(none.isolates("other", false));
+  EXPECT_TRUE(none.isolates("mine", true));
+}
+
+TEST(Config, RefusesPluginSettingsThatMakeNoSense) {
+  EXPECT_EQ(refusal("[plugins]\nisolate = \"some\"\n"),
+            "poet.toml:2:11: isolate must be \"outside\", \"all\" or \"none\", not \"some\"");
+  EXPECT_EQ(refusal("[plugins]\nmemory_limit = \"lots\"\n"),
+            "poet.toml:2:16: memory_limit must be a size such as 1000000000, \"1000M\" or \"1G\"");
+  EXPECT_EQ(refusal("[plugins]\nmemory_limit = 0\n"),
+            "poet.toml:2:16: memory_limit must be a size such as 1000000000, \"1000M\" or \"1G\"");
+  EXPECT_EQ(refusal("[plugins]\nsilence_limit = -1\n"),
+            "poet.toml:2:17: silence_limit must be 0.001 to 1000000 seconds");
+  EXPECT_EQ(refusal("[plugins]\nin_process = \"beam\"\n"),
+            "poet.toml:2:14: in_process must be an array of decoder names");
+  EXPECT_EQ(refusal("[plugins]\nisolated = [3]\n"), "poet.toml:2:13: isolated must be a string");
+  EXPECT_EQ(refusal("[plugins]\nin_process = [\"beam\"]\nisolated = [\"beam\"]\n"),
+            "poet.toml: [plugins] 'beam' is both in in_process and in isolated");
+  EXPECT_EQ(refusal("[plugins]\nmemory_limt = 3\n"),
+            "poet.toml:2:1: unknown key 'memory_limt' in [plugins] (did you mean 'memory_limit'?)");
+}
+
 TEST(Config, MissingFileIsAnError) {
   EXPECT_THROW(load_config("/nonexistent/poet.toml"), ConfigError);
 }

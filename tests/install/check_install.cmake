@@ -23,7 +23,8 @@ endfunction()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 set(example_sources ${prefix}/share/poet/examples/repetition-penalty)
-foreach(installed bin/poet include/poet/decoder.h include/poet/decoder_sdk.h lib/poet/decoders/greedy.so
+foreach(installed bin/poet lib/poet/poet-decoder-runner include/poet/decoder.h include/poet/decoder_sdk.h
+                  lib/poet/decoders/greedy.so
                   lib/cmake/poet/poetDecoder.cmake share/poet/corpora/tang.tsv share/poet/corpora/tang.ckpt
                   share/poet/corpora/metre.tsv share/poet/examples/repetition-penalty/CMakeLists.txt
                   share/poet/examples/repetition-penalty/repetition_penalty.c

@@ -12,11 +12,21 @@
 //   [train]                 # see TrainConfig in trainer.h for every key
 //   optimizer = "adam"
 //   batch_size = 64
+//
+//   [plugins]               # decoder plugins in processes of their own
+//   isolate = "outside"     # outside, all or none
+//   in_process = ["greedy"] # by name, whatever isolate says
+//   isolated = ["beam"]
+//   memory_limit = "1G"     # of each isolated plugin: bytes, or with a K, M or G suffix
+//   silence_limit = 60      # seconds an isolated plugin may go without asking poet anything
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "poet/engine/model_config.h"
 #include "poet/engine/trainer.h"
@@ -28,9 +38,29 @@ struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Which decoder plugins run in a process of their own, where a crash, a hang or a runaway
+// allocation costs only that process, and what each such process may take.
+enum class PluginIsolation {
+  outside,  // the plugins of --plugin-dir and POET_PLUGIN_PATH; the built-in ones run in poet
+  all,
+  none
+};
+
+struct PluginConfig {
+  PluginIsolation isolate = PluginIsolation::outside;
+  std::vector<std::string> in_process;  // decoders by name, whatever `isolate` says
+  std::vector<std::string> isolated;
+  std::uint64_t memory_limit = std::uint64_t{1} << 30;  // bytes, for each isolated plugin
+  std::chrono::milliseconds silence_limit{60'000};  // quiet this long, an isolated plugin is stopped
+
+  // Whether the decoder of this name runs isolated; `built_in`: it was found beside poet.
+  bool isolates(std::string_view decoder, bool built_in) const;
+};
+
 struct Config {
   ModelConfig model;
   TrainConfig train;
+  PluginConfig plugins;
 };
 
 // Keys that are absent keep their defaults; unknown sections and keys are errors, with the

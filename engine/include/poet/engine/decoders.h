@@ -6,15 +6,18 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "poet/decoder.h"
+#include "poet/engine/config.h"
 
 namespace poet {
 
 class DecoderInstance;
+class IsolatedDecoder;
 
 // The names of gen's and acrostic's own options (--form, -n, ...), in the order their usage shows
 // them. A decoder parameter of one of these names could never be given on their command line, so
@@ -51,11 +54,14 @@ class Decoder {
   const std::filesystem::path& file() const { return file_; }
   bool streams() const { return streams_; }
   bool writes_acrostics() const { return writes_acrostics_; }
+  // In a process of its own (poet-decoder-runner), where a crash or hang costs only its poem.
+  bool isolated() const { return isolated_ != nullptr; }
   const std::vector<DecoderParam>& params() const { return params_; }
   const DecoderParam* param(std::string_view name) const;
   std::vector<double> default_values() const;
 
-  // The plugin's descriptor in this ABI's layout (normalised_descriptor in decoder_calls.h).
+  // The plugin's descriptor in this ABI's layout (normalised_descriptor in decoder_calls.h);
+  // empty for an isolated decoder, whose library poet never loads.
   const poet_decoder& descriptor() const { return descriptor_; }
 
   Decoder();
@@ -70,6 +76,7 @@ class Decoder {
   // poem at a time uses it.
   mutable std::unique_ptr<DecoderInstance> instance_;
   mutable std::mutex instance_mutex_;
+  std::unique_ptr<IsolatedDecoder> isolated_;  // instead of library_ and an instance
   std::string name_, version_, help_;
   std::filesystem::path file_;
   bool streams_ = false;
@@ -82,11 +89,22 @@ struct RefusedPlugin {
   std::string reason;  // one line: "ABI version 2, but this poet speaks version 1"
 };
 
+// Which plugins run in a process of their own, and how that process is held.
+struct PluginPolicy {
+  PluginConfig config;               // poet.toml's [plugins]
+  std::size_t built_in_folders = 1;  // the first folders hold poet's own decoders
+  std::filesystem::path runner;      // poet-decoder-runner (decoder_runner())
+};
+
 // The decoders found in a list of folders, the first folder first. Every "*.so" in them is
-// tried; a name already loaded from an earlier file is refused.
+// tried; a name already loaded from an earlier file is refused. Without a policy every plugin
+// is loaded into poet's process; with one, every file is first probed in a runner, so a damaged
+// one costs a process, never poet, and the policy says which then stay isolated.
 class DecoderSet {
  public:
-  explicit DecoderSet(std::vector<std::filesystem::path> folders);
+  explicit DecoderSet(std::vector<std::filesystem::path> folders,
+                      std::optional<PluginPolicy> policy = std::nullopt);
+  ~DecoderSet();
 
   // Loads (again) every plugin in the folders: a rebuilt plugin is picked up without restarting.
   void reload();
@@ -98,9 +116,10 @@ class DecoderSet {
   std::vector<std::string_view> names() const;
 
  private:
-  void load_file(const std::filesystem::path& file);
+  void load_file(const std::filesystem::path& file, bool built_in);
 
   std::vector<std::filesystem::path> folders_;
+  std::optional<PluginPolicy> policy_;
   std::vector<std::shared_ptr<const Decoder>> decoders_;
   std::vector<RefusedPlugin> refused_;
 };
@@ -110,5 +129,9 @@ class DecoderSet {
 // --plugin-dir, then each folder of POET_PLUGIN_PATH (separated by ':').
 std::vector<std::filesystem::path> decoder_folders(
     const std::vector<std::filesystem::path>& plugin_dirs);
+
+// poet-decoder-runner, the program an isolated plugin runs in: lib/poet/ relative to poet's own
+// executable, in the build tree as after installing.
+std::filesystem::path decoder_runner();
 
 }  // namespace poet

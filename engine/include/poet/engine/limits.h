@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "poet/engine/model_config.h"
 
@@ -23,6 +25,10 @@ struct MemoryLimit {
 };
 // Throws EngineError for a POET_MEMORY_LIMIT that is not a size.
 MemoryLimit memory_limit();
+
+// A size as POET_MEMORY_LIMIT and poet.toml take it: bytes, or with a K, M or G suffix ("48G",
+// "1.5G"); nothing for what is not a positive size.
+std::optional<std::uint64_t> parse_size(std::string_view text);
 
 // "1.5 GB", "820 MB".
 std::string describe_bytes(std::uint64_t bytes);

@@ -1,0 +1,170 @@
+// poet-decoder-runner: one decoder plugin in a process of its own, so that its crash, hang or
+// runaway allocation costs this process and not poet (engine/src/isolation.h starts it).
+//
+//   poet-decoder-runner probe|serve PLUGIN MEMORY_BYTES
+//
+// with poet's socket on fd 3 (isolation_protocol.h). Both load the plugin and report what it
+// describes, or why it is refused; probe then ends, and serve writes the poems poet asks for
+// until poet says quit or goes away. It links no LibTorch, so it starts in milliseconds.
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <string_view>
+#include <system_error>
+#include <thread>
+
+#include "decoder_calls.h"
+#include "decoder_descriptor.h"
+#include "isolation_protocol.h"
+#include "poet/engine/limits.h"
+#include "remote_calls.h"
+
+// Read by AddressSanitizer's runtime alone, in a sanitized build: a plugin's crash must end this
+// process by its signal, so that poet can name it, and an allocation past the memory limit must
+// fail as malloc() fails, not as a sanitizer's report.
+extern "C" const char* __asan_default_options() {
+  return "handle_segv=0:handle_sigbus=0:handle_abort=0:allocator_may_return_null=1";
+}
+
+namespace poet {
+namespace {
+
+// The plugin gets stdin, stdout, stderr and poet's socket, none of what else poet had open.
+void close_inherited_fds() { ::close_range(kRunnerSocketFd + 1, ~0U, 0); }
+
+// Ends this process when poet goes away, even while the plugin is busy and never calls it.
+void follow_poet() {
+  std::thread([] {
+    pollfd poet{kRunnerSocketFd, 0, 0};  // no events: poll() returns only once the socket hangs up
+    while (::poll(&poet, 1, -1) <= 0) {
+    }
+    ::_exit(1);
+  }).detach();
+}
+
+// Address space in use now, in bytes.
+std::uint64_t address_space() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t pages = 0;
+  statm >> pages;
+  return pages * static_cast<std::uint64_t>(::sysconf(_SC_PAGE_SIZE));
+}
+
+// Moves the soft RLIMIT_AS by `bytes`: the plugin's allowance is counted on top of what the
+// runner holds (and a sanitizer reserves) before loading it, and the region poet shares is
+// granted on top of that as it comes and goes.
+void grant_address_space(std::int64_t bytes) {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_AS, &limit);
+  limit.rlim_cur = static_cast<rlim_t>(static_cast<std::int64_t>(limit.rlim_cur) + bytes);
+  ::setrlimit(RLIMIT_AS, &limit);
+}
+
+void limit_address_space(std::uint64_t bytes) {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_AS, &limit);
+  limit.rlim_cur = address_space() + bytes;
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_cur > limit.rlim_max)
+    limit.rlim_cur = limit.rlim_max;
+  ::setrlimit(RLIMIT_AS, &limit);
+}
+
+void send(const MessageWriter& message) {
+  if (!send_message(kRunnerSocketFd, message)) ::_exit(1);  // poet is gone
+}
+
+// One poem, as a decode message asks for it: sets up what the message brings and runs the
+// plugin through `instance`. False when this process cannot go on.
+bool write_poem(MessageReader& message, Packet& packet, ModelTables& tables,
+                DecoderInstance& instance) {
+  if (message.get<std::uint8_t>() != 0) {
+    const auto layout = message.get<RegionLayout>();
+    grant_address_space(static_cast<std::int64_t>(layout.size) -
+                        static_cast<std::int64_t>(tables.region().size()));
+    try {
+      tables.map(std::move(packet.passed), layout);
+    } catch (const std::system_error& error) {
+      // The poem fails with the reason, and the next one starts a fresh process.
+      send(MessageWriter(MessageKind::fail)
+               .put_string(fmt::format("its process could not map poet's {} of tables: {}",
+                                       describe_bytes(layout.size), error.what())));
+      send(MessageWriter(MessageKind::done).put<int32_t>(POET_ERROR).put<poet_state>(-1));
+      return false;
+    }
+  }
+  if (!tables.mapped()) return false;
+  const PoemOrder order = read_poem_order(message);
+  RemoteCalls calls(kRunnerSocketFd, tables, order);
+  const HostTable table(calls);
+  poet_request request{};
+  request.start = order.start;
+  request.heads = order.heads.data();
+  request.head_count = order.heads.size();
+  request.params = order.params.data();
+  request.poem_index = order.poem_index;
+  request.poem_count = order.poem_count;
+  poet_state result = -1;
+  const int32_t status = instance.decode(table.host(), &request, order.model_serial, &result);
+  send(MessageWriter(MessageKind::done).put(status).put(result));
+  return true;
+}
+
+// Writes poems until poet says quit; the instance is destroyed on the way out.
+int serve(const OpenedPlugin& plugin) {
+  const poet_decoder descriptor = normalised_descriptor(*plugin.descriptor);
+  DecoderInstance instance(descriptor);
+  ModelTables tables;
+  Packet packet;
+  try {
+    while (receive_message(kRunnerSocketFd, packet)) {
+      MessageReader message(packet.bytes);
+      if (message.kind() == MessageKind::quit) return 0;
+      if (message.kind() != MessageKind::decode || !write_poem(message, packet, tables, instance))
+        return 1;
+    }
+  } catch (const ProtocolError&) {
+  }
+  return 1;
+}
+
+int run(std::string_view mode, const char* plugin_file, const char* memory) {
+  close_inherited_fds();
+  follow_poet();
+  limit_address_space(std::strtoull(memory, nullptr, 10));
+  std::optional<OpenedPlugin> plugin;
+  MessageWriter description(MessageKind::described);
+  try {
+    plugin = open_plugin(plugin_file);
+    start_plugin(*plugin);
+    write_description(description, plugin->description);
+    if (description.bytes().size() > kMaxMessage)
+      throw PluginRefusal(fmt::format("it describes itself in more than {} bytes", kMaxMessage));
+  } catch (const PluginRefusal& refusal) {
+    send(MessageWriter(MessageKind::refused).put_string(refusal.what()));
+    return 0;
+  }
+  send(description);
+  return mode == "serve" ? serve(*plugin) : 0;
+}
+
+}  // namespace
+}  // namespace poet
+
+int main(int argc, char** argv) {
+  const std::string_view mode = argc == 4 ? argv[1] : "";
+  if (mode != "probe" && mode != "serve") {
+    std::fputs(
+        "usage: poet-decoder-runner probe|serve PLUGIN MEMORY_BYTES (started by poet, with "
+        "its socket on fd 3)\n",
+        stderr);
+    return 2;
+  }
+  return poet::run(mode, argv[2], argv[3]);
+}

@@ -1,0 +1,489 @@
+#include "isolation.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <system_error>
+#include <thread>
+
+#include "poet/engine/limits.h"
+
+namespace poet {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kPoll{100};          // how often a wait looks at Ctrl-C and the clock
+constexpr milliseconds kCancelGrace{1000};  // for a plugin to return once Ctrl-C is pressed
+constexpr milliseconds kQuitGrace{1000};    // for a process to end by itself: destroy(), exit
+
+// "SIGSEGV, segmentation fault"
+std::string describe_signal(int signal) {
+  const char* name = ::sigabbrev_np(signal);
+  const char* described = ::sigdescr_np(signal);
+  if (name == nullptr || described == nullptr) return fmt::format("signal {}", signal);
+  std::string description = described;
+  for (char& c : description) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return fmt::format("SIG{}, {}", name, description);
+}
+
+// "30 s", "0.5 s"
+std::string seconds(milliseconds duration) {
+  return fmt::format("{:g} s", static_cast<double>(duration.count()) / 1000);
+}
+
+}  // namespace
+
+// ---- the process ---------------------------------------------------------------------------
+
+// One runner: its process and poet's end of their socket. A process still running when this
+// goes is killed, with anything it started, and every process is reaped.
+class RunnerProcess {
+ public:
+  RunnerProcess(const fs::path& runner, const char* mode, const fs::path& plugin,
+                std::uint64_t memory_bytes);
+  ~RunnerProcess() {
+    if (pid_ > 0) finish(milliseconds(0));
+  }
+  RunnerProcess(const RunnerProcess&) = delete;
+  RunnerProcess& operator=(const RunnerProcess&) = delete;
+
+  int socket() const { return socket_.get(); }
+  // Whether the runner has hung up or said something out of turn, between poems.
+  bool has_hung_up_or_spoken() const {
+    pollfd end{socket_.get(), POLLIN, 0};
+    return ::poll(&end, 1, 0) != 0;
+  }
+
+  enum class Heard { message, closed, timeout, cancelled };
+  // Waits for the runner's next message until `deadline`, or until *cancel is set.
+  Heard receive(Packet& packet, Clock::time_point deadline, const std::atomic<bool>* cancel);
+
+  struct End {
+    int status = 0;             // as wait4() gives it
+    std::uint64_t max_rss = 0;  // bytes
+  };
+  // Waits up to `grace` for the process to end by itself, kills it then, and reaps it.
+  End finish(milliseconds grace);
+
+ private:
+  pid_t pid_ = -1;
+  UniqueFd socket_;
+};
+
+RunnerProcess::RunnerProcess(const fs::path& runner, const char* mode, const fs::path& plugin,
+                             std::uint64_t memory_bytes) {
+  int ends[2];
+  // Close-on-exec, so that no other process poet starts meanwhile inherits either end.
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0)
+    throw EngineError(fmt::format("cannot make a socket for a decoder: {}",
+                                  std::generic_category().message(errno)));
+  socket_ = UniqueFd(ends[0]);
+  const UniqueFd theirs(ends[1]);
+
+  // posix_spawn, not fork: poet has other threads (training, the model watcher).
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_adddup2(&actions, theirs.get(), kRunnerSocketFd);
+  // The plugin must not read the keys typed at poet's prompt.
+  ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawnattr_t attributes;
+  ::posix_spawnattr_init(&attributes);
+  sigset_t none, all;
+  ::sigemptyset(&none);
+  ::sigfillset(&all);
+  ::posix_spawnattr_setsigmask(&attributes, &none);
+  ::posix_spawnattr_setsigdefault(&attributes, &all);
+  // A group of its own: Ctrl-C at the terminal is poet's to handle, and the group is what a
+  // kill stops.
+  ::posix_spawnattr_setpgroup(&attributes, 0);
+  ::posix_spawnattr_setflags(
+      &attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+  std::string memory = std::to_string(memory_bytes);
+  std::string runner_path = runner.string(), plugin_path = plugin.string(), mode_name = mode;
+  char* argv[] = {runner_path.data(), mode_name.data(), plugin_path.data(), memory.data(), nullptr};
+  const int error = ::posix_spawn(&pid_, runner_path.c_str(), &actions, &attributes, argv, environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attributes);
+  if (error != 0) {
+    pid_ = -1;
+    throw EngineError(
+        fmt::format("cannot start {}: {}", runner_path, std::generic_category().message(error)));
+  }
+}
+
+RunnerProcess::Heard RunnerProcess::receive(Packet& packet, Clock::time_point deadline,
+                                            const std::atomic<bool>* cancel) {
+  for (;;) {
+    if (cancel != nullptr && cancel->load()) return Heard::cancelled;
+    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return Heard::timeout;
+    pollfd end{socket_.get(), POLLIN, 0};
+    const int ready = ::poll(&end, 1, static_cast<int>(std::min(left, kPoll).count()));
+    if (ready > 0 || (ready < 0 && errno != EINTR))
+      return receive_message(socket_.get(), packet) ? Heard::message : Heard::closed;
+  }
+}
+
+RunnerProcess::End RunnerProcess::finish(milliseconds grace) {
+  const auto deadline = Clock::now() + grace;
+  int status = 0;
+  rusage usage{};
+  for (;;) {
+    const pid_t reaped = ::wait4(pid_, &status, WNOHANG, &usage);
+    if (reaped == pid_ || (reaped < 0 && errno != EINTR)) break;
+    if (Clock::now() >= deadline) {
+      ::kill(-pid_, SIGKILL);
+      ::kill(pid_, SIGKILL);  // in case the plugin moved it to a group of its own
+      while (::wait4(pid_, &status, 0, &usage) < 0 && errno == EINTR) {
+      }
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  pid_ = -1;
+  return {status, static_cast<std::uint64_t>(usage.ru_maxrss) * 1024};
+}
+
+namespace {
+
+// What ended a runner: "crashed (SIGSEGV, segmentation fault)", "exited (status 1)", with `when`
+// after the verb, and where it had used about all its memory, "at its memory limit of 256.0 MB".
+std::string describe_end(const RunnerProcess::End& end, std::uint64_t memory_limit,
+                         std::string_view when) {
+  std::string text =
+      WIFSIGNALED(end.status)
+          ? fmt::format("crashed{} ({})", when, describe_signal(WTERMSIG(end.status)))
+          : fmt::format("exited{} (status {})", when, WEXITSTATUS(end.status));
+  // A plugin that runs out of address space dies however it handles a failed allocation; what
+  // shows is that its resident memory came close to the limit.
+  if (end.max_rss >= memory_limit / 10 * 9)
+    text += fmt::format(" at its memory limit of {}", describe_bytes(memory_limit));
+  return text;
+}
+
+}  // namespace
+
+fs::path decoder_runner() {
+  std::error_code error;
+  const fs::path executable = fs::read_symlink("/proc/self/exe", error);
+  if (error) return "poet-decoder-runner";
+  return (executable.parent_path() / POET_RUNNER_RELATIVE_DIR / "poet-decoder-runner")
+      .lexically_normal();
+}
+
+// ---- loading -------------------------------------------------------------------------------
+
+DecoderDescription probe_plugin(const fs::path& runner, const fs::path& plugin,
+                                const IsolationLimits& limits) {
+  try {
+    RunnerProcess process(runner, "probe", plugin, limits.memory_bytes);
+    Packet packet;
+    switch (process.receive(packet, Clock::now() + limits.silence, nullptr)) {
+      case RunnerProcess::Heard::message:
+        break;
+      case RunnerProcess::Heard::closed:
+        throw PluginRefusal(
+            describe_end(process.finish(kQuitGrace), limits.memory_bytes, " while loading"));
+      default:
+        throw PluginRefusal(
+            fmt::format("did not finish loading in {} and was stopped", seconds(limits.silence)));
+    }
+    MessageReader message(packet.bytes);
+    if (message.kind() == MessageKind::refused) throw PluginRefusal(message.get_string());
+    if (message.kind() != MessageKind::described) throw ProtocolError("it did not describe itself");
+    DecoderDescription description = read_description(message);
+    process.finish(kQuitGrace);
+    return description;
+  } catch (const ProtocolError& error) {
+    throw PluginRefusal(fmt::format("broke poet's protocol while loading: {}", error.what()));
+  } catch (const EngineError& error) {
+    throw PluginRefusal(error.what());
+  }
+}
+
+// ---- poems ---------------------------------------------------------------------------------
+
+IsolatedDecoder::IsolatedDecoder(fs::path runner, fs::path plugin, std::string name,
+                                 IsolationLimits limits)
+    : runner_(std::move(runner)),
+      plugin_(std::move(plugin)),
+      name_(std::move(name)),
+      limits_(limits) {}
+
+IsolatedDecoder::~IsolatedDecoder() {
+  const std::lock_guard lock(mutex_);
+  if (!process_) return;
+  send_message(process_->socket(), MessageWriter(MessageKind::quit));
+  process_->finish(kQuitGrace);
+}
+
+void IsolatedDecoder::crashed(const std::string& what) {
+  process_.reset();
+  throw PluginCrash(
+      fmt::format("decoder '{}' {}; it starts afresh for the next poem", name_, what));
+}
+
+void IsolatedDecoder::start(std::size_t param_count) {
+  process_ = std::make_unique<RunnerProcess>(runner_, "serve", plugin_, limits_.memory_bytes);
+  region_sent_ = false;
+  Packet packet;
+  switch (process_->receive(packet, Clock::now() + limits_.silence, nullptr)) {
+    case RunnerProcess::Heard::message:
+      break;
+    case RunnerProcess::Heard::closed:
+      crashed(describe_end(process_->finish(kQuitGrace), limits_.memory_bytes, " while loading"));
+    default:
+      crashed(
+          fmt::format("did not finish loading in {} and was stopped", seconds(limits_.silence)));
+  }
+  MessageReader message(packet.bytes);
+  if (message.kind() == MessageKind::refused) {
+    process_.reset();
+    throw EngineError(
+        fmt::format("decoder '{}' can no longer be loaded: {}", name_, message.get_string()));
+  }
+  if (message.kind() != MessageKind::described) throw ProtocolError("it did not describe itself");
+  const DecoderDescription description = read_description(message);
+  if (description.name != name_ || description.params.size() != param_count) {
+    process_.reset();
+    throw EngineError(fmt::format(
+        "{} has changed since decoder '{}' was loaded from it; `decoders reload` reads it again",
+        plugin_.string(), name_));
+  }
+}
+
+void IsolatedDecoder::share_tables(DecoderCalls& calls, std::uint64_t model_serial) {
+  const bool has_metre = calls.has_metre();
+  const char* book = has_metre ? calls.metre_book() : nullptr;
+  TablesKey key{model_serial, has_metre, book != nullptr ? book : ""};
+  if (tables_ == key) return;
+
+  // Gathered first, for their sizes; then copied into a region of that size.
+  const std::int32_t vocabulary = calls.vocabulary_size();
+  std::string strings;
+  const auto add_string = [&](const char* text) {
+    if (text == nullptr) return RegionLayout::kNoText;
+    const auto offset = static_cast<std::uint32_t>(strings.size());
+    strings.append(text).push_back('\0');
+    return offset;
+  };
+  std::vector<std::uint32_t> texts, group_starts, group_names;
+  std::vector<std::uint8_t> marks;
+  std::vector<std::int32_t> tones, group_lists, groups(8);
+  for (poet_token token = 0; token < vocabulary; ++token) {
+    texts.push_back(add_string(calls.token_text(token)));
+    marks.push_back(calls.is_mark(token) != 0);
+    tones.push_back(has_metre ? calls.tone(token) : POET_TONE_UNKNOWN);
+    group_starts.push_back(static_cast<std::uint32_t>(group_lists.size()));
+    std::size_t count = has_metre ? calls.groups(token, groups.data(), groups.size()) : 0;
+    if (count > groups.size()) {
+      groups.resize(count);
+      count = calls.groups(token, groups.data(), groups.size());
+    }
+    group_lists.insert(group_lists.end(), groups.begin(), groups.begin() + count);
+  }
+  group_starts.push_back(static_cast<std::uint32_t>(group_lists.size()));
+  const std::int32_t group_count = has_metre ? calls.group_count() : 0;
+  for (std::int32_t group = 0; group < group_count; ++group)
+    group_names.push_back(add_string(calls.group_name(group)));
+  const std::uint32_t book_at = add_string(book);
+
+  RegionLayout layout =
+      RegionLayout::plan(vocabulary, strings.size(), group_count, group_lists.size());
+  layout.end_token = calls.end_token();
+  layout.has_metre = has_metre;
+  layout.book = book_at;
+  SharedRegion region = SharedRegion::create(layout.size);
+  const auto copy = [&](const auto& values, std::uint64_t offset) {
+    std::copy(values.begin(), values.end(),
+              region.at<typename std::decay_t<decltype(values)>::value_type>(offset));
+  };
+  copy(texts, layout.token_texts);
+  copy(marks, layout.marks);
+  copy(tones, layout.tones);
+  copy(group_starts, layout.group_starts);
+  copy(group_lists, layout.group_lists);
+  copy(group_names, layout.group_names);
+  copy(strings, layout.strings);
+  region_ = std::move(region);
+  layout_ = layout;
+  tables_ = std::move(key);
+  region_sent_ = false;
+}
+
+float* IsolatedDecoder::row_slot(poet_state state) {
+  if (state < 0 || state >= kMaxStates || region_.size() == 0) return nullptr;
+  return region_.at<float>(layout_.row(state));
+}
+
+std::uint64_t IsolatedDecoder::serve_row(DecoderCalls& calls, poet_state state) {
+  const float* row = calls.log_probs(state);
+  // A state's row stays where it is until the state is stepped or released, as the ABI
+  // promises, because each state id has its own slot. A state past them (a bad one; the host
+  // says so) gets the spare slot.
+  const std::int32_t slot = state >= 0 && state < kMaxStates ? state : kMaxStates;
+  float* shared = region_.at<float>(layout_.row(slot));
+  if (row != shared) std::copy_n(row, layout_.vocabulary_size, shared);
+  return layout_.row(slot);
+}
+
+void IsolatedDecoder::answer(DecoderCalls& calls, MessageReader& call) {
+  const auto reply = [&](const auto& value) {
+    // A process that is gone is found by the next receive().
+    send_message(process_->socket(), MessageWriter(MessageKind::reply).put(value));
+  };
+  switch (call.kind()) {
+    case MessageKind::log_probs:
+      return reply(serve_row(calls, call.get<poet_state>()));
+    case MessageKind::position: {
+      poet_position position{};
+      calls.position(call.get<poet_state>(), &position);
+      return reply(position);
+    }
+    case MessageKind::text: {
+      auto* tokens = region_.at<poet_token>(layout_.scratch);
+      const std::size_t count =
+          calls.text(call.get<poet_state>(), tokens, kScratchBytes / sizeof(poet_token));
+      return reply(static_cast<std::uint64_t>(count));
+    }
+    case MessageKind::clone: {
+      poet_state copy = calls.clone(call.get<poet_state>());
+      if (copy >= kMaxStates) {
+        calls.release(copy);
+        overreach_ = fmt::format(
+            "decoder '{}' held more than {} states at once, the most an isolated decoder may hold",
+            name_, kMaxStates);
+        copy = -1;
+      }
+      return reply(copy);
+    }
+    case MessageKind::release:
+      return calls.release(call.get<poet_state>());
+    case MessageKind::step: {
+      const auto count = call.get<std::uint64_t>();
+      if (count > kScratchBytes / (sizeof(poet_state) + sizeof(poet_token))) {
+        overreach_ = fmt::format(
+            "decoder '{}' stepped {} states at once, more than an isolated decoder may hold", name_,
+            count);
+        return reply(static_cast<int32_t>(POET_ERROR));
+      }
+      // Copied out first: the plugin's process may write the region at any time.
+      const auto* scratch = region_.at<const std::int32_t>(layout_.scratch);
+      step_states_.assign(scratch, scratch + count);
+      step_tokens_.assign(scratch + count, scratch + 2 * count);
+      return reply(calls.step(step_states_.data(), step_tokens_.data(), count));
+    }
+    case MessageKind::random:
+      return reply(calls.random());
+    case MessageKind::show:
+      return reply(calls.show(call.get<poet_state>()));
+    case MessageKind::fail:
+      return calls.fail(call.get_string().c_str());
+    case MessageKind::warn:
+      return calls.warn(call.get_string().c_str());
+    case MessageKind::form_place: {
+      poet_form_place place{};
+      calls.form_place(call.get<poet_state>(), &place);
+      return reply(place);
+    }
+    case MessageKind::metre_ask: {
+      poet_metre_ask ask{};
+      calls.metre_ask(call.get<poet_state>(), &ask);
+      return reply(ask);
+    }
+    default:
+      throw ProtocolError(fmt::format("a message of kind {} in the middle of a poem",
+                                      static_cast<std::uint32_t>(call.kind())));
+  }
+}
+
+int32_t IsolatedDecoder::decode(DecoderCalls& calls, const poet_request& request,
+                                std::size_t param_count, std::uint64_t model_serial,
+                                poet_state* result, const std::atomic<bool>* cancel) {
+  const std::lock_guard lock(mutex_);
+  bool in_poem = false;  // the process is in the middle of a poem
+  try {
+    // A process that ended between poems (killed from outside, say) is replaced quietly.
+    if (process_ && process_->has_hung_up_or_spoken()) process_.reset();
+    if (!process_) start(param_count);
+    share_tables(calls, model_serial);
+
+    PoemOrder order;
+    order.model_serial = model_serial;
+    order.start = request.start;
+    order.poem_index = request.poem_index;
+    order.poem_count = request.poem_count;
+    order.heads.assign(request.heads, request.heads + request.head_count);
+    order.params.assign(request.params, request.params + param_count);
+    calls.form_shape(&order.form);
+    order.line_lengths.assign(order.form.line_lengths,
+                              order.form.line_lengths + order.form.line_length_count);
+    order.line_counts.assign(order.form.line_counts,
+                             order.form.line_counts + order.form.line_count_count);
+    MessageWriter message(MessageKind::decode);
+    message.put<std::uint8_t>(!region_sent_);
+    if (!region_sent_) message.put(layout_);
+    write_poem_order(message, order);
+
+    region_.at<RegionHeader>(0)->cancelled.store(0);
+    overreach_.reset();
+    in_poem = true;
+    if (!send_message(process_->socket(), message, region_sent_ ? -1 : region_.fd()))
+      crashed(describe_end(process_->finish(kQuitGrace), limits_.memory_bytes, ""));
+    region_sent_ = true;
+
+    Packet packet;
+    auto deadline = Clock::now() + limits_.silence;
+    bool cancelling = false;
+    for (;;) {
+      switch (process_->receive(packet, deadline, cancelling ? nullptr : cancel)) {
+        case RunnerProcess::Heard::message:
+          break;
+        case RunnerProcess::Heard::closed:
+          crashed(describe_end(process_->finish(kQuitGrace), limits_.memory_bytes, ""));
+        case RunnerProcess::Heard::cancelled:
+          // The plugin's cancelled() sees it at once; one that never asks is stopped.
+          region_.at<RegionHeader>(0)->cancelled.store(1);
+          cancelling = true;
+          deadline = Clock::now() + kCancelGrace;
+          continue;
+        case RunnerProcess::Heard::timeout:
+          if (!cancelling)
+            crashed(fmt::format("did not answer for {} and was stopped", seconds(limits_.silence)));
+          process_.reset();
+          return POET_CANCELLED;
+      }
+      MessageReader call(packet.bytes);
+      if (call.kind() == MessageKind::done) {
+        in_poem = false;
+        const auto status = call.get<int32_t>();
+        *result = call.get<poet_state>();
+        if (overreach_) throw EngineError(*overreach_);
+        return status;
+      }
+      answer(calls, call);
+      if (!cancelling) deadline = Clock::now() + limits_.silence;
+    }
+  } catch (const ProtocolError& error) {
+    crashed(fmt::format("broke poet's protocol ({})", error.what()));
+  } catch (...) {
+    // A process left in the middle of a poem cannot write the next: that one starts afresh.
+    if (in_poem) process_.reset();
+    throw;
+  }
+}
+
+}  // namespace poet

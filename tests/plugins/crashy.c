@@ -1,0 +1,166 @@
+/* A decoder for the isolation tests: its `mode` picks how it ends, from writing a poem well to
+ * each way a plugin can take its process down. In `write` mode it also asks the host everything
+ * an isolated decoder's host answers, checks that a row stays in place while another is read,
+ * and reports what it found through the log extension, for the tests to compare. */
+#include <poet/decoder.h>
+#include <poet/decoder_ext.h>
+#include <poet/decoder_sdk.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { WRITE, SEGFAULT, ABORT, ALLOCATE, HANG, WAIT_FOR_CANCEL, HOARD };
+
+static const poet_param_info params[] = {
+    {"mode", POET_PARAM_CHOICE, WRITE, 0, 0,
+     "write|segfault|abort|allocate|hang|wait-for-cancel|hoard", "how decode() ends"},
+    {"chunk-mb", POET_PARAM_INT, 8, 1, 64, NULL, "megabytes per allocation in allocate mode"},
+};
+
+typedef struct instance {
+  int model_changes;
+} instance;
+
+static int creates; /* in this process */
+
+static void* create(const poet_host* host) {
+  (void)host;
+  ++creates;
+  return calloc(1, sizeof(instance));
+}
+
+static void model_changed(void* self, const poet_host* host) {
+  (void)host;
+  ++((instance*)self)->model_changes;
+}
+
+static void destroy(void* self) {
+  const char* log = getenv("POET_TEST_DESTROY_LOG");
+  FILE* file = log != NULL ? fopen(log, "a") : NULL;
+  if (file != NULL) {
+    fprintf(file, "destroyed in %d\n", (int)getpid());
+    fclose(file);
+  }
+  free(self);
+}
+
+static poet_token likeliest(const poet_host* host, poet_state state, const float* log_probs,
+                            void* user) {
+  (void)state;
+  (void)user;
+  return poet_sdk_argmax(log_probs, host->vocabulary_size);
+}
+
+/* Reads the rows of the start and a clone of it: the first must not move or change meanwhile. */
+static int rows_stay(const poet_host* host, poet_state start) {
+  const size_t size = (size_t)host->vocabulary_size * sizeof(float);
+  const poet_state other = host->clone(host->context, start);
+  const float* first = host->log_probs(host->context, start);
+  float* copy = malloc(size);
+  int same;
+  if (other < 0 || copy == NULL) return 0;
+  memcpy(copy, first, size);
+  host->log_probs(host->context, other);
+  same = memcmp(copy, first, size) == 0;
+  free(copy);
+  host->release(host->context, other);
+  return same;
+}
+
+static int32_t write_poem(const poet_host* host, const poet_request* request, poet_state* result) {
+  const instance* self = (const instance*)request->instance;
+  const poet_ext_form* form = host->get_extension(host->context, POET_EXT_FORM);
+  const poet_ext_vocabulary* vocabulary = host->get_extension(host->context, POET_EXT_VOCABULARY);
+  const poet_ext_metre* metre = host->get_extension(host->context, POET_EXT_METRE);
+  const poet_ext_log* log = host->get_extension(host->context, POET_EXT_LOG);
+  poet_form shape;
+  poet_form_place place;
+  poet_metre_ask ask;
+  poet_token tokens[64];
+  int32_t groups[4];
+  char report[512];
+  size_t length;
+  int32_t status;
+  if (form == NULL || vocabulary == NULL || metre == NULL || log == NULL) {
+    host->fail(host->context, "an extension is missing");
+    return POET_ERROR;
+  }
+  if (!rows_stay(host, request->start)) {
+    host->fail(host->context, "a row moved while another was read");
+    return POET_ERROR;
+  }
+  form->shape(host->context, &shape);
+  form->place(host->context, request->start, &place);
+  metre->ask(host->context, request->start, &ask);
+  status = poet_sdk_write(host, request->start, likeliest, NULL, 0);
+  if (status != POET_OK) return status;
+  length = host->text(host->context, request->start, tokens, 64);
+  snprintf(report, sizeof report,
+           "pid=%d creates=%d changes=%d poem=%d/%d params=%g,%g form=%dx%d place=%d ask=%d "
+           "text=%d:%s book=%s group=%s tone=%d groups=%d token=%d mark=%d random=%g",
+           (int)getpid(), creates, self->model_changes, request->poem_index, request->poem_count,
+           request->params[0], request->params[1],
+           shape.line_count_count > 0 ? shape.line_counts[0] : 0,
+           shape.line_length_count > 0 ? shape.line_lengths[0] : 0, place.line_length, ask.tones,
+           (int)length, vocabulary->text(host->context, tokens[0]), metre->book(host->context),
+           metre->group_name(host->context, 1), metre->tone(host->context, tokens[1]),
+           (int)metre->groups(host->context, tokens[1], groups, 4),
+           vocabulary->token(host->context, "\xe6\x9c\x88", 3),
+           vocabulary->is_mark(host->context, 1), host->random(host->context));
+  log->warn(host->context, report);
+  *result = request->start;
+  return POET_OK;
+}
+
+static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {
+  static void* volatile kept; /* what allocate mode holds, so that no allocation is left out */
+  volatile int* volatile nowhere = (int*)16;
+  volatile int spin = 1;
+  const size_t chunk = (size_t)request->params[1] << 20;
+  switch ((int)request->params[0]) {
+    case WRITE:
+      return write_poem(host, request, result);
+    case SEGFAULT:
+      *nowhere = 1;
+      return POET_ERROR;
+    case ABORT:
+      abort();
+    case ALLOCATE:
+      for (;;) {
+        void** block = malloc(chunk);
+        if (block == NULL) abort(); /* as xmalloc() does */
+        memset(block, 1, chunk);
+        *block = kept;
+        kept = block;
+      }
+    case HANG:
+      while (spin) {
+      }
+      return POET_ERROR;
+    case WAIT_FOR_CANCEL:
+      while (!host->cancelled(host->context)) {
+      }
+      return POET_CANCELLED;
+    default: /* HOARD: clones states until the host gives no more */
+      while (host->clone(host->context, request->start) >= 0) {
+      }
+      host->fail(host->context, "out of states");
+      return POET_ERROR;
+  }
+}
+
+static const poet_decoder crashy = {POET_DECODER_ABI_VERSION,
+                                    "crashy",
+                                    "1.0.0",
+                                    "ends each way a plugin can, for the isolation tests",
+                                    POET_CAP_STREAMS,
+                                    params,
+                                    sizeof params / sizeof params[0],
+                                    NULL,
+                                    decode,
+                                    create,
+                                    destroy,
+                                    model_changed};
+
+POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &crashy; }
