@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "poet_runs.h"
@@ -54,6 +56,26 @@ TEST(PoetPrompt, CtrlCStopsAPoemAndReturnsToThePrompt) {
   EXPECT_EQ(poet.wait_exit(), 0) << poet.output();
 }
 
+TEST(PoetPrompt, CtrlCStopsAnIsolatedPluginThatNeverAsks) {
+  test::PtySession poet(POET_EXECUTABLE,
+                        {"--model", test::tiny_model().string(), "--plugin-dir",
+                         POET_TEST_PLUGINS "/isolation"},
+                        environment("stop-plugin"));
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("gen 月 --decoder crashy --mode hang\r");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto pressed = std::chrono::steady_clock::now();
+  poet.type("\x03");
+  ASSERT_TRUE(poet.wait_for("error: stopped")) << poet.output();
+  EXPECT_LT(std::chrono::steady_clock::now() - pressed, std::chrono::seconds(5));
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("gen 月 --decoder crashy --mode write\r");
+  ASSERT_TRUE(poet.wait_for("crashy, seed")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("\x04");
+  EXPECT_EQ(poet.wait_exit(), 0) << poet.output();
+}
+
 TEST(PoetPrompt, TabCompletesAfterChineseText) {
   test::PtySession poet(POET_EXECUTABLE, {"--model", test::tiny_model().string()},
                         environment("tab"));
@@ -101,6 +123,55 @@ TEST(PoetPrompt, TrainsInTheBackgroundWhileGenKeepsWriting) {
   // `train stop` says how the run ended once, not again as a notice.
   const std::string& all = poet.output();
   EXPECT_EQ(all.find("training stopped at step"), all.rfind("training stopped at step")) << all;
+}
+
+// Isolated plugins that crash, abort, allocate without end or hang, and a damaged plugin file:
+// each costs its own poem, never the session, a built-in decoder, or training in the background.
+TEST(PoetPrompt, BrokenPluginsCostTheirPoemNeverTheSessionOrTraining) {
+  const auto dir = test::fresh_dir("broken-plugins");
+  const auto config = test::small_config(dir, {{"checkpoint_every", "1000"}, {"eval_every", "1000"}});
+  std::ofstream(config, std::ios::app) << "[plugins]\nmemory_limit = \"256M\"\nsilence_limit = 1\n";
+  const auto plugins = dir / "plugins";
+  std::filesystem::create_directory(plugins);
+  const std::filesystem::path crashy = POET_TEST_PLUGINS "/isolation/test_crashy.so";
+  std::filesystem::copy_file(crashy, plugins / "crashy.so");
+  std::filesystem::copy_file(crashy, plugins / "damaged.so");
+  std::filesystem::resize_file(plugins / "damaged.so", 4096);  // cut off mid-file, as a bad copy
+  const std::string out = (dir / "bg.ckpt").string();
+
+  test::PtySession poet(POET_EXECUTABLE,
+                        {"--model", test::tiny_model().string(), "--config", config.string(),
+                         "--plugin-dir", plugins.string()},
+                        environment("broken-plugins-home"));
+  ASSERT_TRUE(poet.wait_for("damaged.so refused: crashed while loading (SIGBUS, bus error)"))
+      << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("train --corpus " POET_CORPORA_DIR "/fixture.tsv --steps 600 --out " + out + "\r");
+  ASSERT_TRUE(poet.wait_for("training in the background, writing " + out)) << poet.output();
+  const std::pair<std::string, std::string> failures[] = {
+      {"segfault", "decoder 'crashy' crashed (SIGSEGV, segmentation fault)"},
+      {"abort", "decoder 'crashy' crashed (SIGABRT, aborted)"},
+      {"allocate", "at its memory limit of"},
+      {"hang", "decoder 'crashy' did not answer for 1 s and was stopped"}};
+  for (const auto& [mode, message] : failures) {
+    ASSERT_TRUE(at_prompt(poet)) << poet.output();
+    poet.type("gen 月 --decoder crashy --mode " + mode + "\r");
+    ASSERT_TRUE(poet.wait_for(message)) << mode << "\n" << poet.output();
+    ASSERT_TRUE(at_prompt(poet)) << poet.output();
+    poet.type("gen 月 --form 五绝 --decoder greedy\r");
+    ASSERT_TRUE(poet.wait_for("greedy, seed")) << mode << "\n" << poet.output();
+  }
+  ASSERT_TRUE(poet.wait_for_anywhere("training trained at step 600", std::chrono::seconds(120)))
+      << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("gen 月 --decoder crashy --mode write\r");  // a fresh process after all that
+  ASSERT_TRUE(poet.wait_for("crashy, seed")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("load " + out + "\r");
+  ASSERT_TRUE(poet.wait_for("loaded " + out)) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("quit\r");
+  EXPECT_EQ(poet.wait_exit(), 0) << poet.output();
 }
 
 TEST(PoetPrompt, ColoursErrorsOnATerminalUnlessNoColorIsSet) {
