@@ -93,15 +93,38 @@ void RemoteCalls::tell(const MessageWriter& call) {
   if (!send_message(socket_, call)) lose_poet();
 }
 
+const StateBoard* RemoteCalls::board(poet_state state) const {
+  if (state < 0 || state >= kMaxStates) return nullptr;
+  const auto* board = tables_.region().at<const StateBoard>(tables_.layout().board(state));
+  return board->fresh.load(std::memory_order_acquire) != 0 ? board : nullptr;
+}
+
+void RemoteCalls::withdraw(poet_state state) {
+  if (state >= 0 && state < kMaxStates) {
+    tables_.region().at<StateBoard>(tables_.layout().board(state))->fresh.store(
+        0, std::memory_order_relaxed);
+  }
+}
+
 const float* RemoteCalls::log_probs(poet_state state) {
+  if (board(state) != nullptr) return tables_.region().at<const float>(tables_.layout().row(state));
   return tables_.region().at<const float>(ask<std::uint64_t>(MessageKind::log_probs, state));
 }
 
 void RemoteCalls::position(poet_state state, poet_position* position) {
+  if (const StateBoard* published = board(state)) {
+    *position = published->position;
+    return;
+  }
   *position = ask<poet_position>(MessageKind::position, state);
 }
 
 std::size_t RemoteCalls::text(poet_state state, poet_token* tokens, std::size_t capacity) {
+  if (const auto kept = texts_.find(state); kept != texts_.end()) {
+    std::copy_n(kept->second.begin(), std::min(capacity, kept->second.size()), tokens);
+    return kept->second.size();
+  }
+  // A state this process does not know: poet says what is wrong with it.
   const auto count = ask<std::uint64_t>(MessageKind::text, state);
   const std::size_t copied =
       std::min<std::uint64_t>({count, capacity, kScratchBytes / sizeof(poet_token)});
@@ -110,10 +133,17 @@ std::size_t RemoteCalls::text(poet_state state, poet_token* tokens, std::size_t 
 }
 
 poet_state RemoteCalls::clone(poet_state state) {
-  return ask<poet_state>(MessageKind::clone, state);
+  const auto copy = ask<poet_state>(MessageKind::clone, state);
+  if (const auto kept = texts_.find(state); copy >= 0 && kept != texts_.end()) {
+    std::vector<poet_token> text = kept->second;
+    texts_[copy] = std::move(text);
+  }
+  return copy;
 }
 
 void RemoteCalls::release(poet_state state) {
+  withdraw(state);
+  texts_.erase(state);
   tell(MessageWriter(MessageKind::release).put(state));
 }
 
@@ -124,7 +154,16 @@ int32_t RemoteCalls::step(const poet_state* states, const poet_token* tokens, st
     std::copy_n(states, count, scratch);
     std::copy_n(tokens, count, scratch + count);
   }
-  return ask<int32_t>(MessageWriter(MessageKind::step).put(static_cast<std::uint64_t>(count)));
+  for (std::size_t i = 0; i < count; ++i) withdraw(states[i]);
+  const auto status =
+      ask<int32_t>(MessageWriter(MessageKind::step).put(static_cast<std::uint64_t>(count)));
+  if (status == POET_OK) {
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto kept = texts_.find(states[i]);
+      if (kept != texts_.end() && tokens[i] != end_token()) kept->second.push_back(tokens[i]);
+    }
+  }
+  return status;
 }
 
 double RemoteCalls::random() { return ask<double>(MessageWriter(MessageKind::random)); }
@@ -133,7 +172,10 @@ int32_t RemoteCalls::cancelled() {
   return tables_.region().at<RegionHeader>(0)->cancelled.load(std::memory_order_relaxed) != 0;
 }
 
-int32_t RemoteCalls::show(poet_state state) { return ask<int32_t>(MessageKind::show, state); }
+int32_t RemoteCalls::show(poet_state state) {
+  tell(MessageWriter(MessageKind::show).put(state));
+  return POET_OK;
+}
 
 void RemoteCalls::fail(const char* message) {
   tell(MessageWriter(MessageKind::fail).put_string(note(message)));
@@ -148,6 +190,10 @@ void RemoteCalls::form_shape(poet_form* form) {
 }
 
 void RemoteCalls::form_place(poet_state state, poet_form_place* place) {
+  if (const StateBoard* published = board(state)) {
+    *place = published->place;
+    return;
+  }
   *place = ask<poet_form_place>(MessageKind::form_place, state);
 }
 

@@ -4,6 +4,7 @@
 
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "decoder_calls.h"
 #include "isolation_protocol.h"
@@ -42,7 +43,9 @@ class ModelTables {
 class RemoteCalls final : public DecoderCalls {
  public:
   RemoteCalls(int socket, const ModelTables& tables, const PoemOrder& order)
-      : socket_(socket), tables_(tables), order_(order) {}
+      : socket_(socket), tables_(tables), order_(order) {
+    texts_[order.start] = order.text;
+  }
 
   int32_t vocabulary_size() override { return tables_.layout().vocabulary_size; }
   poet_token end_token() override { return tables_.layout().end_token; }
@@ -86,11 +89,17 @@ class RemoteCalls final : public DecoderCalls {
     return ask<T>(MessageWriter(kind).put(state));
   }
   void tell(const MessageWriter& call);
+  // What poet published of a state (StateBoard), or null when it must be asked.
+  const StateBoard* board(poet_state state) const;
+  void withdraw(poet_state state);
 
   int socket_;
   const ModelTables& tables_;
   const PoemOrder& order_;
   Packet reply_;
+  // Each state's text, kept here as poet keeps it (the start's, then each token stepped but the
+  // end), so that text() needs no question.
+  std::unordered_map<poet_state, std::vector<poet_token>> texts_;
 };
 
 }  // namespace poet

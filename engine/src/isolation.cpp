@@ -340,6 +340,21 @@ std::uint64_t IsolatedDecoder::serve_row(DecoderCalls& calls, poet_state state) 
   return layout_.row(slot);
 }
 
+void IsolatedDecoder::publish(DecoderCalls& calls, poet_state state) {
+  if (state < 0 || state >= kMaxStates) return;
+  serve_row(calls, state);
+  StateBoard& board = *region_.at<StateBoard>(layout_.board(state));
+  calls.position(state, &board.position);
+  calls.form_place(state, &board.place);
+  board.fresh.store(1, std::memory_order_release);
+  published_.push_back(state);
+}
+
+void IsolatedDecoder::withdraw(poet_state state) {
+  if (state >= 0 && state < kMaxStates)
+    region_.at<StateBoard>(layout_.board(state))->fresh.store(0, std::memory_order_relaxed);
+}
+
 void IsolatedDecoder::answer(DecoderCalls& calls, MessageReader& call) {
   const auto reply = [&](const auto& value) {
     // A process that is gone is found by the next receive().
@@ -368,10 +383,14 @@ void IsolatedDecoder::answer(DecoderCalls& calls, MessageReader& call) {
             name_, kMaxStates);
         copy = -1;
       }
+      publish(calls, copy);
       return reply(copy);
     }
-    case MessageKind::release:
-      return calls.release(call.get<poet_state>());
+    case MessageKind::release: {
+      const auto state = call.get<poet_state>();
+      withdraw(state);
+      return calls.release(state);
+    }
     case MessageKind::step: {
       const auto count = call.get<std::uint64_t>();
       if (count > kScratchBytes / (sizeof(poet_state) + sizeof(poet_token))) {
@@ -384,12 +403,18 @@ void IsolatedDecoder::answer(DecoderCalls& calls, MessageReader& call) {
       const auto* scratch = region_.at<const std::int32_t>(layout_.scratch);
       step_states_.assign(scratch, scratch + count);
       step_tokens_.assign(scratch + count, scratch + 2 * count);
-      return reply(calls.step(step_states_.data(), step_tokens_.data(), count));
+      for (const poet_state state : step_states_) withdraw(state);
+      const int32_t status = calls.step(step_states_.data(), step_tokens_.data(), count);
+      if (status == POET_OK) {
+        for (const poet_state state : step_states_) publish(calls, state);
+      }
+      return reply(status);
     }
     case MessageKind::random:
       return reply(calls.random());
     case MessageKind::show:
-      return reply(calls.show(call.get<poet_state>()));
+      calls.show(call.get<poet_state>());
+      return;
     case MessageKind::fail:
       return calls.fail(call.get_string().c_str());
     case MessageKind::warn:
@@ -424,6 +449,8 @@ int32_t IsolatedDecoder::decode(DecoderCalls& calls, const poet_request& request
     PoemOrder order;
     order.model_serial = model_serial;
     order.start = request.start;
+    order.text.resize(calls.text(request.start, nullptr, 0));
+    calls.text(request.start, order.text.data(), order.text.size());
     order.poem_index = request.poem_index;
     order.poem_count = request.poem_count;
     order.heads.assign(request.heads, request.heads + request.head_count);
@@ -439,6 +466,8 @@ int32_t IsolatedDecoder::decode(DecoderCalls& calls, const poet_request& request
     write_poem_order(message, order);
 
     region_.at<RegionHeader>(0)->cancelled.store(0);
+    for (const poet_state state : std::exchange(published_, {})) withdraw(state);
+    publish(calls, request.start);
     overreach_.reset();
     in_poem = true;
     if (!send_message(process_->socket(), message, region_sent_ ? -1 : region_.fd()))

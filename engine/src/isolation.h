@@ -75,6 +75,9 @@ class IsolatedDecoder {
   // Answers one of the plugin's calls, in the middle of a poem.
   void answer(DecoderCalls& calls, MessageReader& call);
   std::uint64_t serve_row(DecoderCalls& calls, poet_state state);
+  // Writes a state's row, position and place where the plugin reads them without asking.
+  void publish(DecoderCalls& calls, poet_state state);
+  void withdraw(poet_state state);
   [[noreturn]] void crashed(const std::string& what);
 
   const std::filesystem::path runner_, plugin_;
@@ -103,6 +106,7 @@ class IsolatedDecoder {
   std::optional<std::string> overreach_;  // this poem went past what an isolated decoder may hold
   std::vector<poet_state> step_states_;   // step()'s arguments, copied out of the region
   std::vector<poet_token> step_tokens_;
+  std::vector<poet_state> published_;  // this poem's boards, withdrawn before the next poem
 };
 
 }  // namespace poet

@@ -140,6 +140,7 @@ RegionLayout RegionLayout::plan(std::int32_t vocabulary_size, std::size_t string
   place(layout.group_names, static_cast<std::uint64_t>(group_count) * sizeof(std::uint32_t));
   place(layout.strings, strings_bytes);
   place(layout.scratch, kScratchBytes);
+  place(layout.boards, kMaxStates * sizeof(StateBoard));
   place(layout.rows, (kMaxStates + 1) * tokens * sizeof(float));
   layout.size = end;
   return layout;
@@ -147,6 +148,7 @@ RegionLayout RegionLayout::plan(std::int32_t vocabulary_size, std::size_t string
 
 void write_poem_order(MessageWriter& message, const PoemOrder& order) {
   message.put(order.model_serial).put(order.start).put(order.poem_index).put(order.poem_count);
+  message.put_array(order.text.data(), order.text.size());
   message.put_array(order.heads.data(), order.heads.size());
   message.put_array(order.params.data(), order.params.size());
   const poet_form& form = order.form;
@@ -162,6 +164,7 @@ PoemOrder read_poem_order(MessageReader& message) {
   order.start = message.get<poet_state>();
   order.poem_index = message.get<std::int32_t>();
   order.poem_count = message.get<std::int32_t>();
+  order.text = message.get_array<poet_token>();
   order.heads = message.get_array<poet_token>();
   order.params = message.get_array<double>();
   poet_form& form = order.form;

@@ -6,8 +6,9 @@
 // fields, written and read in the order listed below. Small things go in the packets; what is
 // large lies in a region of shared memory (a memfd both map), laid out by RegionLayout: the
 // model's tables, which the runner answers questions from without asking, a scratch area for
-// step()'s arrays and text()'s tokens, and one row of log-probabilities per state id, which poet
-// writes and the plugin reads in place.
+// step()'s arrays and text()'s tokens, and for each state id a row of log-probabilities and a
+// board of where the state stands, which poet writes after each step and the plugin reads in
+// place: so a plugin that steps one token at a time talks to poet once a token.
 
 #include <atomic>
 #include <cstddef>
@@ -52,7 +53,7 @@ enum class MessageKind : std::uint32_t {
   release,     // i32 state; one-way
   step,        // u64 count; states then tokens in the scratch area -> i32 status
   random,      // -> f64
-  show,        // i32 state -> i32 status
+  show,        // i32 state; one-way (a misuse fails the poem when it is done)
   fail,        // string; one-way
   warn,        // string; one-way
   form_place,  // i32 state -> poet_form_place
@@ -205,6 +206,14 @@ struct RegionHeader {
 };
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 
+// What poet has published of a state: valid while `fresh`, which poet sets after it wrote the
+// rest (the state's row too) and either side clears when the state is stepped or released.
+struct StateBoard {
+  std::atomic<std::uint32_t> fresh;
+  poet_position position;
+  poet_form_place place;
+};
+
 // Where each table lies in the region: byte offsets from its start. One region holds one
 // model's tables (and one rhyme book's, where the poem has a metre); poet makes a new one when
 // either changes, between poems.
@@ -225,12 +234,16 @@ struct RegionLayout {
   std::uint32_t book = 0;          // where the book's name begins in strings
   std::uint64_t strings = 0;       // NUL-terminated UTF-8
   std::uint64_t scratch = 0;       // kScratchBytes
+  std::uint64_t boards = 0;  // kMaxStates StateBoards
   std::uint64_t rows = 0;  // kMaxStates + 1 rows of vocabulary_size floats; the last for states
                            // without a slot of their own
 
   // Places the tables of these sizes, then the scratch area and the rows.
   static RegionLayout plan(std::int32_t vocabulary_size, std::size_t strings_bytes,
                            std::int32_t group_count, std::size_t group_list_count);
+  std::uint64_t board(std::int32_t state) const {
+    return boards + static_cast<std::uint64_t>(state) * sizeof(StateBoard);
+  }
   std::uint64_t row(std::int32_t slot) const {
     return rows + static_cast<std::uint64_t>(slot) * static_cast<std::uint64_t>(vocabulary_size) *
                       sizeof(float);
@@ -241,6 +254,7 @@ struct RegionLayout {
 struct PoemOrder {
   std::uint64_t model_serial = 0;
   poet_state start = -1;
+  std::vector<poet_token> text;  // the start state's: the runner keeps each state's text itself
   std::int32_t poem_index = 0;
   std::int32_t poem_count = 1;
   std::vector<poet_token> heads;

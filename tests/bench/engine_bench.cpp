@@ -5,7 +5,8 @@
 // it. It also times a 五律 (48 characters) written greedily, a batch of 8 states in one step
 // against 8 single steps, poet's peak memory with the model loaded, and the decoder plugins: the
 // greedy plugin against the same loop written directly on the engine (what the ABI and the form
-// rule cost), and a beam of width 8 against greedy.
+// rule cost), a beam of width 8 against greedy, and both plugins isolated in a process of their
+// own against the same plugins in poet's (what isolation costs).
 //
 // usage: poet_bench_engine [--quick]   (--quick: a small model and few repeats, as a smoke test)
 
@@ -110,8 +111,13 @@ int main(int argc, char** argv) {
   const std::vector<int> tokens(8, generation->vocabulary().token(U'水'));
 
   const DecoderSet decoders({POET_BUILT_IN_DECODERS});
+  PluginPolicy isolate_all;
+  isolate_all.config.isolate = PluginIsolation::all;
+  isolate_all.runner = POET_DECODER_RUNNER;
+  const DecoderSet isolated({POET_BUILT_IN_DECODERS}, isolate_all);
   const auto greedy = decoders.find("greedy"), beam_search = decoders.find("beam");
-  if (!greedy || !beam_search) {
+  const auto isolated_greedy = isolated.find("greedy"), isolated_beam = isolated.find("beam");
+  if (!greedy || !beam_search || !isolated_greedy || !isolated_beam) {
     fmt::print(stderr, "the built-in decoders are not in {}\n", POET_BUILT_IN_DECODERS);
     return 1;
   }
@@ -120,7 +126,7 @@ int main(int argc, char** argv) {
   wulv.form = FormRule::exact(Form::wulv);
   std::size_t plugin_chars = 0;
 
-  enum Slot { kRead, kStep, kBatch, kPoem, kPluginGreedy, kPluginBeam };
+  enum Slot { kRead, kStep, kBatch, kPoem, kPluginGreedy, kPluginBeam, kIsolatedGreedy, kIsolatedBeam };
   Rounds rounds;
   for (int round = 0; round < repeats; ++round) {
     rounds.time(kRead, [&] {
@@ -144,12 +150,16 @@ int main(int argc, char** argv) {
       rounds.time(kPluginGreedy,
                   [&] { plugin_chars = write_poem(*generation, *greedy, wulv).text.size(); });
       rounds.time(kPluginBeam, [&] { write_poem(*generation, *beam_search, wulv); });
+      rounds.time(kIsolatedGreedy, [&] { write_poem(*generation, *isolated_greedy, wulv); });
+      rounds.time(kIsolatedBeam, [&] { write_poem(*generation, *isolated_beam, wulv); });
     }
   }
   const double read_us = rounds.median_us(kRead), step_us = rounds.median_us(kStep);
   const double batch_us = rounds.median_us(kBatch), poem_us = rounds.median_us(kPoem);
   const double plugin_greedy_us = rounds.median_us(kPluginGreedy),
                plugin_beam_us = rounds.median_us(kPluginBeam);
+  const double isolated_greedy_us = rounds.median_us(kIsolatedGreedy),
+               isolated_beam_us = rounds.median_us(kIsolatedBeam);
 
   // poet itself with this model loaded: its peak resident memory.
   const auto run = test::run_program(POET_EXECUTABLE,
@@ -186,6 +196,13 @@ int main(int argc, char** argv) {
   fmt::print(
       "| a 五律 by the beam plugin, width 8 | {:.1f} ms ({:.2f}x greedy through its plugin) |\n",
       plugin_beam_us / 1e3, plugin_beam_us / plugin_greedy_us);
+  fmt::print(
+      "| the greedy 五律, the plugin isolated in its own process | {:.1f} ms ({:.2f}x in poet's "
+      "process) |\n",
+      isolated_greedy_us / 1e3, isolated_greedy_us / plugin_greedy_us);
+  fmt::print(
+      "| the beam 五律, width 8, the plugin isolated | {:.1f} ms ({:.2f}x in poet's process) |\n",
+      isolated_beam_us / 1e3, isolated_beam_us / plugin_beam_us);
   fmt::print("| poet's peak resident memory with this model loaded | {:.0f} MB |\n",
              static_cast<double>(run.max_rss_kb) / 1024);
   return plugin_chars > 0 ? 0 : 1;
