@@ -30,6 +30,9 @@ struct DecoderDescription {
 // type, range, default and choices); throws PluginRefusal naming the first problem. Calls none
 // of the plugin's functions.
 DecoderDescription read_descriptor(const poet_decoder& descriptor);
+// The same checks on a description that another process read (poet-decoder-runner, where the
+// plugin's own code ran and could have spoilt it): poet trusts nothing it did not check itself.
+DecoderDescription check_description(const DecoderDescription& description);
 
 // A plugin file loaded and its descriptor checked, its init() not run yet.
 struct OpenedPlugin {

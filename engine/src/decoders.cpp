@@ -144,6 +144,36 @@ DecoderDescription read_descriptor(const poet_decoder& descriptor) {
   return description;
 }
 
+DecoderDescription check_description(const DecoderDescription& description) {
+  // Back into a descriptor as a plugin would give it, and through the one set of checks.
+  std::vector<std::string> choices;
+  for (const auto& param : description.params) {
+    std::string joined;
+    for (const auto& choice : param.choices) joined += (joined.empty() ? "" : "|") + choice;
+    choices.push_back(std::move(joined));
+  }
+  std::vector<poet_param_info> params;
+  for (std::size_t i = 0; i < description.params.size(); ++i) {
+    const DecoderParam& param = description.params[i];
+    params.push_back({param.name.c_str(), static_cast<int32_t>(param.type), param.default_value,
+                      param.min_value, param.max_value, choices[i].c_str(), param.help.c_str()});
+  }
+  poet_decoder descriptor{};
+  descriptor.abi_version = POET_DECODER_ABI_VERSION;
+  descriptor.name = description.name.c_str();
+  descriptor.version = description.version.c_str();
+  descriptor.help = description.help.c_str();
+  descriptor.capabilities = (description.streams ? POET_CAP_STREAMS : 0u) |
+                            (description.writes_acrostics ? POET_CAP_HEADS : 0u);
+  descriptor.params = params.data();
+  descriptor.param_count = params.size();
+  // Never called: the checks only look at whether there is one.
+  descriptor.decode = [](const poet_host*, const poet_request*, poet_state*) -> int32_t {
+    return POET_ERROR;
+  };
+  return read_descriptor(descriptor);
+}
+
 // ---- parameters ----------------------------------------------------------------------------
 
 std::string DecoderParam::accepted() const {

@@ -204,7 +204,7 @@ DecoderDescription probe_plugin(const fs::path& runner, const fs::path& plugin,
     MessageReader message(packet.bytes);
     if (message.kind() == MessageKind::refused) throw PluginRefusal(message.get_string());
     if (message.kind() != MessageKind::described) throw ProtocolError("it did not describe itself");
-    DecoderDescription description = read_description(message);
+    DecoderDescription description = check_description(read_description(message));
     process.finish(kQuitGrace);
     return description;
   } catch (const ProtocolError& error) {

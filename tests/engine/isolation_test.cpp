@@ -339,14 +339,18 @@ TEST(IsolatedDecoder, ReplacesAProcessKilledBetweenPoems) {
   IsolatedDecoder decoder = crashy();
   const int pid = write(decoder, kWrite).pid;
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
-  // Until it is gone: a zombie, which only its parent's wait would clear.
-  const auto state = [&] {
-    std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-    std::string field;
-    for (int i = 0; i < 3; ++i) stat >> field;
-    return field;
+  // Until it is gone: a zombie, which only its parent's wait would clear, with no thread left
+  // (a thread still exiting holds the process's files, its end of the socket among them).
+  const auto gone = [&] {
+    std::ifstream status(fmt::format("/proc/{}/status", pid));
+    bool zombie = false, alone = false;
+    for (std::string line; std::getline(status, line);) {
+      zombie = zombie || line.rfind("State:\tZ", 0) == 0;
+      alone = alone || line == "Threads:\t1";
+    }
+    return zombie && alone;
   };
-  while (state() != "Z") std::this_thread::sleep_for(milliseconds(1));
+  while (!gone()) std::this_thread::sleep_for(milliseconds(1));
   const Poem next = write(decoder, kWrite);
   EXPECT_EQ(next.status, POET_OK);
   EXPECT_NE(next.pid, pid);

@@ -9,7 +9,7 @@ set -euo pipefail
 seconds=${1:?usage: tests/fuzz/run.sh SECONDS}
 cd "$(dirname "$0")/../.."
 build=build-fuzz
-targets=(words config corpus checkpoint descriptor)
+targets=(words config corpus checkpoint descriptor protocol)
 
 if [[ ! -f $build/CMakeCache.txt ]]; then
   cmake -S . -B $build -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \

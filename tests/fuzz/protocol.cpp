@@ -1,0 +1,31 @@
+// What an isolated plugin's process sends poet, as poet reads it: that process runs the plugin's
+// own code, so any bytes may arrive. A description is read and then checked as a descriptor is
+// in process; a poem order is read as the runner reads poet's. Nothing may crash, and a
+// description that passes must be one read_descriptor() would give.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "decoder_descriptor.h"
+#include "isolation_protocol.h"
+#include "poet/engine/engine.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::vector<std::byte> bytes(reinterpret_cast<const std::byte*>(data),
+                                     reinterpret_cast<const std::byte*>(data) + size);
+  try {
+    poet::MessageReader message(bytes);
+    if (message.kind() == poet::MessageKind::described) {
+      const poet::DecoderDescription description =
+          poet::check_description(poet::read_description(message));
+      // Checked once, it passes again unchanged.
+      if (poet::check_description(description).params.size() != description.params.size())
+        __builtin_trap();
+    } else {
+      poet::read_poem_order(message);
+    }
+  } catch (const poet::ProtocolError&) {
+  } catch (const poet::PluginRefusal&) {
+  }
+  return 0;
+}
