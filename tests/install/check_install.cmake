@@ -67,3 +67,13 @@ expect_in("${output}" "repetition-penalty 1.1.0  ")
 # ... and the build folder's copy is then refused as a second decoder of that name.
 run(${prefix}/bin/poet --plugin-dir ${example} -c decoders)
 expect_in("${output}" "refused ${example}/repetition-penalty.so: a decoder named 'repetition-penalty' is already loaded")
+
+# The second example, on the ABI 2 extensions (form, metre, log) and an instance, built out of
+# tree from the installed sources and run by the installed poet on the installed model.
+set(planner ${WORK_DIR}/rhyme-planner)
+run(${CMAKE_COMMAND} -S ${prefix}/share/poet/examples/rhyme-planner -B ${planner} -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
+run(${CMAKE_COMMAND} --build ${planner})
+run(${prefix}/bin/poet --plugin-dir ${planner} --json
+    -c "gen 春 --decoder rhyme-planner --form 五绝 --narrow-group 100000")
+expect_in("${output}" "\"warnings\":[\"decoder 'rhyme-planner': the rhyme group ")
