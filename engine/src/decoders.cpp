@@ -301,6 +301,14 @@ void start_plugin(const OpenedPlugin& plugin) {
   }
 }
 
+namespace {
+
+IsolationLimits isolation_limits(const PluginConfig& config) {
+  return {config.memory_limit, config.silence_limit};
+}
+
+}  // namespace
+
 void DecoderSet::load_file(const std::filesystem::path& file, bool built_in) {
   try {
     const auto refuse_twice = [&](const std::string& name) {
@@ -311,23 +319,23 @@ void DecoderSet::load_file(const std::filesystem::path& file, bool built_in) {
     };
     auto decoder = std::make_shared<Decoder>();
     DecoderDescription description;
-    std::optional<IsolationLimits> isolation;
-    if (policy_) {
-      isolation = IsolationLimits{policy_->config.memory_limit, policy_->config.silence_limit};
-      description = probe_plugin(policy_->runner, file, *isolation);
-      refuse_twice(description.name);
-      if (!policy_->config.isolates(description.name, built_in)) isolation.reset();
-    }
-    if (isolation) {
-      decoder->isolated_ =
-          std::make_unique<IsolatedDecoder>(policy_->runner, file, description.name, *isolation);
+    std::optional<OpenedPlugin> opened;
+    if (policy_ && !built_in) {
+      // A file from outside poet's folder is read first where a crash costs nothing.
+      description = probe_plugin(policy_->runner, file, isolation_limits(policy_->config));
     } else {
-      OpenedPlugin plugin = open_plugin(file);
-      refuse_twice(plugin.description.name);
-      start_plugin(plugin);
-      description = std::move(plugin.description);
-      decoder->descriptor_ = normalised_descriptor(*plugin.descriptor);
-      decoder->library_ = std::move(plugin.library);
+      opened = open_plugin(file);
+      description = opened->description;
+    }
+    refuse_twice(description.name);
+    if (policy_ && policy_->config.isolates(description.name, built_in)) {
+      decoder->isolated_ = std::make_unique<IsolatedDecoder>(policy_->runner, file, description.name,
+                                                             isolation_limits(policy_->config));
+    } else {
+      if (!opened) opened = open_plugin(file);
+      start_plugin(*opened);
+      decoder->descriptor_ = normalised_descriptor(*opened->descriptor);
+      decoder->library_ = std::move(opened->library);
     }
     decoder->name_ = std::move(description.name);
     decoder->version_ = std::move(description.version);

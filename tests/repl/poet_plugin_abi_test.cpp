@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -100,6 +101,23 @@ TEST(PluginAbi, TheMetreExtensionSaysWhatThePatternAsksAndTheGroupSettledOn) {
         << report(poems[static_cast<std::size_t>(i)]);
   }
   EXPECT_EQ(report(poems[2]), "no metre");
+}
+
+// [plugins] chooses per decoder: a built-in one isolated writes what it writes in poet's process.
+TEST(PluginAbi, ConfigIsolatesABuiltInDecoderThatThenWritesTheSamePoems) {
+  const auto dir = test::fresh_dir("isolate-greedy");
+  const auto config = dir / "poet.toml";
+  std::ofstream(config) << "[plugins]\nisolated = [\"greedy\"]\n";
+  const std::string script = "decoders\ngen 月 --decoder greedy --form 七律\n";
+  const auto in_process = test::poet({}, script);
+  const auto isolated = test::poet({"--config", config.string()}, script);
+  ASSERT_EQ(in_process.exit_code, 0) << in_process.err;
+  ASSERT_EQ(isolated.exit_code, 0) << isolated.err;
+  EXPECT_NE(in_process.out.find("(deterministic) (streams)\n"), std::string::npos) << in_process.out;
+  EXPECT_NE(isolated.out.find("(deterministic) (streams, isolated)\n"), std::string::npos)
+      << isolated.out;
+  const auto poem = [](const std::string& out) { return out.substr(out.find("月")); };
+  EXPECT_EQ(poem(isolated.out), poem(in_process.out));
 }
 
 // The guide's second example, which reads the form and the metre lexicon and keeps an instance.
