@@ -241,8 +241,8 @@ WorkerGroup::WorkerGroup(const Workers& workers)
     address_.port = impl_->store->getPort();
   } catch (const std::exception& error) {
     throw EngineError(rank_ == 0 ? fmt::format("cannot open the store on port {}: {}", address_.port, first_line(error))
-                                 : fmt::format("{} cannot reach the store at {} within {} (is rank 0 started there?): {}",
-                                               joining, address(), seconds_of(timeout_), first_line(error)));
+                                 : fmt::format("{} cannot reach the store at {} within {} (is rank 0 started there?)",
+                                               joining, address(), seconds_of(timeout_)));
   }
 
   // Each rank is claimed once, and every worker must agree on the size of the world.
