@@ -298,8 +298,27 @@ WorkerGroup::WorkerGroup(const Workers& workers)
       if (const auto how = ended(child))
         message += fmt::format("; worker {} (pid {}) {}", child.rank, child.pid, *how);
     }
-    failed_ = true;
+    end_children(std::chrono::seconds(0));
+    if (blas_threads_ > 0) blas_threads(blas_threads_);
     throw EngineError(message);
+  }
+}
+
+// Waits up to `grace` for this machine's workers to end, then kills those left.
+void WorkerGroup::end_children(std::chrono::seconds grace) {
+  const auto wait_until = std::chrono::steady_clock::now() + grace;
+  for (auto& child : children_) {
+    if (child.ended) continue;
+    int status = 0;
+    while (waitpid(child.pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() >= wait_until) {
+        kill(child.pid, SIGKILL);
+        waitpid(child.pid, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    child.ended = true;
   }
 }
 
@@ -321,19 +340,7 @@ WorkerGroup::~WorkerGroup() {
     }
   }
   // The local workers end with the run (or, lost, have ended); any left after a grace are killed.
-  const auto wait_until = std::chrono::steady_clock::now() + std::chrono::seconds(failed_ ? 3 : 30);
-  for (const auto& child : children_) {
-    if (child.ended) continue;
-    int status = 0;
-    while (waitpid(child.pid, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() >= wait_until) {
-        kill(child.pid, SIGKILL);
-        waitpid(child.pid, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-  }
+  end_children(std::chrono::seconds(failed_ ? 3 : 30));
   impl_->store.reset();
   if (blas_threads_ > 0) blas_threads(blas_threads_);
 }

@@ -78,6 +78,7 @@ class WorkerGroup {
     bool ended = false;  // reaped: how it ended is known
   };
   std::optional<std::string> ended(Child& child);
+  void end_children(std::chrono::seconds grace);
   std::vector<Child> children_;
   bool failed_ = false;
   int blas_threads_ = 0;  // OpenBLAS's pool before this process shared the cores, to restore
