@@ -283,4 +283,7 @@ Contents parse(std::string_view bytes, const std::string& name) {
   return contents;
 }
 
+nlohmann::json model_to_json(const ModelConfig& model) { return model_json(model); }
+ModelConfig model_from_header(const nlohmann::json& json) { return model_from_json(json); }
+
 }  // namespace poet::checkpoint

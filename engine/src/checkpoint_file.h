@@ -52,4 +52,9 @@ Contents read(const std::filesystem::path& path, const std::atomic<bool>* cancel
 // The same from a file's bytes; `name` stands for the file in messages.
 Contents parse(std::string_view bytes, const std::string& name);
 
+// A model configuration as a checkpoint's header holds it, and back (throws std::invalid_argument
+// or nlohmann::json::exception on a bad one).
+nlohmann::json model_to_json(const ModelConfig& model);
+ModelConfig model_from_header(const nlohmann::json& json);
+
 }  // namespace poet::checkpoint

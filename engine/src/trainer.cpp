@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "checkpoint_file.h"
+#include "distributed.h"
 #include "model.h"
 #include "poet/engine/corpus.h"
 #include "poet/engine/engine.h"
@@ -32,7 +33,7 @@ namespace fs = std::filesystem;
 // ---- The data ------------------------------------------------------------------------------
 
 struct Dataset {
-  Vocabulary vocabulary;
+  Vocabulary vocabulary{{}};  // empty for a follower, which only trains
   Poems train;
   Poems valid;
 };
@@ -151,6 +152,17 @@ class Optimizer {
 
   std::int64_t steps() const { return steps_; }
 
+  // Its moments as tensors (to be overwritten with another worker's) and its step count.
+  std::vector<torch::Tensor> moments() const {
+    std::vector<torch::Tensor> tensors;
+    for (const auto& slot : slots_) {
+      tensors.push_back(slot.first);
+      if (slot.second.defined()) tensors.push_back(slot.second);
+    }
+    return tensors;
+  }
+  void set_steps(std::int64_t steps) { steps_ = steps; }
+
   std::vector<checkpoint::Tensor> state() const {
     std::vector<checkpoint::Tensor> tensors;
     for (const auto& slot : slots_) {
@@ -219,74 +231,193 @@ int intra_op_threads(int configured) {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+
+// ---- Several workers -----------------------------------------------------------------------
+// With several processes (Workers in trainer.h), each takes its contiguous share of the very batch
+// one process would train on, and one exchange per step sums what they computed. Each scales its
+// summed loss by the whole batch's count of characters (every worker knows the batch, so none has
+// to ask), so the sum of their gradients is the whole batch's mean-loss gradient; then each clips
+// and steps its own copy of the optimizer identically.
+
+std::vector<std::size_t> share_of(const std::vector<std::size_t>& batch, int rank, int size) {
+  const auto begin = batch.size() * static_cast<std::size_t>(rank) / static_cast<std::size_t>(size);
+  const auto end = batch.size() * static_cast<std::size_t>(rank + 1) / static_cast<std::size_t>(size);
+  return {batch.begin() + static_cast<std::ptrdiff_t>(begin), batch.begin() + static_cast<std::ptrdiff_t>(end)};
+}
+
+// The next-character predictions in these poems: the denominator of the batch's mean loss.
+std::int64_t targets_of(const Poems& poems, const std::vector<std::size_t>& indices) {
+  std::int64_t targets = 0;
+  for (const auto i : indices) targets += static_cast<std::int64_t>(poems[i].size()) - 1;
+  return targets;
+}
+
+// The dropout masks of a step: a function of (seed, step), and of the rank with several workers,
+// whose shares must not share masks.
+std::uint64_t dropout_seed(const TrainConfig& config, std::int64_t step, int rank) {
+  return config.seed * 1000003 + static_cast<std::uint64_t>(step) +
+         static_cast<std::uint64_t>(rank) * 0x9E3779B97F4A7C15ULL;
+}
+
+struct Exchanged {
+  double loss = 0;  // the whole batch's summed loss
+  bool stop = false;  // some worker was asked to stop
+};
+
+// The step's one exchange, in one bucket: every parameter's gradient end to end, then whether
+// each has one (a parameter none of the shares reached keeps none, as with one process), then this
+// worker's summed loss and whether it is asked to stop. Summed over the workers.
+Exchanged exchange(WorkerGroup& group, CharRnn& model, double loss, bool stop) {
+  torch::NoGradGuard no_grad;
+  const auto parameters = model->parameters();
+  std::vector<torch::Tensor> parts;
+  std::vector<float> tail;
+  for (const auto& parameter : parameters) {
+    const auto& gradient = parameter.grad();
+    parts.push_back(gradient.defined() ? gradient.reshape(-1) : torch::zeros({parameter.numel()}));
+    tail.push_back(gradient.defined() ? 1.0F : 0.0F);
+  }
+  tail.push_back(static_cast<float>(loss));
+  tail.push_back(stop ? 1.0F : 0.0F);
+  parts.push_back(torch::tensor(tail));
+  auto bucket = torch::cat(parts);
+  group.allreduce_sum(bucket);
+
+  std::int64_t offset = 0;
+  const auto sums = bucket.narrow(0, bucket.numel() - static_cast<std::int64_t>(tail.size()),
+                                  static_cast<std::int64_t>(tail.size()));
+  const auto* sum = sums.data_ptr<float>();
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    auto parameter = parameters[i];
+    const auto gradient = bucket.narrow(0, offset, parameter.numel()).view_as(parameter);
+    offset += parameter.numel();
+    if (sum[i] == 0) continue;
+    if (parameter.grad().defined()) {
+      parameter.mutable_grad().copy_(gradient);
+    } else {
+      parameter.mutable_grad() = gradient.clone();
+    }
+  }
+  return {sum[parameters.size()], sum[parameters.size() + 1] > 0};
+}
+
+// Rank 0 hands the others the training poems, as one tensor: every poem's length, then every
+// poem's tokens.
+void share_poems(WorkerGroup& group, Poems& poems, std::int64_t count, std::int64_t tokens) {
+  auto flat = torch::zeros({count + tokens}, torch::kLong);
+  if (group.rank() == 0) {
+    auto* out = flat.data_ptr<std::int64_t>();
+    for (const auto& poem : poems) *out++ = static_cast<std::int64_t>(poem.size());
+    for (const auto& poem : poems) out = std::copy(poem.begin(), poem.end(), out);
+  }
+  group.broadcast({flat});
+  if (group.rank() == 0) return;
+  const auto* in = flat.data_ptr<std::int64_t>();
+  const auto* token = in + count;
+  poems.resize(static_cast<std::size_t>(count));
+  for (auto& poem : poems) {
+    poem.assign(token, token + *in++);
+    token += poem.size();
+  }
+}
+
+std::int64_t token_count(const Poems& poems) {
+  std::int64_t tokens = 0;
+  for (const auto& poem : poems) tokens += static_cast<std::int64_t>(poem.size());
+  return tokens;
+}
+
 }  // namespace
 
 // ---- The run -------------------------------------------------------------------------------
 
 namespace {
 
+// `group` is null for one process. With several, rank 0 (the leader) reads the corpus and the
+// checkpoint, hands the others the run, validates and writes every file; the others (followers)
+// read nothing and write nothing.
 TrainResult run(const TrainRequest& request, const TrainEvents& events,
-                const std::atomic<bool>& stop) {
+                const std::atomic<bool>& stop, WorkerGroup* group) {
+  const bool leader = group == nullptr || group->rank() == 0;
+  const auto note = [&](const std::string& text) {
+    if (events.note) events.note(text);
+  };
   // What run this is: a new one, or the continuation of a checkpoint's, with its own settings.
   std::optional<checkpoint::Contents> resumed;
   ModelConfig model_config = request.model;
   TrainConfig config = request.train;
   std::vector<fs::path> inputs;  // what the run reads, which it must never overwrite
-  if (request.resume) {
-    resumed = checkpoint::read(*request.resume);
-    if (resumed->optimizer_state.empty() || !resumed->training.contains("config")) {
-      throw EngineError(
-          fmt::format("'{}' has no training state (an inference checkpoint) and cannot be resumed",
-                      request.resume->string()));
+  fs::path corpus;
+  Dataset data;
+  std::int64_t steps_per_epoch = 0, total_steps = 0;
+  int vocabulary_size = 0;
+  nlohmann::json plan;  // a follower's run, as rank 0 hands it over
+  if (leader) {
+    if (request.resume) {
+      resumed = checkpoint::read(*request.resume);
+      if (resumed->optimizer_state.empty() || !resumed->training.contains("config")) {
+        throw EngineError(
+            fmt::format("'{}' has no training state (an inference checkpoint) and cannot be resumed",
+                        request.resume->string()));
+      }
+      model_config = resumed->model;
+      try {
+        config = train_config_from_json(resumed->training["config"]);
+      } catch (const std::exception& error) {  // JSON of the wrong shape, or values out of range
+        throw EngineError(fmt::format("'{}' is corrupt: its training settings: {}",
+                                      request.resume->string(), error.what()));
+      }
     }
-    model_config = resumed->model;
+    if (request.steps) config.steps = *request.steps;
+    if (request.epochs) {
+      config.epochs = *request.epochs;
+      config.steps = 0;
+    }
     try {
-      config = train_config_from_json(resumed->training["config"]);
-    } catch (const std::exception& error) {  // JSON of the wrong shape, or values out of range
-      throw EngineError(fmt::format("'{}' is corrupt: its training settings: {}",
-                                    request.resume->string(), error.what()));
+      validate(model_config);
+      validate(config);
+    } catch (const std::invalid_argument& error) {
+      throw EngineError(error.what());
     }
-  }
-  if (request.steps) config.steps = *request.steps;
-  if (request.epochs) {
-    config.epochs = *request.epochs;
-    config.steps = 0;
-  }
-  try {
-    validate(model_config);
-    validate(config);
-  } catch (const std::invalid_argument& error) {
-    throw EngineError(error.what());
+
+    // A resumed run keeps its corpus, as its checkpoint records it, unless told otherwise.
+    corpus = request.corpus.value_or(request.default_corpus);
+    if (resumed && !request.corpus) {
+      if (resumed->training.contains("corpus")) {
+        corpus = resumed->training["corpus"].get<std::string>();
+      } else {
+        note(fmt::format("'{}' does not record its corpus (an older checkpoint): training on "
+                         "'{}'; --corpus names another",
+                         request.resume->string(), corpus.string()));
+      }
+    }
+    inputs.push_back(corpus);
+    check_writable(request.out, "checkpoint", inputs);
+    check_writable(best_checkpoint_path(request.out), "checkpoint", inputs);
+    check_writable(history_csv_path(request.out), "loss history", inputs);
+
+    data = load_dataset(corpus, config, resumed ? &resumed->vocabulary : nullptr, events);
+    vocabulary_size = data.vocabulary.size();
+    check_training_fits(model_config, vocabulary_size, config.batch_size, config.max_length);
+    steps_per_epoch =
+        static_cast<std::int64_t>((data.train.size() + config.batch_size - 1) / config.batch_size);
+    total_steps = config.steps > 0 ? config.steps : config.epochs * steps_per_epoch;
+  } else {
+    // A follower takes the run from rank 0: the settings now, the poems and weights below.
+    plan = nlohmann::json::parse(group->fetch("run"));
+    if (plan.contains("error"))
+      throw EngineError(fmt::format("worker 0 could not start the run: {}", plan["error"].get<std::string>()));
+    model_config = checkpoint::model_from_header(plan.at("model"));
+    config = train_config_from_json(plan.at("config"));
+    vocabulary_size = plan.at("vocabulary_size").get<int>();
+    steps_per_epoch = plan.at("steps_per_epoch").get<std::int64_t>();
+    total_steps = plan.at("total_steps").get<std::int64_t>();
+    share_poems(*group, data.train, plan.at("poems").get<std::int64_t>(), plan.at("tokens").get<std::int64_t>());
   }
   at::set_num_threads(intra_op_threads(config.threads));
 
-  // A resumed run keeps its corpus, as its checkpoint records it, unless told otherwise.
-  fs::path corpus = request.corpus.value_or(request.default_corpus);
-  if (resumed && !request.corpus) {
-    if (resumed->training.contains("corpus")) {
-      corpus = resumed->training["corpus"].get<std::string>();
-    } else if (events.note) {
-      events.note(fmt::format("'{}' does not record its corpus (an older checkpoint): training on "
-                              "'{}'; --corpus names another",
-                              request.resume->string(), corpus.string()));
-    }
-  }
-  inputs.push_back(corpus);
-  const fs::path csv = history_csv_path(request.out);
-  check_writable(request.out, "checkpoint", inputs);
-  check_writable(best_checkpoint_path(request.out), "checkpoint", inputs);
-  check_writable(csv, "loss history", inputs);
-
-  const Dataset data =
-      load_dataset(corpus, config, resumed ? &resumed->vocabulary : nullptr, events);
-  check_training_fits(model_config, data.vocabulary.size(), config.batch_size, config.max_length);
-  const auto steps_per_epoch =
-      static_cast<std::int64_t>((data.train.size() + config.batch_size - 1) / config.batch_size);
-  const std::int64_t total_steps =
-      config.steps > 0 ? config.steps : config.epochs * steps_per_epoch;
-
   torch::manual_seed(config.seed);
-  CharRnn model(model_config, data.vocabulary.size());
+  CharRnn model(model_config, vocabulary_size);
   Optimizer optimizer(config.optimizer, model);
   std::int64_t step = 0;
   double wall_seconds = 0;
@@ -295,6 +426,7 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
   if (resumed) {
     load_weights(model, resumed->tensors, *request.resume);
     const auto& state = resumed->training;
+    std::int64_t trained_by = 1;  // workers
     try {
       step = state.at("step");
       optimizer.restore(resumed->optimizer_state, state.at("optimizer_steps"), *request.resume);
@@ -302,20 +434,57 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
       history = history_from_json(state.at("history"));
       if (state.contains("best_valid_perplexity") && state["best_valid_perplexity"].is_number())
         best = state["best_valid_perplexity"].get<double>();
+      trained_by = state.value("world_size", std::int64_t{1});
     } catch (const nlohmann::json::exception& error) {
       throw EngineError(fmt::format("'{}' is corrupt: its training state: {}",
                                     request.resume->string(), error.what()));
     }
-    if (events.note)
-      events.note(
-          fmt::format("resuming {} at step {} of {}", request.resume->string(), step, total_steps));
+    note(fmt::format("resuming {} at step {} of {}", request.resume->string(), step, total_steps));
+    const std::int64_t workers = group ? group->size() : 1;
+    if (trained_by != workers) {
+      note(fmt::format("it was trained by {} worker{}, now by {}: the batches stay the same, their split "
+                       "among the workers changes (and dropout masks with it), so the run goes on as "
+                       "before but not bit for bit",
+                       trained_by, trained_by == 1 ? "" : "s", workers));
+    }
+  }
+
+  // Rank 0 hands the run over: its settings and counters, the training poems, then the weights and
+  // the optimizer's moments, which every worker starts from.
+  if (group) {
+    if (leader) {
+      group->publish("run", nlohmann::json{{"model", checkpoint::model_to_json(model_config)},
+                                           {"config", to_json(config)},
+                                           {"vocabulary_size", vocabulary_size},
+                                           {"steps_per_epoch", steps_per_epoch},
+                                           {"total_steps", total_steps},
+                                           {"step", step},
+                                           {"optimizer_steps", optimizer.steps()},
+                                           {"wall_seconds", wall_seconds},
+                                           {"poems", data.train.size()},
+                                           {"tokens", token_count(data.train)}}
+                                .dump());
+      share_poems(*group, data.train, static_cast<std::int64_t>(data.train.size()), token_count(data.train));
+    } else {
+      step = plan.at("step").get<std::int64_t>();
+      optimizer.set_steps(plan.at("optimizer_steps").get<std::int64_t>());
+      wall_seconds = plan.at("wall_seconds").get<double>();
+    }
+    auto state = model->parameters();
+    for (auto& moment : optimizer.moments()) state.push_back(moment);
+    group->broadcast(state);
+    if (!leader) {
+      note(fmt::format("worker {} of {} joined the run at {}: step {} of {}", group->rank(), group->size(),
+                       group->address(), step, total_steps));
+    }
   }
   model->train();
   const std::int64_t first_step = step;
-  // Where the run's last good state is, for the message if it diverges.
-  std::string last_checkpoint = resumed ? fmt::format("the last checkpoint, '{}' (step {}), is intact",
-                                                      request.resume->string(), step)
-                                        : "no checkpoint was written";
+  // Where the run's last good state is, for the message if it diverges or a worker is lost.
+  std::string last_checkpoint = !leader ? "worker 0 keeps the checkpoints"
+                                : resumed ? fmt::format("the last checkpoint, '{}' (step {}), is intact",
+                                                        request.resume->string(), step)
+                                          : "no checkpoint was written";
 
   // A value that is not a finite number would spoil the weights or the checkpoint: the run stops
   // before either, and says where its last good state is.
@@ -328,6 +497,8 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
   TrainResult result;
   result.latest = request.out;
   result.best = best_checkpoint_path(request.out);
+  result.rank = group ? group->rank() : 0;
+  result.world_size = group ? group->size() : 1;
   const auto epoch_of = [&](std::int64_t s) {
     return static_cast<double>(s) / static_cast<double>(steps_per_epoch);
   };
@@ -341,11 +512,12 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
     contents.training = {{"config", to_json(config)},    {"step", step},
                          {"epoch", epoch_of(step)},      {"optimizer_steps", optimizer.steps()},
                          {"wall_seconds", wall_seconds}, {"history", to_json(history)},
-                         {"corpus", fs::absolute(corpus).lexically_normal().string()}};
+                         {"corpus", fs::absolute(corpus).lexically_normal().string()},
+                         {"world_size", result.world_size}};
     if (last_perplexity) contents.training["valid_perplexity"] = *last_perplexity;
     if (best) contents.training["best_valid_perplexity"] = *best;
     checkpoint::write(path, contents, inputs);
-    if (path == request.out) write_history_csv(csv, history, inputs);
+    if (path == request.out) write_history_csv(history_csv_path(request.out), history, inputs);
     if (path == request.out)
       last_checkpoint = fmt::format("the last checkpoint, '{}' (step {}), is intact", path.string(), step);
     if (events.checkpoint) events.checkpoint(path, step);
@@ -356,21 +528,38 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
   double window_loss = 0, rate = 0;
   std::int64_t window_targets = 0, saved_at = resumed ? step : -1;
   auto last = std::chrono::steady_clock::now();
-  while (step < total_steps && !stop) {
+  // Whether to stop after this step: when asked to, or with several workers, when any one was by
+  // the step's exchange (so that all stop after the same step: the one after the request).
+  bool stopping = group == nullptr && stop;
+  while (step < total_steps && !stopping) {
     const std::int64_t epoch = step / steps_per_epoch;
     if (epoch != batches_epoch) {
       batches = epoch_batches(data.train, config.batch_size, config.seed, epoch);
       batches_epoch = epoch;
     }
-    const Batch batch =
-        make_batch(data.train, batches[static_cast<std::size_t>(step % steps_per_epoch)]);
+    const auto& whole = batches[static_cast<std::size_t>(step % steps_per_epoch)];
+    const std::int64_t targets = targets_of(data.train, whole);
+    const auto mine = group ? share_of(whole, group->rank(), group->size()) : whole;
 
-    torch::manual_seed(config.seed * 1000003 +
-                       static_cast<std::uint64_t>(step));  // this step's dropout masks
-    const auto loss = summed_loss(model, batch);
-    const double loss_value = loss.item<double>();
-    optimizer.zero_grad();
-    (loss / static_cast<double>(batch.targets)).backward();
+    torch::manual_seed(dropout_seed(config, step, group ? group->rank() : 0));  // this step's masks
+    double loss_value = 0;
+    if (mine.empty()) {  // a batch of fewer poems than workers
+      optimizer.zero_grad();
+    } else {
+      const auto loss = summed_loss(model, make_batch(data.train, mine));
+      loss_value = loss.item<double>();
+      optimizer.zero_grad();
+      (loss / static_cast<double>(targets)).backward();
+    }
+    if (group) {
+      try {
+        const Exchanged sums = exchange(*group, model, loss_value, stop);
+        loss_value = sums.loss;
+        stopping = sums.stop;
+      } catch (const WorkerLost& lost) {
+        throw EngineError(fmt::format("training stopped after step {}: {}; {}", step, lost.what(), last_checkpoint));
+      }
+    }
     // The norm is measured even without clipping (an infinite bound scales nothing): a loss or a
     // gradient that is not finite would spoil the weights, so the run stops before the step.
     const double norm = torch::nn::utils::clip_grad_norm_(
@@ -385,18 +574,20 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
     const double seconds = std::chrono::duration<double>(now - last).count();
     last = now;
     wall_seconds += seconds;
-    rate = rate == 0 ? batch.targets / seconds : 0.9 * rate + 0.1 * batch.targets / seconds;
+    rate = rate == 0 ? targets / seconds : 0.9 * rate + 0.1 * targets / seconds;
     window_loss += loss_value;
-    window_targets += batch.targets;
+    window_targets += targets;
     if (events.progress) {
       const double steps_left = static_cast<double>(total_steps - step);
       events.progress({step, total_steps, epoch_of(step),
                        window_loss / static_cast<double>(window_targets), rate,
-                       steps_left * static_cast<double>(batch.targets) / std::max(rate, 1e-9)});
+                       steps_left * static_cast<double>(targets) / std::max(rate, 1e-9)});
     }
+    if (!group) stopping = stop;
+    if (!leader) continue;  // the rest is rank 0's: validation, the history, the checkpoints
 
     // The last step, or the one before a stop: log and validate it, so every run ends measured.
-    const bool last_step = step == total_steps || stop;
+    const bool last_step = step == total_steps || stopping;
     const bool log = step % config.log_every == 0 || last_step;
     const bool evaluate = (step % config.eval_every == 0 || last_step) && !data.valid.empty();
     if (log || evaluate) {
@@ -422,7 +613,7 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
       saved_at = step;
     }
   }
-  if (saved_at != step) save(request.out);  // stopped between checkpoints: keep every step done
+  if (leader && saved_at != step) save(request.out);  // stopped between checkpoints: keep every step done
 
   result.step = step;
   result.total_steps = total_steps;
@@ -432,7 +623,55 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
   return result;
 }
 
+// Several workers meet before anything is read (rank 0 starting this machine's others), so that a
+// bad address or a missing worker is known at once. A worker that fails tells the others why.
+TrainResult run(const TrainRequest& request, const TrainEvents& events,
+                const std::atomic<bool>& stop) {
+  if (!request.workers.distributed()) return run(request, events, stop, nullptr);
+  try {
+    validate(request.workers);
+  } catch (const std::invalid_argument& error) {
+    throw EngineError(error.what());
+  }
+  WorkerGroup group(request.workers);
+  try {
+    return run(request, events, stop, &group);
+  } catch (const std::exception& error) {
+    const auto* torch_error = dynamic_cast<const c10::Error*>(&error);
+    const std::string message = torch_error ? torch_message(*torch_error) : error.what();
+    if (group.rank() == 0 && !group.published("run"))
+      group.publish("run", nlohmann::json{{"error", message}}.dump());
+    if (!group.failed()) group.report_failure(message);
+    throw;
+  }
+}
+
 }  // namespace
+
+void validate(const Workers& workers) {
+  const auto check = [](bool ok, const std::string& what) {
+    if (!ok) throw std::invalid_argument(what);
+  };
+  check(workers.count >= 1 && workers.count <= 256, "the number of workers must be 1 to 256");
+  if (workers.world_size)
+    check(*workers.world_size >= 1, fmt::format("the world size must be 1 or more, not {}", *workers.world_size));
+  const int world = workers.total();
+  check(workers.rank >= 0 && workers.rank < world,
+        fmt::format("rank {} is outside a world of {} (ranks 0 to {})", workers.rank, world, world - 1));
+  check(workers.rank + workers.count <= world,
+        fmt::format("ranks {} to {} (--workers {} from rank {}) do not fit a world of {}", workers.rank,
+                    workers.rank + workers.count - 1, workers.count, workers.rank, world));
+  check(workers.count == world || !workers.store.empty(),
+        "workers on other machines meet at a store: give its HOST:PORT (rank 0's address)");
+  check(workers.timeout_seconds >= 1 && workers.timeout_seconds <= 86400,
+        "the timeout must be 1 to 86400 seconds");
+  check(workers.count == 1 || !workers.command.empty(), "no command to start this machine's workers with");
+}
+
+std::vector<std::string> worker_arguments(const Workers& workers, int rank, const std::string& store) {
+  return {"--rank",  std::to_string(rank),  "--world-size", std::to_string(workers.total()),
+          "--store", store, "--timeout", std::to_string(workers.timeout_seconds)};
+}
 
 TrainResult train(const TrainRequest& request, const TrainEvents& events,
                   const std::atomic<bool>& stop) {

@@ -125,7 +125,8 @@ void check_training_json(const nlohmann::json& training) {
                                   {"wall_seconds", 0.0},
                                   {"history", nlohmann::json::array()},
                                   {"valid_perplexity", nullptr},
-                                  {"best_valid_perplexity", nullptr}};
+                                  {"best_valid_perplexity", nullptr},
+                                  {"world_size", 1}};
   check_fields(training, example, "training", false);
   if (const auto config = training.find("config"); config != training.end()) {
     check_fields(*config, example["config"], "training config", true);

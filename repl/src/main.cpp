@@ -20,6 +20,7 @@
 #include "poet/engine/version.h"
 #include "shell.h"
 #include "terminal.h"
+#include "training.h"
 #include "words.h"
 
 namespace {
@@ -71,6 +72,9 @@ void use_utf8_locale() {
 int main(int argc, char** argv) {
   using namespace poet::repl;
   use_utf8_locale();
+  // A worker that `train --workers N` started: no prompt, no model, no plugins.
+  if (argc > 1 && std::string_view(argv[1]) == "--train-worker")
+    return train_worker(std::vector<std::string>(argv + 2, argv + argc));
 
   Options options;
   static const std::vector<std::string_view> kOptions{

@@ -126,8 +126,12 @@ const std::vector<Command>& command_table() {
        "  run goes on in the background: 'train status' shows it, 'loss' charts it, 'train stop'\n"
        "  stops it after the current step with a checkpoint, and a notice says when a checkpoint\n"
        "  is written ('set autoreload on' loads each one). In a script, train runs to the end\n"
-       "  before the next line, and Ctrl-C stops it with a checkpoint.",
-       0, 12, run_training, complete_training},
+       "  before the next line, and Ctrl-C stops it with a checkpoint.\n"
+       "  --workers N: train on N processes of this machine, each taking a share of every batch;\n"
+       "  --rank/--world-size/--store: one of the processes of a run across machines, meeting\n"
+       "  rank 0 at HOST:PORT (rank 0 reads the corpus and writes the checkpoints; the others\n"
+       "  take the run from it); --timeout: how long to wait for a worker (default 60 s).",
+       0, 24, run_training, complete_training},
       {"eval", "eval <file> [--split train|valid|test]",
        "the loaded model's perplexity on a file of poems",
        "Per character (and end of poem), as training measures validation: lower is better, and\n"

@@ -35,15 +35,52 @@ std::string duration(double seconds) {
                    : fmt::format("{}m{:02}s", s / 60, s % 60);
 }
 
-constexpr std::string_view kTrainOptions[] = {"--corpus", "--resume", "--steps",
-                                              "--epochs", "--config", "--out"};
+constexpr std::string_view kTrainOptions[] = {"--corpus",  "--resume", "--steps",      "--epochs",
+                                              "--config",  "--out",    "--workers",    "--rank",
+                                              "--world-size", "--store", "--timeout"};
+// The options of a run on several processes; a worker other than rank 0 takes no other.
+constexpr std::string_view kWorkerOptions[] = {"--workers", "--rank", "--world-size", "--store",
+                                               "--timeout"};
+
+template <typename T>
+T whole_at_least(const std::string& text, std::string_view option, T least) {
+  const auto value = whole_number<T>(text);
+  if (!value || *value < least) {
+    throw CommandError(fmt::format("{} must be a whole number from {}, not '{}'", option, least, text));
+  }
+  return *value;
+}
+
+// --workers, --rank, --world-size, --store, --timeout. This machine's workers are poet itself,
+// started in its worker mode (`poet --train-worker`), wherever poet was started from.
+Workers parse_workers(const ParsedArgs& parsed) {
+  Workers workers;
+  if (const auto* count = parsed.option("--workers"))
+    workers.count = positive_integer<int>(*count, "--workers");
+  if (const auto* rank = parsed.option("--rank")) workers.rank = whole_at_least<int>(*rank, "--rank", 0);
+  if (const auto* size = parsed.option("--world-size"))
+    workers.world_size = positive_integer<int>(*size, "--world-size");
+  if (const auto* store = parsed.option("--store")) workers.store = *store;
+  if (const auto* timeout = parsed.option("--timeout"))
+    workers.timeout_seconds = positive_integer<int>(*timeout, "--timeout");
+  std::error_code error;
+  const auto self = fs::read_symlink("/proc/self/exe", error);
+  workers.command = {error ? std::string("poet") : self.string(), "--train-worker"};
+  try {
+    validate(workers);
+  } catch (const std::invalid_argument& invalid) {
+    throw CommandError(invalid.what());
+  }
+  return workers;
+}
 
 }  // namespace
 
 std::optional<std::vector<std::string>> complete_training(Shell&,
                                                           const std::vector<std::string>& before) {
   const std::string& last = before.back();
-  if (last == "--corpus" || last == "--resume" || last == "--config" || last == "--out")
+  if (last == "--corpus" || last == "--resume" || last == "--config" || last == "--out" ||
+      last == "--store")
     return std::nullopt;
   return std::vector<std::string>(std::begin(kTrainOptions), std::end(kTrainOptions));
 }
@@ -56,13 +93,23 @@ TrainRequest parse_request(const std::vector<std::string>& args,
       args, std::vector<std::string_view>(std::begin(kTrainOptions), std::end(kTrainOptions)));
   if (!parsed.positional.empty()) throw CommandError(fmt::format("usage: {}", kTrainUsage));
 
+  TrainRequest request;
+  request.workers = parse_workers(parsed);
+  if (request.workers.rank != 0) {
+    // A worker on another machine takes the whole run from rank 0.
+    for (const auto& [option, value] : parsed.options) {
+      if (std::find(std::begin(kWorkerOptions), std::end(kWorkerOptions), option) == std::end(kWorkerOptions))
+        throw CommandError(fmt::format("{} is for rank 0's train: worker {} takes the run from rank 0", option,
+                                       request.workers.rank));
+    }
+    return request;
+  }
   Config config;
   if (const auto* file = parsed.option("--config")) {
     config = load_config(*file);
   } else if (config_file) {
     config = load_config(*config_file);
   }
-  TrainRequest request;
   request.model = config.model;
   request.train = config.train;
   if (const auto* corpus = parsed.option("--corpus")) request.corpus = *corpus;
@@ -93,6 +140,10 @@ std::string history_line(const HistoryEntry& e, const TrainProgress& latest) {
 }
 
 std::string summary(const TrainResult& result) {
+  if (result.rank != 0) {
+    return fmt::format("{} at step {} as worker {} of {}; worker 0 wrote the checkpoints",
+                       result.stopped ? "stopped" : "trained", result.step, result.rank, result.world_size);
+  }
   if (result.already_finished) {
     return fmt::format(
         "{} is at its last step already ({} of {}): nothing to train, nothing written; --steps or "
@@ -132,6 +183,9 @@ void train_in_foreground(Shell& shell, const TrainRequest& request) {
 
 BackgroundTraining::BackgroundTraining(TrainRequest request, Shell& shell)
     : out_(request.out),
+      label_(request.workers.rank != 0 ? fmt::format("as worker {} of {}", request.workers.rank,
+                                                     request.workers.total())
+                                       : request.out.string()),
       history_(request.resume ? read_history(*request.resume) : std::vector<HistoryEntry>{}) {
   Notices& notices = shell.notices();
   Engine& engine = shell.engine();
@@ -184,8 +238,8 @@ bool BackgroundTraining::running() const {
 std::string BackgroundTraining::status() const {
   std::lock_guard lock(mutex_);
   if (outcome_) return *outcome_;
-  if (!progress_) return fmt::format("training {}: starting (reading the corpus)", out_.string());
-  std::string text = fmt::format("training {}: {}", out_.string(), progress_line(*progress_));
+  if (!progress_) return fmt::format("training {}: starting (reading the corpus)", label_);
+  std::string text = fmt::format("training {}: {}", label_, progress_line(*progress_));
   for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
     if (it->valid_perplexity) {
       text += fmt::format("\n  validation perplexity {:.2f} at step {}", *it->valid_perplexity,
@@ -237,10 +291,30 @@ void run_training(Shell& shell, const std::vector<std::string>& args) {
   running.reset();  // the finished run, if any
   running = std::make_unique<BackgroundTraining>(request, shell);
   shell.terminal().result(fmt::format(
-      "training in the background, writing {}: 'train status' shows how it goes, 'loss' draws it, "
+      "training in the background, {}: 'train status' shows how it goes, 'loss' draws it, "
       "'train stop' stops it{}",
-      request.out.string(),
+      request.workers.rank != 0 ? fmt::format("as worker {} of {}", request.workers.rank, request.workers.total())
+                                : "writing " + request.out.string(),
       shell.settings().autoreload ? "; each checkpoint is loaded as it is written" : ""));
+}
+
+int train_worker(const std::vector<std::string>& args) {
+  Workers workers;
+  try {
+    const ParsedArgs parsed = parse_options(
+        args, std::vector<std::string_view>(std::begin(kWorkerOptions), std::end(kWorkerOptions)));
+    if (!parsed.positional.empty()) throw CommandError("usage: poet --train-worker --rank R --world-size N --store HOST:PORT");
+    workers = parse_workers(parsed);
+    workers.count = 1;  // this machine's workers were all started by the first
+    TrainRequest request;
+    request.workers = workers;
+    const std::atomic<bool> never{false};
+    train(request, {}, never);
+    return 0;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "poet worker {}: {}\n", workers.rank, error.what());
+    return 1;
+  }
 }
 
 }  // namespace poet::repl

@@ -16,7 +16,8 @@ namespace poet::repl {
 class Shell;
 
 inline constexpr const char* kTrainUsage =
-    "train [--corpus FILE] [--resume CKPT] [--steps N] [--epochs N] [--config FILE] [--out CKPT]";
+    "train [--corpus FILE] [--resume CKPT] [--steps N] [--epochs N] [--config FILE] [--out CKPT] "
+    "[--workers N] [--rank R --world-size N --store HOST:PORT] [--timeout SECONDS]";
 
 // `train ...`: at the prompt, in the background; in a script, to completion. `train status`,
 // `train stop`.
@@ -42,6 +43,7 @@ class BackgroundTraining {
 
  private:
   const std::filesystem::path out_;
+  const std::string label_;  // what `train status` calls the run: its checkpoint, or the worker
   std::atomic<bool> stop_{false};
   std::atomic<bool> quiet_{false};  // set before stop_: the outcome goes to `train stop` only
   mutable std::mutex mutex_;  // guards what the training thread updates
@@ -50,6 +52,10 @@ class BackgroundTraining {
   std::optional<std::string> outcome_;  // once the run has ended
   std::thread thread_;
 };
+
+// `poet --train-worker --rank R --world-size N --store HOST:PORT --timeout S`: one of the workers
+// `train --workers N` starts beside itself, with no prompt and no terminal. Its exit status.
+int train_worker(const std::vector<std::string>& args);
 
 // `eval FILE [--split S]`: the loaded model's perplexity on a file of poems.
 void run_eval(Shell& shell, const std::vector<std::string>& args);

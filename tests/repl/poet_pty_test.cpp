@@ -174,6 +174,28 @@ TEST(PoetPrompt, BrokenPluginsCostTheirPoemNeverTheSessionOrTraining) {
   EXPECT_EQ(poet.wait_exit(), 0) << poet.output();
 }
 
+// `train --workers 2` at the prompt: the same background run, status and stop, on two processes.
+TEST(PoetPrompt, TrainsWithTwoWorkersInTheBackground) {
+  const auto dir = test::fresh_dir("background_workers");
+  const auto config = test::small_config(dir, {{"checkpoint_every", "20"}, {"eval_every", "20"}});
+  const std::string out = (dir / "bg.ckpt").string();
+  test::PtySession poet(POET_EXECUTABLE, {"--no-model"}, environment("background-workers-home"));
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("train --corpus " POET_CORPORA_DIR "/fixture.tsv --steps 100000 --workers 2 --config " +
+            config.string() + " --out " + out + "\r");
+  ASSERT_TRUE(poet.wait_for("training in the background, writing " + out)) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  ASSERT_TRUE(poet.wait_for_anywhere("saved " + out + " (step 20)")) << poet.output();
+  poet.type("train status\r");
+  ASSERT_TRUE(poet.wait_for("training " + out + ": step ")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("train stop\r");
+  ASSERT_TRUE(poet.wait_for("training stopped at step")) << poet.output();
+  ASSERT_TRUE(at_prompt(poet)) << poet.output();
+  poet.type("quit\r");
+  EXPECT_EQ(poet.wait_exit(), 0) << poet.output();
+}
+
 TEST(PoetPrompt, ColoursErrorsOnATerminalUnlessNoColorIsSet) {
   auto env = environment("colour");
   env["NO_COLOR"] = "";  // empty counts as unset

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "poet_runs.h"
@@ -105,6 +106,109 @@ TEST(PoetTrain, SurvivesSigkillAndResumes) {
       run.err.find(fmt::format("resuming {} at step {} of {}", out.string(), saved, saved + 2)),
       std::string::npos)
       << run.err;
+  EXPECT_EQ(steps_trained(out), saved + 2);
+}
+
+// `train --workers 2`: poet starts a second poet in its worker mode; the two split every batch.
+TEST(PoetTrain, TrainsWithTwoWorkersAsAScriptAndTheResultLoads) {
+  const auto dir = test::fresh_dir("train_workers");
+  const auto out = dir / "m.ckpt";
+  const auto run = test::run_program(
+      POET_EXECUTABLE, {"-c", fmt::format("train --corpus {} --steps 4 --workers 2 --config {} --out {}",
+                                          kFixture, small_config(dir).string(), out.string())});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out.rfind("trained at step 4, best validation perplexity ", 0), 0u) << run.out;
+  EXPECT_NE(run.err.find(fmt::format("saved {} (step 4)", out.string())), std::string::npos) << run.err;
+  EXPECT_EQ(steps_trained(out), 4);
+  const auto resumed = test::run_program(
+      POET_EXECUTABLE, {"-c", fmt::format("train --resume {} --steps 6 --workers 2", out.string())});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(steps_trained(out), 6);
+}
+
+TEST(PoetTrain, WorkerOptionErrorsAreOneLine) {
+  const auto run = test::poet(
+      {}, "train --world-size 0\n"
+          "train --workers 2 --world-size 3\n"
+          "train --rank 1 --world-size 2 --store 127.0.0.1:1 --corpus x.tsv\n"
+          "train --rank 1 --world-size 2 --store 127.0.0.1:99999\n"
+          "train --rank 1 --world-size 2 --store 127.0.0.1:1 --timeout 1\n");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err,
+            "line 1: --world-size must be a positive whole number, not '0'\n"
+            "line 2: workers on other machines meet at a store: give its HOST:PORT (rank 0's address)\n"
+            "line 3: --corpus is for rank 0's train: worker 1 takes the run from rank 0\n"
+            "line 4: the store address '127.0.0.1:99999' has no port from 1 to 65535: give HOST:PORT, e.g. "
+            "10.0.0.1:29500\n"
+            "line 5: worker 1 of 2 cannot reach the store at 127.0.0.1:1 within 1 s (is rank 0 started there?)\n");
+}
+
+// Whether a process still runs (a zombie no longer counts: nobody may be left to reap it).
+bool running(pid_t pid) {
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && line.size() > close + 2 && line[close + 2] != 'Z';
+}
+
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+// poet, rank 0, killed with SIGKILL: its worker notices at once and ends; the last checkpoint
+// loads and resumes with two workers again.
+TEST(PoetTrain, SigkillOfRankZeroEndsItsWorkerAndTheCheckpointResumes) {
+  const auto dir = test::fresh_dir("train_workers_kill");
+  const auto out = dir / "m.ckpt";
+  const auto config = small_config(dir, {{"steps", "100000"}, {"checkpoint_every", "1"}});
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    const std::string command = fmt::format("train --corpus {} --config {} --out {} --workers 2", kFixture,
+                                            config.string(), out.string());
+    execl(POET_EXECUTABLE, POET_EXECUTABLE, "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (steps_trained(out) < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const auto workers = children_of(pid);
+  ASSERT_EQ(workers.size(), 1u);
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  const auto killed = std::chrono::steady_clock::now();
+  while (running(workers.front()) && std::chrono::steady_clock::now() < killed + std::chrono::seconds(20)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_FALSE(running(workers.front())) << "the worker outlived rank 0";
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count(), 10.0);
+
+  const std::int64_t saved = steps_trained(out);
+  ASSERT_GE(saved, 2) << "the last checkpoint must load after SIGKILL";
+  const auto run = test::run_program(
+      POET_EXECUTABLE, {"-c", fmt::format("train --resume {} --steps {} --workers 2", out.string(), saved + 2)});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(steps_trained(out), saved + 2);
 }
 

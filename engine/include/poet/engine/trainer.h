@@ -59,6 +59,31 @@ struct TrainProgress {
   double seconds_left = 0;
 };
 
+// Training on several processes at once, on one machine or many: data parallelism over LibTorch's
+// distributed engine, c10d (README, "Training on several processes"). Each step's batch is split
+// among the processes; their gradients are summed in one exchange, so that every one of them
+// steps with the whole batch's gradient. Rank 0 reads the corpus and the checkpoint, hands the
+// others the run, validates and writes the checkpoints and the history; the others need nothing
+// but the store's address.
+struct Workers {
+  int count = 1;  // processes on this machine, this one included (train --workers)
+  int rank = 0;   // this process's rank, the first of this machine's (--rank)
+  std::optional<int> world_size;  // processes on every machine (--world-size); unset: `count`
+  std::string store;  // HOST:PORT where rank 0 listens (--store); empty: 127.0.0.1, a free port
+  int timeout_seconds = 60;  // for every rank to join, and for each exchange (--timeout)
+  // How to start one of this machine's other workers: a program and its first arguments, to
+  // which worker_arguments() are added.
+  std::vector<std::string> command;
+
+  int total() const { return world_size.value_or(count); }
+  bool distributed() const { return count != 1 || world_size || rank != 0 || !store.empty(); }
+};
+// Throws std::invalid_argument naming the first value out of range.
+void validate(const Workers& workers);
+// The options that make a worker of this run rank `rank`: --rank R --world-size N --store
+// HOST:PORT --timeout S (`train`'s own options).
+std::vector<std::string> worker_arguments(const Workers& workers, int rank, const std::string& store);
+
 struct TrainRequest {
   // The poems to train on: for a new run, this or else default_corpus; a resumed run keeps the
   // corpus its checkpoint records unless this names another.
@@ -70,6 +95,7 @@ struct TrainRequest {
   TrainConfig train;                            // likewise, but for the length of the run
   std::optional<std::int64_t> steps;            // overrides the length of the run
   std::optional<int> epochs;
+  Workers workers;  // one process unless told otherwise; a rank other than 0 needs nothing else
 };
 
 struct TrainEvents {
@@ -87,9 +113,12 @@ struct TrainResult {
   std::optional<double> best_valid_perplexity;
   std::filesystem::path latest;
   std::filesystem::path best;
+  int rank = 0;        // with several workers: this process's rank (only rank 0 writes files)
+  int world_size = 1;
 };
 
-// Trains until the last step or until `stop` becomes true, checkpointing on the way and at the
+// Trains until the last step or until `stop` becomes true (with several workers, any one's stop
+// stops them all after the same step), checkpointing on the way and at the
 // end, so stopping at any moment leaves a checkpoint to resume from. Throws EngineError, also when
 // the run diverges (a loss or gradient that is not a finite number): it stops before the step
 // that would spoil the weights, and the last checkpoint stays as it was.

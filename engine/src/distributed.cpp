@@ -1,0 +1,482 @@
+// c10d for the trainer: the TCPStore where the workers meet, the Gloo process group that carries
+// their tensors, the local worker processes, and one-line messages for every way a run of several
+// processes can fail. Compiled with USE_C10D_GLOO (engine/CMakeLists.txt), which the c10d headers
+// need to declare ProcessGroupGloo.
+
+#include "distributed.h"
+
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <netdb.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <c10/util/Logging.h>
+#include <cstdlib>
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
+#include <thread>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include "torch_errors.h"
+
+extern char** environ;
+
+namespace poet {
+namespace {
+
+using namespace std::chrono_literals;
+
+// c10d logs its own errors (a store it cannot reach) through glog on standard error; poet turns
+// each into one line of its own, so only fatal ones are let through.
+void quiet_c10d_logs() {
+  using namespace c10;  // the flag is c10's, or global where LibTorch was built with gflags
+  FLAGS_caffe2_log_level = std::max(FLAGS_caffe2_log_level, 3);
+}
+
+std::string first_line(const std::exception& error) {
+  std::string message;
+  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&error)) {
+    message = c10_error->what_without_backtrace();
+  } else {
+    message = error.what();
+  }
+  message = message.substr(0, message.find('\n'));
+  // Gloo prefixes its messages with its source file: "[./gloo/transport/tcp/pair.cc:598] ".
+  if (message.rfind("[", 0) == 0 && message.find("] ") != std::string::npos)
+    message = message.substr(message.find("] ") + 2);
+  return message;
+}
+
+std::string seconds_of(std::chrono::milliseconds timeout) {
+  return fmt::format("{} s", std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
+}
+
+// The address of this machine on the route to the store's host: where the other workers reach
+// this one (a hostname's own entry in /etc/hosts, often 127.0.1.1, would not do across machines).
+// GLOO_SOCKET_IFNAME names an interface instead, as in PyTorch.
+std::shared_ptr<gloo::transport::Device> gloo_device(const StoreAddress& store) {
+  if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME"); interface && *interface)
+    return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  std::string local = "127.0.0.1";
+  if (getaddrinfo(store.host.c_str(), std::to_string(store.port).c_str(), &hints, &found) == 0) {
+    const int fd = socket(found->ai_family, SOCK_DGRAM, 0);
+    sockaddr_storage self{};
+    socklen_t length = sizeof self;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (fd >= 0 && connect(fd, found->ai_addr, found->ai_addrlen) == 0 &&
+        getsockname(fd, reinterpret_cast<sockaddr*>(&self), &length) == 0) {
+      const void* address = self.ss_family == AF_INET6
+                                ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&self)->sin6_addr)
+                                : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&self)->sin_addr);
+      if (inet_ntop(self.ss_family, address, text, sizeof text)) local = text;
+    }
+    if (fd >= 0) close(fd);
+    freeaddrinfo(found);
+  }
+  return c10d::ProcessGroupGloo::createDeviceForHostname(local);
+}
+
+// A process group's two collectives the trainer uses. Held by type, not through c10d's base
+// class: LibTorch 2 moved ProcessGroupGloo and ProcessGroupNCCL under another (Backend).
+struct Collectives {
+  std::function<c10::intrusive_ptr<c10d::Work>(std::vector<at::Tensor>&)> allreduce;
+  std::function<c10::intrusive_ptr<c10d::Work>(std::vector<at::Tensor>&)> broadcast;
+};
+
+template <typename Group>
+Collectives collectives_of(c10::intrusive_ptr<Group> group) {
+  return {[group](std::vector<at::Tensor>& tensors) { return group->allreduce(tensors); },
+          [group](std::vector<at::Tensor>& tensors) {
+            c10d::BroadcastOptions options;
+            options.rootRank = 0;
+            return group->broadcast(tensors, options);
+          }};
+}
+
+Collectives make_process_group(const c10::intrusive_ptr<c10d::Store>& store, const StoreAddress& address,
+                               int rank, int size, std::chrono::milliseconds timeout,
+                               [[maybe_unused]] bool on_cuda) {
+#ifdef USE_C10D_NCCL
+  // Tensors on CUDA GPUs travel on NCCL; a LibTorch built without it (Debian's) has Gloo only.
+  if (on_cuda) {
+    auto options = c10d::ProcessGroupNCCL::Options::create();
+    options->timeout = timeout;
+    return collectives_of(c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, options));
+  }
+#endif
+  auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+  options->devices.push_back(gloo_device(address));
+  options->threads = 1;  // one exchange at a time: the trainer waits for each
+  return collectives_of(c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, options));
+}
+
+// The local workers' environment: poet's own, with OpenBLAS's pool sized to their share of the
+// cores (it would start one thread per core in each of them).
+std::vector<std::string> worker_environment(int blas_threads) {
+  std::vector<std::string> environment;
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    if (std::strncmp(*variable, "OPENBLAS_NUM_THREADS=", 21) != 0) environment.emplace_back(*variable);
+  }
+  environment.push_back(fmt::format("OPENBLAS_NUM_THREADS={}", blas_threads));
+  return environment;
+}
+
+// Starts a worker in a process group of its own (Ctrl-C at a terminal reaches only poet, which
+// stops the run for all), with no terminal: it reports through the store.
+int spawn(const std::vector<std::string>& arguments, const std::vector<std::string>& environment) {
+  std::vector<char*> argv, envp;
+  for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& variable : environment) envp.push_back(const_cast<char*>(variable.c_str()));
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t defaults, none;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGPIPE);
+  sigaddset(&defaults, SIGTERM);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  pid_t pid = -1;
+  const int error = posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (error != 0)
+    throw EngineError(fmt::format("cannot start a worker '{}': {}", arguments[0], std::strerror(error)));
+  return pid;
+}
+
+const std::string kLostContact = "lost contact";
+
+// OpenBLAS's pool in this process, resized while it shares the cores with local workers.
+int blas_threads(std::optional<int> set = std::nullopt) {
+  using Get = int (*)();
+  using Set = void (*)(int);
+  const auto get = reinterpret_cast<Get>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  const auto put = reinterpret_cast<Set>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (get == nullptr || put == nullptr) return 0;
+  const int before = get();
+  if (set && *set > 0) put(*set);
+  return before;
+}
+
+std::string rank_key(std::string_view what, int rank) { return fmt::format("poet/{}/{}", what, rank); }
+
+}  // namespace
+
+StoreAddress parse_store_address(const std::string& text) {
+  const auto bad = [&](std::string_view why) {
+    return EngineError(fmt::format("the store address '{}' {}: give HOST:PORT, e.g. 10.0.0.1:29500", text, why));
+  };
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw bad("has no HOST:PORT");
+  StoreAddress address;
+  address.host = text.substr(0, colon);
+  if (address.host.size() > 2 && address.host.front() == '[' && address.host.back() == ']')
+    address.host = address.host.substr(1, address.host.size() - 2);
+  const std::string port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) < 1 || std::stoi(port) > 65535)
+    throw bad("has no port from 1 to 65535");
+  address.port = static_cast<std::uint16_t>(std::stoi(port));
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int error = getaddrinfo(address.host.c_str(), nullptr, &hints, &found); error != 0)
+    throw bad(fmt::format("names no host this machine can find ({})", gai_strerror(error)));
+  freeaddrinfo(found);
+  return address;
+}
+
+struct WorkerGroup::Impl {
+  c10::intrusive_ptr<c10d::TCPStore> store;
+  std::optional<Collectives> group;
+};
+
+WorkerGroup::WorkerGroup(const Workers& workers)
+    : rank_(workers.rank),
+      size_(workers.total()),
+      timeout_(std::chrono::seconds(workers.timeout_seconds)),
+      impl_(std::make_unique<Impl>()) {
+  quiet_c10d_logs();
+  address_ = workers.store.empty() ? StoreAddress{"127.0.0.1", 0} : parse_store_address(workers.store);
+  const std::string joining = fmt::format("worker {} of {}", rank_, size_);
+
+  // The store: rank 0 listens on its port (on every interface); the others connect, retrying
+  // until the timeout.
+  try {
+    c10d::TCPStoreOptions options;
+    options.port = address_.port;
+    options.isServer = rank_ == 0;
+    options.waitWorkers = false;
+    options.timeout = timeout_;
+    impl_->store = c10::make_intrusive<c10d::TCPStore>(address_.host, options);
+    address_.port = impl_->store->getPort();
+  } catch (const std::exception& error) {
+    throw EngineError(rank_ == 0 ? fmt::format("cannot open the store on port {}: {}", address_.port, first_line(error))
+                                 : fmt::format("{} cannot reach the store at {} within {} (is rank 0 started there?)",
+                                               joining, address(), seconds_of(timeout_)));
+  }
+
+  // Each rank is claimed once, and every worker must agree on the size of the world.
+  try {
+    if (impl_->store->add(rank_key("rank", rank_), 1) != 1)
+      throw EngineError(fmt::format("{} cannot join: another worker has rank {} already", joining, rank_));
+    const std::string size_key = "poet/world_size";
+    if (rank_ == 0) {
+      const std::string size = std::to_string(size_);
+      impl_->store->set(size_key, std::vector<std::uint8_t>(size.begin(), size.end()));
+    } else {
+      const auto value = impl_->store->get(size_key);
+      const int theirs = std::stoi(std::string(value.begin(), value.end()));
+      if (theirs != size_)
+        throw EngineError(fmt::format("{} cannot join: rank 0 runs a world of {} workers, not {} (--world-size)",
+                                      joining, theirs, size_));
+    }
+  } catch (const EngineError&) {
+    throw;
+  } catch (const std::exception& error) {
+    throw EngineError(fmt::format("{} cannot join at {}: {}", joining, address(), first_line(error)));
+  }
+
+  // This machine's other workers: the same program, told their ranks and where to meet.
+  if (workers.count > 1) {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const auto environment = worker_environment(std::max(1, cores / workers.count));
+    blas_threads_ = blas_threads(std::max(1, cores / workers.count));
+    for (int rank = rank_ + 1; rank < rank_ + workers.count; ++rank) {
+      auto arguments = workers.command;
+      for (auto& argument : worker_arguments(workers, rank, address())) arguments.push_back(std::move(argument));
+      children_.push_back({rank, spawn(arguments, environment)});
+    }
+  }
+
+  // The process group: Gloo's rendezvous through the store, every pair of workers connected.
+  try {
+    impl_->group = make_process_group(impl_->store, address_, rank_, size_, timeout_, false);
+  } catch (const std::exception& error) {
+    std::vector<std::string> missing;
+    for (int rank = 0; rank < size_; ++rank) {
+      try {
+        if (!impl_->store->check({rank_key("rank", rank)})) missing.push_back(std::to_string(rank));
+      } catch (const std::exception&) {
+        missing.push_back(std::to_string(rank));
+      }
+    }
+    std::string message =
+        missing.empty() ? fmt::format("the workers did not all connect within {}: {}", seconds_of(timeout_), first_line(error))
+        : fmt::format("worker{} {} did not join within {}", missing.size() == 1 ? "" : "s",
+                      fmt::join(missing, ", "), seconds_of(timeout_));
+    for (auto& child : children_) {
+      if (const auto how = ended(child))
+        message += fmt::format("; worker {} (pid {}) {}", child.rank, child.pid, *how);
+    }
+    end_children(std::chrono::seconds(0));
+    if (blas_threads_ > 0) blas_threads(blas_threads_);
+    throw EngineError(message);
+  }
+}
+
+// Waits up to `grace` for this machine's workers to end, then kills those left.
+void WorkerGroup::end_children(std::chrono::seconds grace) {
+  const auto wait_until = std::chrono::steady_clock::now() + grace;
+  for (auto& child : children_) {
+    if (child.ended) continue;
+    int status = 0;
+    while (waitpid(child.pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() >= wait_until) {
+        kill(child.pid, SIGKILL);
+        waitpid(child.pid, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    child.ended = true;
+  }
+}
+
+WorkerGroup::~WorkerGroup() {
+  impl_->group.reset();  // closes every pair: the others' next exchange fails at once
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  // After a failure rank 0 keeps the store a moment, so that the others can read why.
+  if (rank_ == 0 && failed_) {
+    for (int rank = 1; rank < size_ && std::chrono::steady_clock::now() < deadline; ++rank) {
+      const bool gone = std::any_of(children_.begin(), children_.end(),
+                                    [&](const Child& child) { return child.rank == rank && child.ended; });
+      if (gone) continue;
+      try {
+        while (!impl_->store->check({rank_key("failed", rank)}) && std::chrono::steady_clock::now() < deadline)
+          std::this_thread::sleep_for(20ms);
+      } catch (const std::exception&) {
+        break;
+      }
+    }
+  }
+  // The local workers end with the run (or, lost, have ended); any left after a grace are killed.
+  end_children(std::chrono::seconds(failed_ ? 3 : 30));
+  impl_->store.reset();
+  if (blas_threads_ > 0) blas_threads(blas_threads_);
+}
+
+std::string WorkerGroup::address() const {
+  return address_.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", address_.host, address_.port)
+                                                      : fmt::format("{}:{}", address_.host, address_.port);
+}
+
+void WorkerGroup::publish(const std::string& key, const std::string& value) {
+  impl_->store->set("poet/" + key, std::vector<std::uint8_t>(value.begin(), value.end()));
+}
+
+std::string WorkerGroup::fetch(const std::string& key) {
+  try {
+    const auto value = impl_->store->get("poet/" + key);
+    return std::string(value.begin(), value.end());
+  } catch (const std::exception& error) {
+    lost(first_line(error));
+  }
+}
+
+void WorkerGroup::broadcast(const std::vector<torch::Tensor>& tensors) {
+  if (tensors.empty()) return;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> flat_parts;
+  for (const auto& tensor : tensors) flat_parts.push_back(tensor.reshape(-1));
+  std::vector<at::Tensor> buffer{torch::cat(flat_parts)};
+  try {
+    impl_->group->broadcast(buffer)->wait();
+  } catch (const std::exception& error) {
+    lost(first_line(error));
+  }
+  if (rank_ == 0) return;
+  std::int64_t offset = 0;
+  for (const auto& tensor : tensors) {
+    const auto count = tensor.numel();
+    auto target = tensor;
+    target.copy_(buffer[0].narrow(0, offset, count).view_as(tensor));
+    offset += count;
+  }
+}
+
+// How a local worker ended, if it has: "was killed by signal 9 (Killed)".
+std::optional<std::string> WorkerGroup::ended(Child& child) {
+  int status = 0;
+  if (child.ended || waitpid(child.pid, &status, WNOHANG) != child.pid) return std::nullopt;
+  child.ended = true;
+  if (WIFSIGNALED(status))
+    return fmt::format("was killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  return fmt::format("exited with status {}", WEXITSTATUS(status));
+}
+
+bool WorkerGroup::published(const std::string& key) {
+  try {
+    return impl_->store->check({"poet/" + key});
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+void WorkerGroup::allreduce_sum(torch::Tensor& flat) {
+  std::vector<at::Tensor> buffer{flat};
+  try {
+    impl_->group->allreduce(buffer)->wait();
+  } catch (const std::exception& error) {
+    lost(first_line(error));
+  }
+}
+
+void WorkerGroup::report_failure(const std::string& message) {
+  failed_ = true;
+  try {
+    publish(fmt::format("failed/{}", rank_), message);
+  } catch (const std::exception&) {
+    // The store is gone with rank 0: nobody is left to tell.
+  }
+}
+
+void WorkerGroup::lost(const std::string& what) {
+  failed_ = true;
+  const std::string who = who_is_lost();
+  throw WorkerLost(who.empty() ? fmt::format("lost contact with the other workers ({})", what) : who);
+}
+
+// After an exchange failed: each rank that notices says so in the store, and any rank that has
+// not within a few seconds (nor ended as a local worker) is the one lost. A rank that failed on
+// its own put its reason there.
+std::string WorkerGroup::who_is_lost() {
+  try {
+    publish(fmt::format("failed/{}", rank_), kLostContact);
+  } catch (const std::exception&) {
+    if (rank_ != 0)
+      return fmt::format("worker 0, which holds the store at {}, is gone (it ended, was killed, or its machine "
+                         "is unreachable)",
+                         address());
+  }
+  std::map<int, std::string> reasons;  // rank → its own reason, or how it ended
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  for (;;) {
+    for (int rank = 0; rank < size_; ++rank) {
+      if (rank == rank_ || reasons.count(rank)) continue;
+      for (auto& child : children_) {
+        if (child.rank != rank) continue;
+        if (const auto how = ended(child)) reasons[rank] = fmt::format("(pid {}) {}", child.pid, *how);
+      }
+      try {
+        if (impl_->store->check({rank_key("failed", rank)})) {
+          const auto value = impl_->store->get(rank_key("failed", rank));
+          reasons[rank].assign(value.begin(), value.end());
+        }
+      } catch (const std::exception&) {
+        if (rank == 0) reasons[0] = fmt::format("which holds the store at {}, is gone", address());
+      }
+    }
+    if (static_cast<int>(reasons.size()) == size_ - 1 || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  std::vector<std::string> failed, silent;
+  for (int rank = 0; rank < size_; ++rank) {
+    if (rank == rank_) continue;
+    const auto it = reasons.find(rank);
+    if (it == reasons.end()) {
+      silent.push_back(std::to_string(rank));
+    } else if (it->second != kLostContact) {
+      const bool own = it->second.rfind("(pid", 0) == 0 || it->second.rfind("which", 0) == 0;
+      failed.push_back(own ? fmt::format("worker {} {}", rank, it->second)
+                           : fmt::format("worker {} failed: {}", rank, it->second));
+    }
+  }
+  if (!silent.empty()) {
+    failed.push_back(fmt::format("worker{} {} stopped answering within {} (ended, killed, or {} unreachable)",
+                                 silent.size() == 1 ? "" : "s", fmt::join(silent, ", "), seconds_of(timeout_),
+                                 silent.size() == 1 ? "its machine" : "their machines"));
+  }
+  return fmt::format("{}", fmt::join(failed, "; "));
+}
+
+}  // namespace poet
