@@ -13,6 +13,7 @@
 
 #include "checkpoint_file.h"
 #include "model_fixture.h"
+#include "subprocess.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/trainer.h"
 #include "scratch.h"
@@ -57,25 +58,6 @@ float largest_difference(const std::vector<checkpoint::Tensor>& a, const std::ve
   return largest;
 }
 
-// This process's children: the workers it started.
-std::vector<pid_t> children() {
-  std::vector<pid_t> pids;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    std::getline(stat, line);
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state;
-    pid_t parent = 0;
-    rest >> state >> parent;
-    if (parent == getpid()) pids.push_back(std::stoi(name));
-  }
-  return pids;
-}
 
 // What an EngineError says; "" if `work` throws none.
 template <typename Work>
@@ -200,7 +182,7 @@ TEST(Workers, SigkillOfAWorkerStopsTheRunAndTheLastCheckpointLoads) {
   Clock::time_point killed_at;
   events.checkpoint = [&](const fs::path&, std::int64_t step) {
     if (step != 3 || killed) return;
-    const auto workers = children();
+    const auto workers = test::child_processes(getpid());
     ASSERT_EQ(workers.size(), 1u);
     killed = workers.front();
     killed_at = Clock::now();
@@ -216,7 +198,7 @@ TEST(Workers, SigkillOfAWorkerStopsTheRunAndTheLastCheckpointLoads) {
                           "\\(step [34]\\), is intact$")))
       << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
-  EXPECT_TRUE(children().empty()) << "no worker is left behind";
+  EXPECT_TRUE(test::child_processes(getpid()).empty()) << "no worker is left behind";
 
   const auto saved = checkpoint::read(request.out).training.at("step").get<std::int64_t>();
   EXPECT_GE(saved, 3);

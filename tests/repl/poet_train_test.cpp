@@ -71,26 +71,36 @@ TEST(PoetTrain, BadOptionsAndFilesAreOneLineErrors) {
   EXPECT_NE(run.out.find("usage: train"), std::string::npos);
 }
 
+// poet running `command` beside the test, its output discarded, for the test to kill.
+pid_t start_training(const std::string& command) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execl(POET_EXECUTABLE, POET_EXECUTABLE, "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  if (pid < 0) throw std::runtime_error("fork failed");
+  return pid;
+}
+
+// Waits, up to a minute, until the checkpoint at `out` holds at least `steps` steps.
+void wait_for_steps(const fs::path& out, std::int64_t steps) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (steps_trained(out) < steps && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 // Killed with SIGKILL in the middle of a run, training leaves its last checkpoint intact and
 // resumes from it: at most the steps since that checkpoint are lost.
 TEST(PoetTrain, SurvivesSigkillAndResumes) {
   const auto dir = test::fresh_dir("train_kill");
   const auto out = dir / "m.ckpt";
   const auto config = small_config(dir, {{"steps", "100000"}, {"checkpoint_every", "1"}});
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    const std::string command = fmt::format("train --corpus {} --config {} --out {}", kFixture,
-                                            config.string(), out.string());
-    execl(POET_EXECUTABLE, POET_EXECUTABLE, "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (steps_trained(out) < 3 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const pid_t pid = start_training(fmt::format("train --corpus {} --config {} --out {}", kFixture,
+                                               config.string(), out.string()));
+  wait_for_steps(out, 3);
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -152,24 +162,6 @@ bool running(pid_t pid) {
   return close != std::string::npos && line.size() > close + 2 && line[close + 2] != 'Z';
 }
 
-std::vector<pid_t> children_of(pid_t parent) {
-  std::vector<pid_t> pids;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    std::getline(stat, line);
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == parent) pids.push_back(std::stoi(name));
-  }
-  return pids;
-}
 
 // poet, rank 0, killed with SIGKILL: its worker notices at once and ends; the last checkpoint
 // loads and resumes with two workers again.
@@ -177,21 +169,10 @@ TEST(PoetTrain, SigkillOfRankZeroEndsItsWorkerAndTheCheckpointResumes) {
   const auto dir = test::fresh_dir("train_workers_kill");
   const auto out = dir / "m.ckpt";
   const auto config = small_config(dir, {{"steps", "100000"}, {"checkpoint_every", "1"}});
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    const std::string command = fmt::format("train --corpus {} --config {} --out {} --workers 2", kFixture,
-                                            config.string(), out.string());
-    execl(POET_EXECUTABLE, POET_EXECUTABLE, "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (steps_trained(out) < 2 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  const auto workers = children_of(pid);
+  const pid_t pid = start_training(fmt::format("train --corpus {} --config {} --out {} --workers 2",
+                                               kFixture, config.string(), out.string()));
+  wait_for_steps(out, 2);
+  const auto workers = test::child_processes(pid);
   ASSERT_EQ(workers.size(), 1u);
   kill(pid, SIGKILL);
   int status = 0;

@@ -7,6 +7,9 @@
 
 #include <array>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace poet::test {
@@ -139,6 +142,26 @@ int RunningProgram::kill(int signal) {
   for (ssize_t n; (n = read(output_fd_, buffer, sizeof buffer)) > 0;)
     output_.append(buffer, static_cast<std::size_t>(n));
   return exit_code(status);
+}
+
+std::vector<pid_t> child_processes(pid_t parent) {
+  std::vector<pid_t> pids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // pid (command) state ppid ...: the command may hold spaces and parentheses.
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) pids.push_back(std::stoi(name));
+  }
+  return pids;
 }
 
 }  // namespace poet::test

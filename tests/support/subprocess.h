@@ -30,6 +30,9 @@ struct Limits {
 Completed run_program(const std::string& program, const std::vector<std::string>& args,
                       const std::string& input = {}, const Limits& limits = {});
 
+// The processes whose parent is `parent` (from /proc): the workers a training run started.
+std::vector<pid_t> child_processes(pid_t parent);
+
 // A program running beside the test, its standard output and error read through one pipe.
 class RunningProgram {
  public:
