@@ -25,7 +25,7 @@
 namespace poet {
 
 struct IsolationLimits {
-  std::uint64_t memory_bytes = std::uint64_t{1} << 30;  // address space the plugin may take
+  std::uint64_t memory_bytes = 1'000'000'000;  // address space the plugin may take
   std::chrono::milliseconds silence{60'000};  // this long without a call to poet, it is stopped
 };
 

@@ -38,7 +38,7 @@ TEST(Config, NamesTheLineAndColumnOfEveryMistake) {
 TEST(Config, PluginsRunOutsidePoetWhenTheyComeFromOutsideByDefault) {
   const PluginConfig plugins = parse_config("", "poet.toml").plugins;
   EXPECT_EQ(plugins.isolate, PluginIsolation::outside);
-  EXPECT_EQ(plugins.memory_limit, 1u << 30);
+  EXPECT_EQ(plugins.memory_limit, 1'000'000'000u);  // "1G"
   EXPECT_EQ(plugins.silence_limit, std::chrono::seconds(60));
   EXPECT_FALSE(plugins.isolates("greedy", true));
   EXPECT_TRUE(plugins.isolates("mine", false));

@@ -50,7 +50,7 @@ struct PluginConfig {
   PluginIsolation isolate = PluginIsolation::outside;
   std::vector<std::string> in_process;  // decoders by name, whatever `isolate` says
   std::vector<std::string> isolated;
-  std::uint64_t memory_limit = std::uint64_t{1} << 30;  // bytes, for each isolated plugin
+  std::uint64_t memory_limit = 1'000'000'000;  // bytes ("1G"), for each isolated plugin
   std::chrono::milliseconds silence_limit{60'000};  // quiet this long, an isolated plugin is stopped
 
   // Whether the decoder of this name runs isolated; `built_in`: it was found beside poet.
