@@ -213,11 +213,13 @@ void Generation::step(const StateId* states, const int* tokens, std::size_t coun
     slots.push_back(slot);
     input.push_back(tokens[i]);
   }
-  // Past the checks: a step that throws leaves every state as it was.
+  // The states' new trackers and inputs, kept only once the forward pass has succeeded.
+  std::vector<PositionTracker> trackers;
+  std::vector<PositionInputs> fed;
   for (std::size_t i = 0; i < count; ++i) {
-    slots[i]->position = slots[i]->tracker.feed(tokens[i], model_->marks);
-    const auto& p = slots[i]->position;
-    positions.insert(positions.end(), {p.column, p.left, p.line});
+    trackers.push_back(slots[i]->tracker);
+    fed.push_back(trackers.back().feed(tokens[i], model_->marks));
+    positions.insert(positions.end(), {fed.back().column, fed.back().left, fed.back().line});
   }
 
   c10::InferenceMode inference;
@@ -251,6 +253,8 @@ void Generation::step(const StateId* states, const int* tokens, std::size_t coun
     slots[i]->state.h = next.h.narrow(1, index, 1);
     if (lstm) slots[i]->state.c = next.c.narrow(1, index, 1);
     slots[i]->log_probs.assign(rows + i * width, rows + (i + 1) * width);
+    slots[i]->tracker = trackers[i];
+    slots[i]->position = fed[i];
   }
 }
 
