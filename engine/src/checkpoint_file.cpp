@@ -49,12 +49,19 @@ std::int64_t element_count(const std::vector<std::int64_t>& shape) {
 }
 
 nlohmann::json model_json(const ModelConfig& model) {
-  return {{"cell", cell_name(model.cell)},
+  nlohmann::json json{{"cell", cell_name(model.cell)},
           {"embedding_size", model.embedding_size},
           {"hidden_size", model.hidden_size},
           {"layers", model.layers},
           {"dropout", model.dropout},
           {"adaptive_cutoffs", model.adaptive_cutoffs}};
+  // Written only for a model that reads them, so that every other checkpoint keeps the bytes it
+  // had before they existed; a header without them means none.
+  if (model.position_inputs) {
+    json["position_inputs"] = true;
+    json["position_embedding_size"] = model.position_embedding_size;
+  }
+  return json;
 }
 
 // An integer of type T: nlohmann's own get<T>() turns 1e300 into one with undefined behaviour,
@@ -94,6 +101,15 @@ ModelConfig model_from_json(const nlohmann::json& json) {
   model.adaptive_cutoffs.clear();
   for (const auto& cutoff : array(cutoffs, "adaptive_cutoffs")) {
     model.adaptive_cutoffs.push_back(integer<int>(cutoff, "adaptive_cutoffs"));
+  }
+  // Absent from checkpoints written before position inputs existed: those read none.
+  if (json.contains("position_inputs")) {
+    if (!json["position_inputs"].is_boolean())
+      throw std::invalid_argument("position_inputs must be true or false");
+    model.position_inputs = json["position_inputs"].get<bool>();
+  }
+  if (json.contains("position_embedding_size")) {
+    model.position_embedding_size = integer<int>(json["position_embedding_size"], "position_embedding_size");
   }
   validate(model);
   return model;

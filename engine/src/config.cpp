@@ -30,7 +30,10 @@ T value_of(const toml::node& node, const std::string& source, std::string_view k
   }
   if (const auto value = node.value_exact<T>()) return *value;
   static constexpr std::string_view kType =
-      std::is_same_v<T, std::string> ? "a string" : std::is_same_v<T, double> ? "a number" : "an integer";
+      std::is_same_v<T, std::string> ? "a string"
+      : std::is_same_v<T, double>    ? "a number"
+      : std::is_same_v<T, bool>      ? "true or false"
+                                     : "an integer";
   throw ConfigError(fmt::format("{}: {} must be {}", where(source, node.source()), key, kType));
 }
 
@@ -98,6 +101,12 @@ const std::vector<Key>& model_keys() {
            config.model.adaptive_cutoffs.push_back(number_of<int>(element, source, "adaptive_cutoffs"));
          }
        }},
+      {"position_inputs",
+       [](Config& config, const toml::node& node, const std::string& source) {
+         config.model.position_inputs = value_of<bool>(node, source, "position_inputs");
+       }},
+      number_key<int>("position_embedding_size",
+                      [](Config& c) -> int& { return c.model.position_embedding_size; }),
   };
   return keys;
 }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "model.h"
+#include "poet/engine/positions.h"
 #include "poet/engine/limits.h"
 #include "poet/engine/text.h"
 #include "torch_errors.h"
@@ -20,13 +21,17 @@ namespace poet {
 class LoadedModel {
  public:
   LoadedModel(ModelInfo info, Vocabulary vocabulary, CharRnn model)
-      : info(std::move(info)), vocabulary(std::move(vocabulary)), model(std::move(model)) {}
+      : info(std::move(info)),
+        vocabulary(std::move(vocabulary)),
+        model(std::move(model)),
+        marks(mark_tokens(this->vocabulary)) {}
 
   // Tells this model from every other loaded in the process, even one at a freed one's address.
   const std::uint64_t serial = next_serial();
   ModelInfo info;
   Vocabulary vocabulary;
   mutable CharRnn model;  // forward() is not const in LibTorch, but inference changes nothing
+  std::vector<bool> marks;  // the tokens that end lines, for position inputs
 
  private:
   static std::uint64_t next_serial() {
@@ -88,6 +93,8 @@ struct Generation::States {
     RnnState state;
     std::vector<float> log_probs;
     bool used = false;
+    PositionTracker tracker;  // where the tokens read so far leave the poem
+    PositionInputs position;  // the inputs fed with the last token
   };
 
   Slot& at(StateId id) {
@@ -98,7 +105,8 @@ struct Generation::States {
     return slots[static_cast<std::size_t>(id)];
   }
 
-  StateId add(RnnState state, std::vector<float> log_probs) {
+  StateId add(RnnState state, std::vector<float> log_probs, PositionTracker tracker = {},
+              PositionInputs position = {}) {
     StateId id;
     if (!free.empty()) {
       id = free.back();
@@ -107,7 +115,8 @@ struct Generation::States {
       id = static_cast<StateId>(slots.size());
       slots.emplace_back();
     }
-    slots[static_cast<std::size_t>(id)] = {std::move(state), std::move(log_probs), true};
+    slots[static_cast<std::size_t>(id)] = {std::move(state), std::move(log_probs), true, tracker,
+                                           position};
     return id;
   }
 
@@ -145,20 +154,34 @@ StateId Generation::start_tokens(const std::vector<int>& tokens) {
       throw std::invalid_argument(fmt::format("no token {}", token));
     input.push_back(token);
   }
+  PositionTracker tracker(lines_alike_);
+  PositionInputs position;
+  std::vector<std::int64_t> positions;
+  for (const auto token : input) {
+    position = tracker.feed(token, model_->marks);
+    positions.insert(positions.end(), {position.column, position.left, position.line});
+  }
   c10::InferenceMode inference;
   const auto device = model_->model->parameters().front().device();
   const auto batch = torch::tensor(input, torch::kLong).unsqueeze(0).to(device);
-  auto [outputs, state] = model_->model->forward(batch);
+  torch::Tensor position_batch;
+  if (model_->info.config.position_inputs) {
+    position_batch = torch::tensor(positions, torch::kLong)
+                         .reshape({1, static_cast<std::int64_t>(input.size()), 3})
+                         .to(device);
+  }
+  auto [outputs, state] = model_->model->forward(batch, {}, position_batch);
   const auto log_probs = on_cpu(model_->model->log_probs(outputs.select(1, -1))).squeeze(0);
   return states_->add(std::move(state),
                       std::vector<float>(log_probs.data_ptr<float>(),
-                                         log_probs.data_ptr<float>() + log_probs.numel()));
+                                         log_probs.data_ptr<float>() + log_probs.numel()),
+                      tracker, position);
 }
 
 StateId Generation::clone(StateId state) {
   const auto& slot = states_->at(state);
   // States are never modified in place (step replaces them), so a clone may share tensors.
-  return states_->add(slot.state, slot.log_probs);
+  return states_->add(slot.state, slot.log_probs, slot.tracker, slot.position);
 }
 
 void Generation::release(StateId state) {
@@ -167,6 +190,10 @@ void Generation::release(StateId state) {
   states_->free.push_back(state);
 }
 
+void Generation::set_lines_alike(bool alike) { lines_alike_ = alike; }
+
+PositionInputs Generation::position(StateId state) const { return states_->at(state).position; }
+
 const float* Generation::log_probs(StateId state) const {
   return states_->at(state).log_probs.data();
 }
@@ -174,7 +201,7 @@ const float* Generation::log_probs(StateId state) const {
 void Generation::step(const StateId* states, const int* tokens, std::size_t count) {
   if (count == 0) return;
   std::vector<States::Slot*> slots;
-  std::vector<std::int64_t> input;
+  std::vector<std::int64_t> input, positions;
   for (std::size_t i = 0; i < count; ++i) {
     auto* slot = &states_->at(states[i]);
     if (std::find(slots.begin(), slots.end(), slot) != slots.end()) {
@@ -185,6 +212,14 @@ void Generation::step(const StateId* states, const int* tokens, std::size_t coun
     }
     slots.push_back(slot);
     input.push_back(tokens[i]);
+  }
+  // The states' new trackers and inputs, kept only once the forward pass has succeeded.
+  std::vector<PositionTracker> trackers;
+  std::vector<PositionInputs> fed;
+  for (std::size_t i = 0; i < count; ++i) {
+    trackers.push_back(slots[i]->tracker);
+    fed.push_back(trackers.back().feed(tokens[i], model_->marks));
+    positions.insert(positions.end(), {fed.back().column, fed.back().left, fed.back().line});
   }
 
   c10::InferenceMode inference;
@@ -202,8 +237,14 @@ void Generation::step(const StateId* states, const int* tokens, std::size_t coun
     if (lstm) batched.c = torch::cat(c, 1);
   }
   const auto device = batched.h.device();
-  auto [outputs, next] =
-      model_->model->forward(torch::tensor(input, torch::kLong).unsqueeze(1).to(device), batched);
+  torch::Tensor position_batch;
+  if (model_->info.config.position_inputs) {
+    position_batch = torch::tensor(positions, torch::kLong)
+                         .reshape({static_cast<std::int64_t>(count), 1, 3})
+                         .to(device);
+  }
+  auto [outputs, next] = model_->model->forward(
+      torch::tensor(input, torch::kLong).unsqueeze(1).to(device), batched, position_batch);
   const auto log_probs = on_cpu(model_->model->log_probs(outputs.squeeze(1)));
   const float* rows = log_probs.data_ptr<float>();
   const auto width = static_cast<std::size_t>(vocabulary_size());
@@ -212,6 +253,8 @@ void Generation::step(const StateId* states, const int* tokens, std::size_t coun
     slots[i]->state.h = next.h.narrow(1, index, 1);
     if (lstm) slots[i]->state.c = next.c.narrow(1, index, 1);
     slots[i]->log_probs.assign(rows + i * width, rows + (i + 1) * width);
+    slots[i]->tracker = trackers[i];
+    slots[i]->position = fed[i];
   }
 }
 
@@ -285,7 +328,7 @@ Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<S
                     split ? fmt::format(" in its {} split", split_name(*split)) : ""));
   }
   result.perplexity = with_torch_errors(fmt::format("cannot evaluate '{}'", corpus.string()),
-                                        [&] { return perplexity(model->model, poems, 64); });
+                                        [&] { return perplexity(model->model, poems, 64, model->marks); });
   return result;
 }
 

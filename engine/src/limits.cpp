@@ -70,7 +70,7 @@ void check_training_fits(const ModelConfig& config, std::int64_t vocabulary_size
                                  : static_cast<std::uint64_t>(config.adaptive_cutoffs.front());
   const std::uint64_t per_position =
       static_cast<std::uint64_t>(config.layers) * (gates + 2) * static_cast<std::uint64_t>(config.hidden_size) +
-      static_cast<std::uint64_t>(config.embedding_size) + 2 * head;
+      static_cast<std::uint64_t>(config.input_size()) + 2 * head;
   const std::uint64_t needs = (4 * parameters + 2 * positions * per_position) * sizeof(float);
   if (needs > limit.bytes) {
     refuse(fmt::format("training a model of {} on batches of {} poems of {} characters",

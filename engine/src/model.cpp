@@ -9,6 +9,7 @@
 
 #include "poet/engine/device.h"
 #include "poet/engine/engine.h"
+#include "poet/engine/positions.h"
 
 namespace poet {
 namespace {
@@ -16,7 +17,7 @@ namespace {
 // The recurrent stack's options, the same for every cell (an RNN's nonlinearity defaults to tanh).
 template <typename Options>
 Options stack_options(const ModelConfig& config) {
-  return Options(config.embedding_size, config.hidden_size)
+  return Options(config.input_size(), config.hidden_size)
       .num_layers(config.layers)
       .dropout(config.layers > 1 ? config.dropout : 0.0)  // only exists between stacked layers
       .batch_first(true);
@@ -29,6 +30,15 @@ CharRnnImpl::CharRnnImpl(const ModelConfig& config, int vocabulary_size)
   validate(config);
   embedding_ =
       register_module("embedding", torch::nn::Embedding(vocabulary_size, config.embedding_size));
+  if (config.position_inputs) {
+    const int size = config.position_embedding_size;
+    column_embedding_ = register_module(
+        "column_embedding", torch::nn::Embedding(PositionInputs::kColumns, size));
+    left_embedding_ =
+        register_module("left_embedding", torch::nn::Embedding(PositionInputs::kLefts, size));
+    line_embedding_ =
+        register_module("line_embedding", torch::nn::Embedding(PositionInputs::kLines, size));
+  }
   switch (config.cell) {
     case CellType::lstm:
       lstm_ =
@@ -57,8 +67,21 @@ CharRnnImpl::CharRnnImpl(const ModelConfig& config, int vocabulary_size)
 }
 
 std::pair<torch::Tensor, RnnState> CharRnnImpl::forward(const torch::Tensor& tokens,
-                                                        const RnnState& state) {
-  const auto input = embedding_(tokens);
+                                                        const RnnState& state,
+                                                        const torch::Tensor& positions) {
+  auto input = embedding_(tokens);
+  if (config_.position_inputs) {
+    if (!positions.defined() || positions.dim() != 3 || positions.size(0) != tokens.size(0) ||
+        positions.size(1) != tokens.size(1) || positions.size(2) != 3) {
+      throw std::invalid_argument("a model with position inputs needs [batch, time, 3] positions");
+    }
+    // Concatenated, not summed: the character's embedding keeps its own size and meaning, and the
+    // form inputs can be much smaller than it.
+    input = torch::cat({input, column_embedding_(positions.select(2, 0)),
+                        left_embedding_(positions.select(2, 1)),
+                        line_embedding_(positions.select(2, 2))},
+                       -1);
+  }
   if (lstm_) {
     auto [output, hc] =
         state.h.defined() ? lstm_(input, std::make_tuple(state.h, state.c)) : lstm_(input);
@@ -174,7 +197,8 @@ std::vector<std::int64_t> poem_tokens(const Vocabulary& vocabulary, std::u32stri
   return tokens;
 }
 
-Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices) {
+Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices,
+                 const std::vector<bool>& marks) {
   std::size_t longest = 0;
   for (const auto i : indices) longest = std::max(longest, poems[i].size());
   std::vector<std::int64_t> flat(indices.size() * longest, Vocabulary::kPad);
@@ -189,6 +213,23 @@ Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices) {
                                    static_cast<std::int64_t>(longest)},
                                   torch::kLong)
                      .clone();
+  if (!marks.empty()) {
+    std::vector<std::int64_t> positions(flat.size() * 3, 0);  // padding reads zeros
+    for (std::size_t row = 0; row < indices.size(); ++row) {
+      const auto inputs = poem_positions(poems[indices[row]], marks);
+      for (std::size_t t = 0; t < inputs.size(); ++t) {
+        auto* at = &positions[(row * longest + t) * 3];
+        at[0] = inputs[t].column;
+        at[1] = inputs[t].left;
+        at[2] = inputs[t].line;
+      }
+    }
+    batch.positions = torch::from_blob(positions.data(),
+                                       {static_cast<std::int64_t>(indices.size()),
+                                        static_cast<std::int64_t>(longest), 3},
+                                       torch::kLong)
+                          .clone();
+  }
   return batch;
 }
 
@@ -196,7 +237,9 @@ Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices) {
 // costs nothing there.
 torch::Tensor summed_loss(CharRnn& model, const Batch& batch) {
   const auto length = batch.tokens.size(1) - 1;
-  auto [outputs, state] = model->forward(batch.tokens.narrow(1, 0, length));
+  auto [outputs, state] = model->forward(
+      batch.tokens.narrow(1, 0, length), {},
+      batch.positions.defined() ? batch.positions.narrow(1, 0, length) : torch::Tensor());
   auto rows = outputs.reshape({-1, outputs.size(-1)});
   auto targets = batch.tokens.narrow(1, 1, length).reshape(-1);
   if (batch.targets < targets.size(0)) {
@@ -207,7 +250,8 @@ torch::Tensor summed_loss(CharRnn& model, const Batch& batch) {
   return model->summed_nll(rows, targets);
 }
 
-double perplexity(CharRnn& model, const Poems& poems, int batch_size) {
+double perplexity(CharRnn& model, const Poems& poems, int batch_size,
+                  const std::vector<bool>& marks) {
   torch::NoGradGuard no_grad;
   const bool training = model->is_training();
   model->eval();
@@ -228,7 +272,7 @@ double perplexity(CharRnn& model, const Poems& poems, int batch_size) {
     }
     const std::vector<std::size_t> indices(order.begin() + static_cast<std::ptrdiff_t>(start),
                                            order.begin() + static_cast<std::ptrdiff_t>(end));
-    const Batch batch = make_batch(poems, indices);
+    const Batch batch = make_batch(poems, indices, marks);
     total += summed_loss(model, batch).item<double>();
     targets += batch.targets;
   }

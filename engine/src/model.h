@@ -24,9 +24,12 @@ class CharRnnImpl : public torch::nn::Module {
   CharRnnImpl(const ModelConfig& config, int vocabulary_size);
 
   // tokens: [batch, time] int64. Returns the top layer's outputs [batch, time, hidden] and the
-  // state after the last step; an empty state starts from zeros.
+  // state after the last step; an empty state starts from zeros. A model with position_inputs
+  // also reads `positions`: [batch, time, 3] int64, each token's column, left and line
+  // (poet/engine/positions.h); the others ignore them.
   std::pair<torch::Tensor, RnnState> forward(const torch::Tensor& tokens,
-                                             const RnnState& state = {});
+                                             const RnnState& state = {},
+                                             const torch::Tensor& positions = {});
   // The next token's log-probabilities over the whole vocabulary: [rows, hidden] → [rows,
   // vocabulary].
   torch::Tensor log_probs(const torch::Tensor& outputs);
@@ -41,6 +44,9 @@ class CharRnnImpl : public torch::nn::Module {
   ModelConfig config_;
   int vocabulary_size_;
   torch::nn::Embedding embedding_{nullptr};
+  torch::nn::Embedding column_embedding_{nullptr};  // with position_inputs only
+  torch::nn::Embedding left_embedding_{nullptr};
+  torch::nn::Embedding line_embedding_{nullptr};
   torch::nn::LSTM lstm_{nullptr};
   torch::nn::GRU gru_{nullptr};
   torch::nn::RNN rnn_{nullptr};
@@ -78,15 +84,21 @@ std::vector<std::int64_t> poem_tokens(const Vocabulary& vocabulary, std::u32stri
 
 struct Batch {
   torch::Tensor tokens;      // [poems, longest], padded with <pad>
+  torch::Tensor positions;   // [poems, longest, 3] when made with marks, else undefined
   std::int64_t targets = 0;  // the real next-token predictions in it: the loss's denominator
 };
-Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices);
+// With `marks` (mark_tokens() of the vocabulary; empty for none) it also holds each token's
+// position inputs, as poem_positions() computes them.
+Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices,
+                 const std::vector<bool>& marks = {});
 
 // The summed negative log-likelihood of every real next token of a batch.
 torch::Tensor summed_loss(CharRnn& model, const Batch& batch);
 
 // Per-character perplexity over a set of poems: exp of the mean negative log-likelihood of each
 // character and of each poem's end, with dropout off (the model's mode is restored after).
-double perplexity(CharRnn& model, const Poems& poems, int batch_size);
+// A model with position_inputs needs `marks`, the vocabulary's mark_tokens().
+double perplexity(CharRnn& model, const Poems& poems, int batch_size,
+                  const std::vector<bool>& marks = {});
 
 }  // namespace poet

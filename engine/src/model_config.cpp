@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "poet/engine/positions.h"
+
 namespace poet {
 
 std::string_view cell_name(CellType cell) {
@@ -26,7 +28,8 @@ std::optional<CellType> parse_cell(std::string_view name) {
 bool ModelConfig::operator==(const ModelConfig& other) const {
   return cell == other.cell && embedding_size == other.embedding_size &&
          hidden_size == other.hidden_size && layers == other.layers && dropout == other.dropout &&
-         adaptive_cutoffs == other.adaptive_cutoffs;
+         adaptive_cutoffs == other.adaptive_cutoffs && position_inputs == other.position_inputs &&
+         (!position_inputs || position_embedding_size == other.position_embedding_size);  // else unused
 }
 
 void validate(const ModelConfig& config) {
@@ -37,6 +40,8 @@ void validate(const ModelConfig& config) {
   check(config.hidden_size >= 1 && config.hidden_size <= 8192, "hidden_size must be 1 to 8192");
   check(config.layers >= 1 && config.layers <= 16, "layers must be 1 to 16");
   check(config.dropout >= 0 && config.dropout < 1, "dropout must be at least 0 and below 1");
+  check(config.position_embedding_size >= 1 && config.position_embedding_size <= 1024,
+        "position_embedding_size must be 1 to 1024");
   for (std::size_t i = 0; i < config.adaptive_cutoffs.size(); ++i) {
     check(config.adaptive_cutoffs[i] > (i == 0 ? 0 : config.adaptive_cutoffs[i - 1]),
           "adaptive_cutoffs must be positive and increasing");
@@ -49,8 +54,12 @@ std::int64_t parameter_count(const ModelConfig& config, std::int64_t vocabulary_
   const std::int64_t embedding = config.embedding_size, hidden = config.hidden_size;
   const std::int64_t gates = gate_count(config.cell);
   std::int64_t count = vocabulary_size * embedding;
+  if (config.position_inputs) {
+    count += std::int64_t{PositionInputs::kColumns + PositionInputs::kLefts + PositionInputs::kLines} *
+             config.position_embedding_size;
+  }
   for (int layer = 0; layer < config.layers; ++layer) {
-    const std::int64_t input = layer == 0 ? embedding : hidden;
+    const std::int64_t input = layer == 0 ? config.input_size() : hidden;
     count += gates * hidden * (input + hidden + 2);  // input and hidden weights, two biases
   }
   std::vector<std::int64_t> cutoffs;
@@ -72,8 +81,9 @@ std::int64_t parameter_count(const ModelConfig& config, std::int64_t vocabulary_
 
 std::string describe(const ModelConfig& config) {
   static constexpr std::string_view kNames[] = {"RNN", "LSTM", "GRU"};
-  return fmt::format("{}, {} layer{} of {}, embedding {}, dropout {}, {}", kNames[static_cast<int>(config.cell)],
+  return fmt::format("{}, {} layer{} of {}, embedding {}{}, dropout {}, {}", kNames[static_cast<int>(config.cell)],
                      config.layers, config.layers == 1 ? "" : "s", config.hidden_size, config.embedding_size,
+                     config.position_inputs ? fmt::format(", position inputs {}", config.position_embedding_size) : "",
                      config.dropout,
                      config.adaptive_cutoffs.empty() ? std::string("full softmax")
                                                      : fmt::format("adaptive softmax {}", fmt::join(config.adaptive_cutoffs, "/")));

@@ -16,6 +16,7 @@
 #include "checkpoint_file.h"
 #include "distributed.h"
 #include "model.h"
+#include "poet/engine/positions.h"
 #include "poet/engine/corpus.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/files.h"
@@ -414,6 +415,19 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
     total_steps = plan.at("total_steps").get<std::int64_t>();
     share_poems(*group, data.train, plan.at("poems").get<std::int64_t>(), plan.at("tokens").get<std::int64_t>());
   }
+  // Which tokens end lines, for a model that reads position inputs; a follower has them from the
+  // leader's plan, as it has no vocabulary.
+  std::vector<bool> marks;
+  if (model_config.position_inputs) {
+    if (leader) {
+      marks = mark_tokens(data.vocabulary);
+    } else {
+      marks.assign(static_cast<std::size_t>(vocabulary_size), false);
+      for (const auto token : plan.at("marks").get<std::vector<int>>()) {
+        if (token >= 0 && token < vocabulary_size) marks[static_cast<std::size_t>(token)] = true;
+      }
+    }
+  }
   at::set_num_threads(intra_op_threads(config.threads));
 
   torch::manual_seed(config.seed);
@@ -462,6 +476,7 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
                                            {"optimizer_steps", optimizer.steps()},
                                            {"wall_seconds", wall_seconds},
                                            {"poems", data.train.size()},
+                                           {"marks", data.vocabulary.punctuation_tokens()},
                                            {"tokens", token_count(data.train)}}
                                 .dump());
       share_poems(*group, data.train, static_cast<std::int64_t>(data.train.size()), token_count(data.train));
@@ -546,7 +561,7 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
     if (mine.empty()) {  // a batch of fewer poems than workers
       optimizer.zero_grad();
     } else {
-      const auto loss = summed_loss(model, make_batch(data.train, mine));
+      const auto loss = summed_loss(model, make_batch(data.train, mine, marks));
       loss_value = loss.item<double>();
       optimizer.zero_grad();
       (loss / static_cast<double>(targets)).backward();
@@ -598,7 +613,7 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
         window_targets = 0;
       }
       if (evaluate) {
-        entry.valid_perplexity = perplexity(model, data.valid, config.batch_size);
+        entry.valid_perplexity = perplexity(model, data.valid, config.batch_size, marks);
         if (!std::isfinite(*entry.valid_perplexity)) diverged("validation perplexity", *entry.valid_perplexity);
       }
       history.push_back(entry);

@@ -32,6 +32,9 @@ class Host final : public DecoderCalls {
         vocabulary_(generation.vocabulary()),
         rule_(rule),
         request_(request) {
+    // A model with position inputs is told how many characters a line has left once the form
+    // fixes it: after the first line, when every line must be as long as it.
+    generation_.set_lines_alike(rule.same_length);
     for (const int length : rule.line_lengths) line_lengths_.push_back(length);
     for (const int count : rule.line_counts) line_counts_.push_back(count);
     const bool regulated =

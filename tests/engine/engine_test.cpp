@@ -60,16 +60,21 @@ INSTANTIATE_TEST_SUITE_P(Cells, EachCell, testing::Values(CellType::rnn, CellTyp
                          [](const auto& info) { return std::string(cell_name(info.param)); });
 
 // parameter_count() knows a model's size from its shape alone, as LibTorch builds it: for every
-// cell, with a full and an adaptive softmax, and for the bundled model.
+// cell, with a full and an adaptive softmax, with and without position inputs, and for the
+// bundled model.
 TEST_P(EachCell, ParameterCountMatchesTheModelLibTorchBuilds) {
-  for (const std::vector<int>& cutoffs : {std::vector<int>{}, std::vector<int>{10, 50}, std::vector<int>{100}}) {
-    ModelConfig config = test::small_config(GetParam());
-    config.layers = 3;
-    config.adaptive_cutoffs = cutoffs;
-    CharRnn model(config, 200);
-    std::int64_t built = 0;
-    for (const auto& parameter : model->parameters()) built += parameter.numel();
-    EXPECT_EQ(parameter_count(config, 200), built) << describe(config);
+  for (const bool positions : {false, true}) {
+    for (const std::vector<int>& cutoffs : {std::vector<int>{}, std::vector<int>{10, 50}, std::vector<int>{100}}) {
+      ModelConfig config = test::small_config(GetParam());
+      config.layers = 3;
+      config.adaptive_cutoffs = cutoffs;
+      config.position_inputs = positions;
+      config.position_embedding_size = 5;
+      CharRnn model(config, 200);
+      std::int64_t built = 0;
+      for (const auto& parameter : model->parameters()) built += parameter.numel();
+      EXPECT_EQ(parameter_count(config, 200), built) << describe(config);
+    }
   }
   Engine engine(DeviceChoice::cpu);
   const ModelInfo bundled = engine.load(std::filesystem::path(POET_CORPORA_DIR) / "tang.ckpt");

@@ -79,11 +79,8 @@ INSTANTIATE_TEST_SUITE_P(Cells, WorkersCell, testing::Values(CellType::rnn, Cell
 // order of float additions differs: every weight and moment within 1e-4 after 6 Adam steps
 // (measured: 7e-6 for the RNN, 1e-6 and 2e-6 for the LSTM and GRU; 6 steps of learning rate 0.003
 // move a weight by up to 0.018). Dropout is off: with it, each worker draws its own masks.
-TEST_P(WorkersCell, TwoWorkersTrainTheWeightsOfOne) {
-  const std::string name(cell_name(GetParam()));
+void expect_two_workers_train_as_one(const TrainRequest& one, const TrainRequest& two) {
   const std::atomic<bool> never{false};
-  const TrainRequest one = tiny_request(GetParam(), name + "_one", 1);
-  const TrainRequest two = tiny_request(GetParam(), name + "_two", 2);
   EXPECT_EQ(train(one, {}, never).step, 6);
   const TrainResult result = train(two, {}, never);
   EXPECT_EQ(result.step, 6);
@@ -102,6 +99,23 @@ TEST_P(WorkersCell, TwoWorkersTrainTheWeightsOfOne) {
       EXPECT_NEAR(*history_a[i].valid_perplexity, *history_b[i].valid_perplexity, 1e-2) << "entry " << i;
     }
   }
+}
+
+TEST_P(WorkersCell, TwoWorkersTrainTheWeightsOfOne) {
+  const std::string name(cell_name(GetParam()));
+  expect_two_workers_train_as_one(tiny_request(GetParam(), name + "_one", 1),
+                                  tiny_request(GetParam(), name + "_two", 2));
+}
+
+// A model with position inputs too: the followers, which have no vocabulary, learn from the
+// leader which tokens end lines.
+TEST(Workers, TwoWorkersTrainAModelWithPositionInputsAsOneDoes) {
+  TrainRequest one = tiny_request(CellType::gru, "positions_one", 1);
+  one.model.position_inputs = true;
+  one.model.position_embedding_size = 4;
+  TrainRequest two = tiny_request(CellType::gru, "positions_two", 2);
+  two.model = one.model;
+  expect_two_workers_train_as_one(one, two);
 }
 
 // Stopped and resumed with two workers, a run continues bit for bit, dropout masks included.

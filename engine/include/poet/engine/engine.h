@@ -17,6 +17,7 @@
 #include "poet/engine/corpus.h"
 #include "poet/engine/device.h"
 #include "poet/engine/model_config.h"
+#include "poet/engine/positions.h"
 #include "poet/engine/random.h"
 #include "poet/engine/trainer.h"
 #include "poet/engine/vocabulary.h"
@@ -84,6 +85,13 @@ class Generation {
   // log-probabilities. Throws std::invalid_argument for an unknown state or a bad token.
   void step(const StateId* states, const int* tokens, std::size_t count);
 
+  // Whether the form makes every line as long as the first (FormRule::same_length), which a model
+  // with position inputs is told (poet/engine/positions.h); for the states started after. Off by
+  // default.
+  void set_lines_alike(bool alike);
+  // The position inputs fed with the last token a state read (whether or not its model reads them).
+  PositionInputs position(StateId state) const;
+
   Random& random() { return random_; }
   const ModelInfo& model_info() const;
   // Differs between any two models loaded in this process (decoders hear when it changes).
@@ -94,6 +102,7 @@ class Generation {
   std::shared_ptr<const LoadedModel> model_;
   std::unique_ptr<States> states_;
   Random random_;
+  bool lines_alike_ = false;
 };
 
 namespace detail {

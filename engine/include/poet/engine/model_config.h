@@ -27,6 +27,14 @@ struct ModelConfig {
   // the rarer ones (tokens are numbered most frequent first). Cutoffs at or beyond the
   // vocabulary's size are left out, so one setting serves any corpus.
   std::vector<int> adaptive_cutoffs = {1000, 3000};
+  // The form inputs (poet/engine/positions.h): when on, each token's embedding is concatenated
+  // with learned embeddings of its column, the characters left in its line and its line, each of
+  // position_embedding_size, so the first layer reads embedding_size + 3 x that.
+  bool position_inputs = false;
+  int position_embedding_size = 16;
+
+  // What the first recurrent layer reads at each step.
+  int input_size() const { return embedding_size + (position_inputs ? 3 * position_embedding_size : 0); }
 
   bool operator==(const ModelConfig& other) const;
 };

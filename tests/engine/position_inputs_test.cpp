@@ -1,0 +1,288 @@
+// Position inputs (`[model] position_inputs`): the form's line, column and characters left fed
+// beside each token, the same in training, eval and generation.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "checkpoint_file.h"
+#include "model_fixture.h"
+#include "poet/engine/config.h"
+#include "poet/engine/decoders.h"
+#include "poet/engine/engine.h"
+#include "poet/engine/positions.h"
+#include "poet/engine/text.h"
+#include "poet/engine/trainer.h"
+#include "poet/engine/writing.h"
+#include "scratch.h"
+
+namespace poet {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kFixture = fs::path(POET_CORPORA_DIR) / "fixture.tsv";
+
+TrainRequest request(const std::string& name) {
+  TrainRequest request;
+  request.corpus = kFixture;
+  request.model = test::small_config(CellType::lstm);
+  request.model.position_inputs = true;
+  request.model.position_embedding_size = 4;
+  request.model.dropout = 0.1;  // so that resuming must also reproduce the dropout masks
+  request.train.batch_size = 16;
+  request.train.steps = 8;
+  request.train.warmup_steps = 2;
+  request.train.eval_every = 4;
+  request.train.checkpoint_every = 3;
+  request.train.min_count = 1;
+  request.train.threads = 1;
+  request.train.seed = 11;
+  const auto dir = fs::path(test::scratch_dir()) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  request.out = dir / "model.ckpt";
+  return request;
+}
+
+// One model with position inputs for the file, trained 8 steps on the fixture corpus.
+const fs::path& trained() {
+  static const fs::path path = [] {
+    const std::atomic<bool> never{false};
+    const TrainRequest r = request("positions_trained");
+    EXPECT_EQ(train(r, {}, never).step, 8);
+    return r.out;
+  }();
+  return path;
+}
+
+Engine& engine() {
+  static Engine* engine = [] {
+    auto* e = new Engine(DeviceChoice::cpu);
+    e->load(trained());
+    return e;
+  }();
+  return *engine;
+}
+
+std::vector<std::u32string> fixture_texts(std::size_t count) {
+  std::vector<std::u32string> texts;
+  read_corpus(kFixture, [&](Poem&& poem) {
+    if (texts.size() < count) texts.push_back(decode_utf8(poem.text));
+  });
+  return texts;
+}
+
+TEST(PositionInputs, FollowTheLinesOfAPoem) {
+  const std::u32string alphabet = U"春风，花开。";
+  const Vocabulary vocabulary(std::vector<char32_t>(alphabet.begin(), alphabet.end()));  // tokens 4 5 6 7 8 9
+  const auto marks = mark_tokens(vocabulary);
+  const auto tokens = poem_tokens(vocabulary, U"春风花，开春风。花");
+  ASSERT_EQ(tokens.size(), 11u);  // <start> 9 characters and marks <end>
+  EXPECT_TRUE(lines_alike(tokens, marks));
+  const std::vector<PositionInputs> expected = {
+      {0, 0, 0},                         // <start>
+      {1, 0, 0}, {2, 0, 0}, {3, 0, 0},   // 春风花: the first line's length is not known yet
+      {0, 4, 1},                         // ，: 3 characters to come on line 1
+      {1, 3, 1}, {2, 2, 1}, {3, 1, 1},   // 开春风: 1 = the mark comes next
+      {0, 4, 2},                         // 。
+      {1, 3, 2},                         // 花 (a line left unclosed)
+      {1, 3, 2},                         // <end> changes nothing
+  };
+  EXPECT_EQ(poem_positions(tokens, marks), expected);
+
+  // Lines of different lengths: how many characters are left is never known.
+  const auto uneven = poem_tokens(vocabulary, U"春风，花开春。");
+  EXPECT_FALSE(lines_alike(uneven, marks));
+  for (const auto& p : poem_positions(uneven, marks)) EXPECT_EQ(p.left, 0);
+  // Long lines and many lines are capped.
+  std::u32string many;
+  for (int i = 0; i < 40; ++i) many += U"春春春春春春春春春春春春春春春春春春春春，";
+  const auto capped = poem_positions(poem_tokens(vocabulary, many), marks);
+  for (const auto& p : capped) {
+    EXPECT_LE(p.column, PositionInputs::kCap);
+    EXPECT_LT(p.left, PositionInputs::kLefts);
+    EXPECT_LE(p.line, PositionInputs::kCap);
+  }
+  EXPECT_EQ(capped.back().line, PositionInputs::kCap);
+}
+
+// What training and eval compute for a poem (poem_positions) is what Generation feeds, token by
+// token, for the same text under a form whose lines are alike (the automatic and exact forms),
+// whether the text is given at the start or stepped in, and through clones.
+TEST(PositionInputs, TrainingAndGenerationFeedTheSame) {
+  auto generation = engine().begin_generation(1);
+  const auto marks = mark_tokens(generation->vocabulary());
+  for (const auto& text : fixture_texts(6)) {
+    const auto tokens = poem_tokens(generation->vocabulary(), text);
+    const auto expected = poem_positions(tokens, marks);
+    generation->set_lines_alike(lines_alike(tokens, marks));
+    StateId state = generation->start_tokens({});
+    EXPECT_EQ(generation->position(state), expected[0]);
+    for (std::size_t i = 1; i + 1 < tokens.size(); ++i) {
+      const int token = static_cast<int>(tokens[i]);
+      const StateId next = generation->clone(state);
+      generation->release(state);
+      state = next;
+      generation->step(&state, &token, 1);
+      ASSERT_EQ(generation->position(state), expected[i]) << encode_utf8(text) << " token " << i;
+      const std::vector<int> prefix(tokens.begin() + 1, tokens.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      const StateId started = generation->start_tokens(prefix);
+      EXPECT_EQ(generation->position(started), expected[i]);
+      // The same input gives the same next-token distribution either way.
+      EXPECT_NEAR(generation->log_probs(started)[4], generation->log_probs(state)[4], 1e-4);
+      generation->release(started);
+    }
+    generation->release(state);
+  }
+  // And the model reads them: after a first line, whether the lines are alike changes what it
+  // predicts.
+  const auto text = fixture_texts(1).front();
+  const auto tokens = generation->tokens(text.substr(0, text.find_first_of(U"，。") + 2));
+  generation->set_lines_alike(true);
+  const StateId alike = generation->start_tokens(tokens);
+  generation->set_lines_alike(false);
+  const StateId unlike = generation->start_tokens(tokens);
+  EXPECT_FALSE(generation->position(alike) == generation->position(unlike));
+  EXPECT_NE(std::vector<float>(generation->log_probs(alike), generation->log_probs(alike) + 8),
+            std::vector<float>(generation->log_probs(unlike), generation->log_probs(unlike) + 8));
+}
+
+TEST(PositionInputs, AModelTrainsResumesExactlyAndEvaluatesTheSame) {
+  const std::atomic<bool> never{false};
+  TrainRequest straight = request("positions_straight");
+  EXPECT_EQ(train(straight, {}, never).step, 8);
+
+  TrainRequest halves = request("positions_halves");
+  std::atomic<bool> stop{false};
+  TrainEvents events;
+  events.progress = [&](const TrainProgress& p) {
+    if (p.step == 4) stop = true;
+  };
+  EXPECT_EQ(train(halves, events, stop).step, 4);
+  halves.resume = halves.out;
+  halves.model = {};  // the checkpoint says which inputs the model reads
+  halves.train = {};
+  EXPECT_EQ(train(halves, {}, never).step, 8);
+
+  const auto a = checkpoint::read(straight.out);
+  const auto b = checkpoint::read(halves.out);
+  EXPECT_TRUE(a.model.position_inputs);
+  EXPECT_EQ(a.model.position_embedding_size, 4);
+  EXPECT_EQ(a.model, b.model);
+  ASSERT_EQ(a.tensors.size(), b.tensors.size());
+  bool has_position_weights = false;
+  for (std::size_t i = 0; i < a.tensors.size(); ++i) {
+    EXPECT_EQ(a.tensors[i].values, b.tensors[i].values) << a.tensors[i].name;
+    has_position_weights |= a.tensors[i].name == "column_embedding.weight";
+  }
+  EXPECT_TRUE(has_position_weights);
+  ASSERT_EQ(a.optimizer_state.size(), b.optimizer_state.size());
+  for (std::size_t i = 0; i < a.optimizer_state.size(); ++i) {
+    EXPECT_EQ(a.optimizer_state[i].values, b.optimizer_state[i].values) << a.optimizer_state[i].name;
+  }
+
+  // eval feeds the inputs training did: its perplexity over the validation split is training's.
+  Engine engine(DeviceChoice::cpu);
+  const ModelInfo info = engine.load(straight.out);
+  EXPECT_TRUE(info.config.position_inputs);
+  EXPECT_EQ(info.parameters, parameter_count(info.config, info.vocabulary_size));
+  ASSERT_TRUE(info.valid_perplexity);
+  const Evaluation evaluation = engine.evaluate(kFixture, Split::valid);
+  EXPECT_NEAR(evaluation.perplexity, *info.valid_perplexity, 1e-3 * *info.valid_perplexity);
+}
+
+class PositionDecoder : public testing::TestWithParam<const char*> {};
+INSTANTIATE_TEST_SUITE_P(BuiltIn, PositionDecoder,
+                         testing::Values("greedy", "temperature", "beam", "acrostic"));
+
+TEST_P(PositionDecoder, AModelWithPositionInputsWritesWellFormedPoems) {
+  static const DecoderSet decoders({fs::path(POET_BUILT_IN_DECODERS)});
+  const auto decoder = decoders.find(GetParam());
+  ASSERT_TRUE(decoder);
+  std::u32string start;
+  for (const char32_t c : engine().begin_generation(0)->vocabulary().characters()) {
+    if (!is_verse_punctuation(c)) {
+      start = c;
+      break;
+    }
+  }
+  for (const Form form : {Form::wujue, Form::qilv}) {
+    PoemRequest poem_request;
+    poem_request.start = start;
+    poem_request.form = FormRule::exact(form);
+    const auto poem = write_poem(*engine().begin_generation(3), *decoder, poem_request);
+    EXPECT_EQ(classify_form(decode_utf8(poem.text)), form) << poem.text;
+  }
+  PoemRequest automatic;
+  automatic.start = start;
+  const auto poem = write_poem(*engine().begin_generation(4), *decoder, automatic);
+  const Form form = classify_form(decode_utf8(poem.text));
+  EXPECT_TRUE(form == Form::wujue || form == Form::qijue || form == Form::wulv || form == Form::qilv)
+      << poem.text;
+  PoemRequest free;
+  free.start = start;
+  free.form = FormRule::free(40);
+  const auto text = decode_utf8(write_poem(*engine().begin_generation(5), *decoder, free).text);
+  ASSERT_FALSE(text.empty());
+  EXPECT_LE(text.size(), 40u);
+  EXPECT_TRUE(is_verse_punctuation(text.back()));
+}
+
+// Checkpoints written before position inputs existed say nothing of them, and read none.
+TEST(PositionInputs, OlderCheckpointsLoadWithoutThem) {
+  for (const fs::path& file : {fs::path(POET_TEST_DATA_DIR) / "formula_v1.ckpt",
+                               fs::path(POET_CORPORA_DIR) / "tang.ckpt"}) {
+    const auto contents = checkpoint::read(file);
+    EXPECT_FALSE(contents.model.position_inputs) << file;
+    Engine engine(DeviceChoice::cpu);
+    const ModelInfo info = engine.load(file);
+    EXPECT_FALSE(info.config.position_inputs) << file;
+    auto generation = engine.begin_generation(1);
+    const StateId state = generation->start(U"");
+    const int token = Vocabulary::kSpecialCount;
+    generation->step(&state, &token, 1);
+  }
+  // A header says so only when the model reads them, so other checkpoints keep their bytes.
+  ModelConfig config = test::small_config(CellType::gru);
+  EXPECT_FALSE(checkpoint::model_to_json(config).contains("position_inputs"));
+  config.position_inputs = true;
+  config.position_embedding_size = 7;
+  const auto json = checkpoint::model_to_json(config);
+  EXPECT_EQ(json.at("position_inputs"), true);
+  EXPECT_EQ(checkpoint::model_from_header(json), config);
+  auto bad = json;
+  bad["position_embedding_size"] = 0;
+  EXPECT_THROW(checkpoint::model_from_header(bad), std::exception);
+  bad = json;
+  bad["position_inputs"] = 1;
+  EXPECT_THROW(checkpoint::model_from_header(bad), std::exception);
+}
+
+std::string refusal(std::string_view text) {
+  try {
+    parse_config(text, "poet.toml");
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "(accepted)";
+}
+
+TEST(PositionInputs, ConfigKeys) {
+  EXPECT_FALSE(parse_config("", "poet.toml").model.position_inputs);
+  EXPECT_EQ(parse_config("", "poet.toml").model.position_embedding_size, 16);
+  const Config config =
+      parse_config("[model]\nposition_inputs = true\nposition_embedding_size = 8\n", "poet.toml");
+  EXPECT_TRUE(config.model.position_inputs);
+  EXPECT_EQ(config.model.position_embedding_size, 8);
+  EXPECT_EQ(describe(config.model).find("position inputs 8") != std::string::npos, true)
+      << describe(config.model);
+  EXPECT_EQ(refusal("[model]\nposition_inputs = 1\n"),
+            "poet.toml:2:19: position_inputs must be true or false");
+  EXPECT_EQ(refusal("[model]\nposition_embedding_size = 0\n"),
+            "poet.toml: [model] position_embedding_size must be 1 to 1024");
+  EXPECT_EQ(refusal("[model]\nposition_embedding_size = \"big\"\n"),
+            "poet.toml:2:27: position_embedding_size must be an integer");
+}
+
+}  // namespace
+}  // namespace poet
