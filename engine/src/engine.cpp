@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "model.h"
-#include "poet/engine/positions.h"
 #include "poet/engine/limits.h"
+#include "poet/engine/positions.h"
 #include "poet/engine/text.h"
 #include "torch_errors.h"
 #include "training_state.h"
