@@ -81,12 +81,17 @@ int FormCursor::longest_line() const {
   return *std::max_element(rule_->line_lengths.begin(), rule_->line_lengths.end());
 }
 
+// Past the last line only the end may come: there is no line to measure.
+bool FormCursor::past_last_line() const { return column_ == 0 && !allows_character(); }
+
 int FormCursor::line_length() const {
+  if (past_last_line()) return 0;
   if (rule_->same_length && first_length_ > 0) return first_length_;
   return rule_->line_lengths.size() == 1 ? rule_->line_lengths[0] : 0;
 }
 
 int FormCursor::lines_left() const {
+  if (past_last_line()) return 0;
   return rule_->line_counts.size() == 1 ? std::max(rule_->line_counts[0] - line_ - 1, 0) : -1;
 }
 

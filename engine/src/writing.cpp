@@ -376,10 +376,8 @@ class Host final : public DecoderCalls {
     const FormCursor& cursor = track->cursor;
     place->line = cursor.line();
     place->column = cursor.column();
-    // Past the last line only the end may come: there is no line to measure.
-    const bool past_last = cursor.column() == 0 && !cursor.allows_character();
-    place->line_length = past_last ? 0 : cursor.line_length();
-    place->lines_left = past_last ? 0 : cursor.lines_left();
+    place->line_length = cursor.line_length();
+    place->lines_left = cursor.lines_left();
     place->finished = cursor.finished() ? 1 : 0;
     place->line_full = !cursor.finished() && cursor.column() > 0 && !cursor.allows_character() ? 1 : 0;
     place->may_end = cursor.allows_end() ? 1 : 0;

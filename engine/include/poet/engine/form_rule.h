@@ -49,9 +49,11 @@ class FormCursor {
   void end() { finished_ = true; }
 
   // The length the current line will have, once only one is possible (the form's only length,
-  // or the first line's under same_length); 0 while it may still end at several.
+  // or the first line's under same_length); 0 while it may still end at several, and past the
+  // last line.
   int line_length() const;
-  // Lines after the current one, once the form fixes their number; -1 while it does not.
+  // Lines after the current one, once the form fixes their number (0 past the last line); -1
+  // while it does not.
   int lines_left() const;
   int longest_line() const;
 
@@ -60,6 +62,7 @@ class FormCursor {
   bool finished() const { return finished_; }
 
  private:
+  bool past_last_line() const;
   bool room_for(int characters) const;
 
   const FormRule* rule_;
