@@ -172,7 +172,7 @@ const std::vector<Key>& plugin_keys() {
            throw ConfigError(fmt::format("{}: memory_limit must be a size such as 1000000000, \"1000M\" or \"1G\"",
                                          where(source, node.source())));
          }
-         config.plugins.memory_limit = *bytes;
+         config.plugins.limits.memory_bytes = *bytes;
        }},
       {"silence_limit",
        [](Config& config, const toml::node& node, const std::string& source) {
@@ -181,7 +181,7 @@ const std::vector<Key>& plugin_keys() {
            throw ConfigError(fmt::format("{}: silence_limit must be 0.001 to 1000000 seconds",
                                          where(source, node.source())));
          }
-         config.plugins.silence_limit = std::chrono::milliseconds(std::llround(seconds * 1000));
+         config.plugins.limits.silence = std::chrono::milliseconds(std::llround(seconds * 1000));
        }},
   };
   return keys;

@@ -301,14 +301,6 @@ void start_plugin(const OpenedPlugin& plugin) {
   }
 }
 
-namespace {
-
-IsolationLimits isolation_limits(const PluginConfig& config) {
-  return {config.memory_limit, config.silence_limit};
-}
-
-}  // namespace
-
 void DecoderSet::load_file(const std::filesystem::path& file, bool built_in) {
   try {
     const auto refuse_twice = [&](const std::string& name) {
@@ -322,7 +314,7 @@ void DecoderSet::load_file(const std::filesystem::path& file, bool built_in) {
     std::optional<OpenedPlugin> opened;
     if (policy_ && !built_in) {
       // A file from outside poet's folder is read first where a crash costs nothing.
-      description = probe_plugin(policy_->runner, file, isolation_limits(policy_->config));
+      description = probe_plugin(policy_->runner, file, policy_->config.limits);
     } else {
       opened = open_plugin(file);
       description = opened->description;
@@ -330,7 +322,7 @@ void DecoderSet::load_file(const std::filesystem::path& file, bool built_in) {
     refuse_twice(description.name);
     if (policy_ && policy_->config.isolates(description.name, built_in)) {
       decoder->isolated_ = std::make_unique<IsolatedDecoder>(policy_->runner, file, description.name,
-                                                             isolation_limits(policy_->config));
+                                                             policy_->config.limits);
     } else {
       if (!opened) opened = open_plugin(file);
       start_plugin(*opened);

@@ -20,14 +20,10 @@
 #include "decoder_calls.h"
 #include "decoder_descriptor.h"
 #include "isolation_protocol.h"
+#include "poet/engine/config.h"
 #include "poet/engine/engine.h"
 
 namespace poet {
-
-struct IsolationLimits {
-  std::uint64_t memory_bytes = 1'000'000'000;  // address space the plugin may take
-  std::chrono::milliseconds silence{60'000};  // this long without a call to poet, it is stopped
-};
 
 // An isolated decoder that died or hung in the middle of a poem: "decoder 'crashy' crashed
 // (SIGSEGV, segmentation fault); it starts afresh for the next poem".

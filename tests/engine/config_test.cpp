@@ -38,8 +38,8 @@ TEST(Config, NamesTheLineAndColumnOfEveryMistake) {
 TEST(Config, PluginsRunOutsidePoetWhenTheyComeFromOutsideByDefault) {
   const PluginConfig plugins = parse_config("", "poet.toml").plugins;
   EXPECT_EQ(plugins.isolate, PluginIsolation::outside);
-  EXPECT_EQ(plugins.memory_limit, 1'000'000'000u);  // "1G"
-  EXPECT_EQ(plugins.silence_limit, std::chrono::seconds(60));
+  EXPECT_EQ(plugins.limits.memory_bytes, 1'000'000'000u);  // "1G"
+  EXPECT_EQ(plugins.limits.silence, std::chrono::seconds(60));
   EXPECT_FALSE(plugins.isolates("greedy", true));
   EXPECT_TRUE(plugins.isolates("mine", false));
 }
@@ -51,12 +51,12 @@ TEST(Config, ReadsThePluginsSection) {
                    "poet.toml")
           .plugins;
   EXPECT_EQ(plugins.isolate, PluginIsolation::all);
-  EXPECT_EQ(plugins.memory_limit, 512'000'000u);
-  EXPECT_EQ(plugins.silence_limit, std::chrono::milliseconds(2500));
+  EXPECT_EQ(plugins.limits.memory_bytes, 512'000'000u);
+  EXPECT_EQ(plugins.limits.silence, std::chrono::milliseconds(2500));
   EXPECT_FALSE(plugins.isolates("greedy", true));
   EXPECT_TRUE(plugins.isolates("beam", true));
   EXPECT_TRUE(plugins.isolates("temperature", true));
-  EXPECT_EQ(parse_config("[plugins]\nmemory_limit = 300000000\n", "poet.toml").plugins.memory_limit,
+  EXPECT_EQ(parse_config("[plugins]\nmemory_limit = 300000000\n", "poet.toml").plugins.limits.memory_bytes,
             300'000'000u);
 
   const PluginConfig none =

@@ -46,12 +46,17 @@ enum class PluginIsolation {
   none
 };
 
+// What each isolated plugin's process may take (memory_limit, silence_limit).
+struct IsolationLimits {
+  std::uint64_t memory_bytes = 1'000'000'000;  // address space ("1G")
+  std::chrono::milliseconds silence{60'000};   // this long without a call to poet, it is stopped
+};
+
 struct PluginConfig {
   PluginIsolation isolate = PluginIsolation::outside;
   std::vector<std::string> in_process;  // decoders by name, whatever `isolate` says
   std::vector<std::string> isolated;
-  std::uint64_t memory_limit = 1'000'000'000;  // bytes ("1G"), for each isolated plugin
-  std::chrono::milliseconds silence_limit{60'000};  // quiet this long, an isolated plugin is stopped
+  IsolationLimits limits;
 
   // Whether the decoder of this name runs isolated; `built_in`: it was found beside poet.
   bool isolates(std::string_view decoder, bool built_in) const;
