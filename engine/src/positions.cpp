@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "poet/engine/text.h"
 #include "poet/engine/vocabulary.h"
 
 namespace poet {
@@ -17,9 +16,7 @@ bool is_mark(std::int64_t token, const std::vector<bool>& marks) {
 
 std::vector<bool> mark_tokens(const Vocabulary& vocabulary) {
   std::vector<bool> marks(static_cast<std::size_t>(vocabulary.size()), false);
-  for (int token = Vocabulary::kSpecialCount; token < vocabulary.size(); ++token) {
-    marks[static_cast<std::size_t>(token)] = is_verse_punctuation(vocabulary.character(token));
-  }
+  for (const int token : vocabulary.punctuation_tokens()) marks[static_cast<std::size_t>(token)] = true;
   return marks;
 }
 

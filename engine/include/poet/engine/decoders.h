@@ -60,9 +60,6 @@ class Decoder {
   const DecoderParam* param(std::string_view name) const;
   std::vector<double> default_values() const;
 
-  // The plugin's descriptor in this ABI's layout (normalised_descriptor in decoder_calls.h);
-  // empty for an isolated decoder, whose library poet never loads.
-  const poet_decoder& descriptor() const { return descriptor_; }
 
   Decoder();
   ~Decoder();
@@ -71,6 +68,8 @@ class Decoder {
   friend class DecoderSet;
   friend struct DecoderRun;
   std::shared_ptr<void> library_;  // the dlopen handle; closed after the last holder lets go
+  // The plugin's descriptor in this ABI's layout (normalised_descriptor in decoder_calls.h);
+  // empty for an isolated decoder, whose library poet never loads.
   poet_decoder descriptor_{};
   // The plugin's instance: made on its first poem, destroyed before the library is closed. One
   // poem at a time uses it.
