@@ -14,8 +14,8 @@
 namespace poet::corpora {
 
 enum class Rule {
-  editorial_marks,     // brackets of notes and variant readings: （一作「东风」）, 《》, [], {}, 〖〗
-  missing_characters,  // boxes and marks standing for characters the editors could not read
+  editorial_marks,     // a note that cannot be told from the verse: a bracket left open or closed twice
+  missing_characters,  // boxes, marks or spelled-out forms ({月悤}) standing for characters
   ascii,               // digits, letters, '_', '/' and the like: apparatus, not verse
   other_symbols,       // after normalising punctuation, anything but Han characters and ，。？！；
   fragment,            // empty, or stops without a closing mark: not a whole poem
@@ -27,6 +27,7 @@ std::string_view rule_description(Rule rule);
 
 struct CleaningReport {
   std::size_t read = 0;
+  std::size_t notes_removed = 0;  // kept poems that carried editorial notes or variant readings
   std::array<std::size_t, kRuleCount> dropped{};
   std::size_t punctuation_normalised = 0;  // kept poems whose punctuation was rewritten
   std::size_t kept = 0;

@@ -40,10 +40,10 @@ TEST_P(CleaningDrops, CountsTheRuleThatDroppedThePoem) {
 
 INSTANTIATE_TEST_SUITE_P(
     Rules, CleaningDrops,
-    testing::Values(DropCase{"阑风长雨（一作「东风细雨」）秋纷纷，四海八荒同一云。", Rule::editorial_marks},
-                    DropCase{"童子解吟《长恨曲》，胡儿能唱琵琶篇。", Rule::editorial_marks},
-                    DropCase{"[爽]节在重九，物华新雨余。", Rule::editorial_marks},
-                    DropCase{"妖韶援绿{𥫗/戢}。", Rule::editorial_marks},
+    testing::Values(DropCase{"高歌对明月，松影落扶疏。（《古今图书集成》三○二《九鲤湖部》。", Rule::editorial_marks},
+                    DropCase{"一团茅草乱蓬蓬，蓦地烧天蓦地空。）。", Rule::editorial_marks},
+                    DropCase{"二月遥望梅林，青条吐叶（下缺）。", Rule::fragment},
+                    DropCase{"妖韶援绿{𥫗/戢}。", Rule::missing_characters},
                     DropCase{"嵓□□□万木中，特地一枝红。", Rule::missing_characters},
                     DropCase{"囗囗囗囗囗囗囗，但将词赋奉恩辉。", Rule::missing_characters},
                     DropCase{"林藏●●多残笋，树过猩猩少落花。", Rule::missing_characters},
@@ -54,6 +54,37 @@ INSTANTIATE_TEST_SUITE_P(
                     DropCase{"", Rule::fragment},
                     DropCase{"白日依山尽，黄河入海流", Rule::fragment},
                     DropCase{"白日依山尽，黄河入海流，", Rule::fragment}));
+
+struct RecoveryCase {
+  std::string_view text;
+  std::string_view verse;
+};
+
+class CleaningRecovers : public testing::TestWithParam<RecoveryCase> {};
+
+TEST_P(CleaningRecovers, TheVerseUnderTheEditorsNotesWithItsMainReading) {
+  Cleaner cleaner;
+  const auto poem = cleaner.clean("", "", GetParam().text);
+  ASSERT_TRUE(poem);
+  EXPECT_EQ(poem->text, GetParam().verse);
+  EXPECT_EQ(cleaner.report().notes_removed, 1u);
+  EXPECT_EQ(cleaner.report().kept, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Notes, CleaningRecovers,
+    testing::Values(
+        // Variant readings follow the main reading they would replace.
+        RecoveryCase{"阑风长雨（一作「东风细雨」）秋纷纷，四海（一作「万里」）八荒同一云。",
+                     "阑风长雨秋纷纷，四海八荒同一云。"},
+        // A title quoted in a line, a character the editors supplied: the words are verse.
+        RecoveryCase{"童子解吟《长恨曲》，胡儿能唱〈琵琶篇〉。", "童子解吟长恨曲，胡儿能唱琵琶篇。"},
+        RecoveryCase{"[爽]节在重九，物华新雨余。", "爽节在重九，物华新雨余。"},
+        // A footnote's number and its note, nested brackets and ASCII inside the note included.
+        RecoveryCase{"微臣昧所识，观俗书此词。[一]（[一]刘云：「定鼎《书》1」）",
+                     "微臣昧所识，观俗书此词。"},
+        // A note before the closing stop leaves one stop, not two.
+        RecoveryCase{"岁芳坐沦歇，感此至微歌。（〖1〗按这一首）。", "岁芳坐沦歇，感此至微歌。"}));
 
 TEST(Cleaning, NormalisesPunctuationAndCountsIt) {
   Cleaner cleaner;
