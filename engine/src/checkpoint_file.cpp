@@ -61,6 +61,7 @@ nlohmann::json model_json(const ModelConfig& model) {
     json["position_inputs"] = true;
     json["position_embedding_size"] = model.position_embedding_size;
   }
+  if (model.metre_inputs) json["metre_inputs"] = true;
   return json;
 }
 
@@ -107,6 +108,10 @@ ModelConfig model_from_json(const nlohmann::json& json) {
     if (!json["position_inputs"].is_boolean())
       throw std::invalid_argument("position_inputs must be true or false");
     model.position_inputs = json["position_inputs"].get<bool>();
+  }
+  if (json.contains("metre_inputs")) {
+    if (!json["metre_inputs"].is_boolean()) throw std::invalid_argument("metre_inputs must be true or false");
+    model.metre_inputs = json["metre_inputs"].get<bool>();
   }
   if (json.contains("position_embedding_size")) {
     model.position_embedding_size = integer<int>(json["position_embedding_size"], "position_embedding_size");

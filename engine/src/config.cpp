@@ -105,6 +105,10 @@ const std::vector<Key>& model_keys() {
        [](Config& config, const toml::node& node, const std::string& source) {
          config.model.position_inputs = value_of<bool>(node, source, "position_inputs");
        }},
+      {"metre_inputs",
+       [](Config& config, const toml::node& node, const std::string& source) {
+         config.model.metre_inputs = value_of<bool>(node, source, "metre_inputs");
+       }},
       number_key<int>("position_embedding_size",
                       [](Config& c) -> int& { return c.model.position_embedding_size; }),
   };

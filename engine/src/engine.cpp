@@ -24,14 +24,17 @@ class LoadedModel {
       : info(std::move(info)),
         vocabulary(std::move(vocabulary)),
         model(std::move(model)),
-        marks(mark_tokens(this->vocabulary)) {}
+        tables{mark_tokens(this->vocabulary), this->model->token_metre()} {}
 
   // Tells this model from every other loaded in the process, even one at a freed one's address.
   const std::uint64_t serial = next_serial();
   ModelInfo info;
   Vocabulary vocabulary;
   mutable CharRnn model;  // forward() is not const in LibTorch, but inference changes nothing
-  std::vector<bool> marks;  // the tokens that end lines, for position inputs
+  FormTables tables;  // what its form inputs are computed from
+  // For scoring: the tables, if the model reads form inputs.
+  const FormTables* form_tables() const { return info.config.position_inputs ? &tables : nullptr; }
+  bool metre_inputs() const { return info.config.metre_inputs; }
 
  private:
   static std::uint64_t next_serial() {
@@ -158,8 +161,8 @@ StateId Generation::start_tokens(const std::vector<int>& tokens) {
   PositionInputs position;
   std::vector<std::int64_t> positions;
   for (const auto token : input) {
-    position = tracker.feed(token, model_->marks);
-    positions.insert(positions.end(), {position.column, position.left, position.line});
+    position = tracker.feed(token, model_->tables);
+    position.append_to(positions, model_->metre_inputs());
   }
   c10::InferenceMode inference;
   const auto device = model_->model->parameters().front().device();
@@ -167,7 +170,7 @@ StateId Generation::start_tokens(const std::vector<int>& tokens) {
   torch::Tensor position_batch;
   if (model_->info.config.position_inputs) {
     position_batch = torch::tensor(positions, torch::kLong)
-                         .reshape({1, static_cast<std::int64_t>(input.size()), 3})
+                         .reshape({1, static_cast<std::int64_t>(input.size()), -1})
                          .to(device);
   }
   auto [outputs, state] = model_->model->forward(batch, {}, position_batch);
@@ -218,8 +221,8 @@ void Generation::step(const StateId* states, const int* tokens, std::size_t coun
   std::vector<PositionInputs> fed;
   for (std::size_t i = 0; i < count; ++i) {
     trackers.push_back(slots[i]->tracker);
-    fed.push_back(trackers.back().feed(tokens[i], model_->marks));
-    positions.insert(positions.end(), {fed.back().column, fed.back().left, fed.back().line});
+    fed.push_back(trackers.back().feed(tokens[i], model_->tables));
+    fed.back().append_to(positions, model_->metre_inputs());
   }
 
   c10::InferenceMode inference;
@@ -240,7 +243,7 @@ void Generation::step(const StateId* states, const int* tokens, std::size_t coun
   torch::Tensor position_batch;
   if (model_->info.config.position_inputs) {
     position_batch = torch::tensor(positions, torch::kLong)
-                         .reshape({static_cast<std::int64_t>(count), 1, 3})
+                         .reshape({static_cast<std::int64_t>(count), 1, -1})
                          .to(device);
   }
   auto [outputs, next] = model_->model->forward(
@@ -307,6 +310,7 @@ Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<S
   const auto model = current();
   if (!model) throw EngineError("no model is loaded: load a checkpoint first");
   Evaluation result;
+  result.metre_conditioned = model->metre_inputs();
   Poems poems;
   result.skipped_lines = read_corpus(corpus, [&](Poem&& poem) {
                            if (split && poem.split != *split) return;
@@ -328,7 +332,7 @@ Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<S
                     split ? fmt::format(" in its {} split", split_name(*split)) : ""));
   }
   result.perplexity = with_torch_errors(fmt::format("cannot evaluate '{}'", corpus.string()),
-                                        [&] { return perplexity(model->model, poems, 64, model->marks); });
+                                        [&] { return perplexity(model->model, poems, 64, model->form_tables()); });
   return result;
 }
 

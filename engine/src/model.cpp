@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 #include <torch/cuda.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -39,6 +40,14 @@ CharRnnImpl::CharRnnImpl(const ModelConfig& config, int vocabulary_size)
     line_embedding_ =
         register_module("line_embedding", torch::nn::Embedding(PositionInputs::kLines, size));
   }
+  if (config.metre_inputs) {
+    const int size = config.position_embedding_size;
+    tone_embedding_ =
+        register_module("tone_embedding", torch::nn::Embedding(PositionInputs::kTones, size));
+    rhyme_embedding_ =
+        register_module("rhyme_embedding", torch::nn::Embedding(PositionInputs::kRhymes, size));
+    metre_table_ = register_buffer("metre_table", torch::zeros({vocabulary_size, 3}));
+  }
   switch (config.cell) {
     case CellType::lstm:
       lstm_ =
@@ -71,16 +80,22 @@ std::pair<torch::Tensor, RnnState> CharRnnImpl::forward(const torch::Tensor& tok
                                                         const torch::Tensor& positions) {
   auto input = embedding_(tokens);
   if (config_.position_inputs) {
+    const int width = config_.form_input_count();
     if (!positions.defined() || positions.dim() != 3 || positions.size(0) != tokens.size(0) ||
-        positions.size(1) != tokens.size(1) || positions.size(2) != 3) {
-      throw std::invalid_argument("a model with position inputs needs [batch, time, 3] positions");
+        positions.size(1) != tokens.size(1) || positions.size(2) != width) {
+      throw std::invalid_argument(
+          fmt::format("a model with form inputs needs [batch, time, {}] positions", width));
     }
     // Concatenated, not summed: the character's embedding keeps its own size and meaning, and the
     // form inputs can be much smaller than it.
-    input = torch::cat({input, column_embedding_(positions.select(2, 0)),
-                        left_embedding_(positions.select(2, 1)),
-                        line_embedding_(positions.select(2, 2))},
-                       -1);
+    std::vector<torch::Tensor> parts{input, column_embedding_(positions.select(2, 0)),
+                                     left_embedding_(positions.select(2, 1)),
+                                     line_embedding_(positions.select(2, 2))};
+    if (config_.metre_inputs) {
+      parts.push_back(tone_embedding_(positions.select(2, 3)));
+      parts.push_back(rhyme_embedding_(positions.select(2, 4)));
+    }
+    input = torch::cat(parts, -1);
   }
   if (lstm_) {
     auto [output, hc] =
@@ -89,6 +104,39 @@ std::pair<torch::Tensor, RnnState> CharRnnImpl::forward(const torch::Tensor& tok
   }
   auto [output, h] = gru_ ? gru_(input, state.h) : rnn_(input, state.h);
   return {output, {h, {}}};
+}
+
+void CharRnnImpl::set_token_metre(const std::vector<MetreEntry>& metre) {
+  if (!config_.metre_inputs) return;
+  if (metre.size() != static_cast<std::size_t>(vocabulary_size_))
+    throw std::invalid_argument("the metre table needs one entry per token");
+  constexpr int book = static_cast<int>(RhymeBook::pingshui);
+  std::vector<float> values;
+  for (const auto& entry : metre) {
+    // Each part below 2^16, so float32 holds it exactly.
+    values.insert(values.end(), {static_cast<float>(entry.tone[book]),
+                                 static_cast<float>(entry.groups[book] & 0xFFFF),
+                                 static_cast<float>(entry.groups[book] >> 16)});
+  }
+  torch::NoGradGuard no_grad;
+  metre_table_.copy_(torch::tensor(values).reshape({vocabulary_size_, 3}));
+}
+
+std::vector<MetreEntry> CharRnnImpl::token_metre() const {
+  if (!config_.metre_inputs) return {};
+  constexpr int book = static_cast<int>(RhymeBook::pingshui);
+  const auto table = metre_table_.to(torch::kCPU).contiguous();
+  const float* values = table.data_ptr<float>();
+  std::vector<MetreEntry> metre(static_cast<std::size_t>(vocabulary_size_));
+  for (std::size_t i = 0; i < metre.size(); ++i) {
+    const auto tone = static_cast<int>(values[3 * i]);
+    // A damaged table reads as unknown tones and no groups rather than as bits out of range.
+    metre[i].tone[book] = tone >= 0 && tone <= 3 ? static_cast<Tone>(tone) : Tone::unknown;
+    const auto low = static_cast<GroupSet>(std::clamp(values[3 * i + 1], 0.0f, 65535.0f));
+    const auto high = static_cast<GroupSet>(std::clamp(values[3 * i + 2], 0.0f, 16383.0f));
+    metre[i].groups[book] = low | high << 16;
+  }
+  return metre;
 }
 
 torch::Tensor CharRnnImpl::log_probs(const torch::Tensor& outputs) {
@@ -123,9 +171,20 @@ void copy_from_checkpoint(torch::Tensor& target, const checkpoint::Tensor& sourc
       torch::from_blob(const_cast<float*>(source.values.data()), source.shape, torch::kFloat));
 }
 
+namespace {
+
+// What a checkpoint holds of a model: its parameters, then its buffers (the metre table).
+torch::OrderedDict<std::string, torch::Tensor> stored_tensors(CharRnn& model) {
+  auto tensors = model->named_parameters();
+  for (const auto& item : model->named_buffers()) tensors.insert(item.key(), item.value());
+  return tensors;
+}
+
+}  // namespace
+
 std::vector<checkpoint::Tensor> weights_of(CharRnn& model) {
   std::vector<checkpoint::Tensor> tensors;
-  for (const auto& item : model->named_parameters())
+  for (const auto& item : stored_tensors(model))
     tensors.push_back(to_checkpoint(item.key(), item.value()));
   return tensors;
 }
@@ -133,7 +192,7 @@ std::vector<checkpoint::Tensor> weights_of(CharRnn& model) {
 void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights,
                   const std::filesystem::path& file) {
   const int vocabulary_size = model->vocabulary_size();
-  auto parameters = model->named_parameters();
+  auto parameters = stored_tensors(model);
   if (parameters.size() != weights.size()) {
     throw EngineError(fmt::format("'{}' holds {} weight tensors; its {} model has {}",
                                   file.string(), weights.size(), describe(model->config()),
@@ -146,7 +205,7 @@ void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights
                                     file.string(), tensor.name));
     }
     if (parameter->sizes().vec() != tensor.shape) {
-      const bool vocabulary_row = tensor.name == "embedding.weight" ||
+      const bool vocabulary_row = tensor.name == "embedding.weight" || tensor.name == "metre_table" ||
                                   tensor.name.rfind("head.", 0) == 0 ||
                                   tensor.name.rfind("adaptive.", 0) == 0;
       if (vocabulary_row && !tensor.shape.empty() && tensor.shape[0] != vocabulary_size) {
@@ -198,7 +257,7 @@ std::vector<std::int64_t> poem_tokens(const Vocabulary& vocabulary, std::u32stri
 }
 
 Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices,
-                 const std::vector<bool>& marks) {
+                 const FormTables* tables) {
   std::size_t longest = 0;
   for (const auto i : indices) longest = std::max(longest, poems[i].size());
   std::vector<std::int64_t> flat(indices.size() * longest, Vocabulary::kPad);
@@ -213,20 +272,20 @@ Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices,
                                    static_cast<std::int64_t>(longest)},
                                   torch::kLong)
                      .clone();
-  if (!marks.empty()) {
-    std::vector<std::int64_t> positions(flat.size() * 3, 0);  // padding reads zeros
+  if (tables != nullptr) {
+    const bool metre = !tables->metre.empty();
+    const std::size_t width = metre ? 5 : 3;
+    std::vector<std::int64_t> positions;
+    positions.reserve(flat.size() * width);
     for (std::size_t row = 0; row < indices.size(); ++row) {
-      const auto inputs = poem_positions(poems[indices[row]], marks);
-      for (std::size_t t = 0; t < inputs.size(); ++t) {
-        auto* at = &positions[(row * longest + t) * 3];
-        at[0] = inputs[t].column;
-        at[1] = inputs[t].left;
-        at[2] = inputs[t].line;
-      }
+      const auto inputs = poem_positions(poems[indices[row]], *tables);
+      for (const auto& at : inputs) at.append_to(positions, metre);
+      positions.resize((row + 1) * longest * width, 0);  // padding reads zeros
     }
     batch.positions = torch::from_blob(positions.data(),
                                        {static_cast<std::int64_t>(indices.size()),
-                                        static_cast<std::int64_t>(longest), 3},
+                                        static_cast<std::int64_t>(longest),
+                                        static_cast<std::int64_t>(width)},
                                        torch::kLong)
                           .clone();
   }
@@ -251,7 +310,7 @@ torch::Tensor summed_loss(CharRnn& model, const Batch& batch) {
 }
 
 double perplexity(CharRnn& model, const Poems& poems, int batch_size,
-                  const std::vector<bool>& marks) {
+                  const FormTables* tables) {
   torch::NoGradGuard no_grad;
   const bool training = model->is_training();
   model->eval();
@@ -272,7 +331,7 @@ double perplexity(CharRnn& model, const Poems& poems, int batch_size,
     }
     const std::vector<std::size_t> indices(order.begin() + static_cast<std::ptrdiff_t>(start),
                                            order.begin() + static_cast<std::ptrdiff_t>(end));
-    const Batch batch = make_batch(poems, indices, marks);
+    const Batch batch = make_batch(poems, indices, tables);
     total += summed_loss(model, batch).item<double>();
     targets += batch.targets;
   }

@@ -7,7 +7,9 @@
 #include <filesystem>
 
 #include "checkpoint_file.h"
+#include "poet/engine/metre.h"
 #include "poet/engine/model_config.h"
+#include "poet/engine/positions.h"
 #include "poet/engine/vocabulary.h"
 
 namespace poet {
@@ -25,8 +27,9 @@ class CharRnnImpl : public torch::nn::Module {
 
   // tokens: [batch, time] int64. Returns the top layer's outputs [batch, time, hidden] and the
   // state after the last step; an empty state starts from zeros. A model with position_inputs
-  // also reads `positions`: [batch, time, 3] int64, each token's column, left and line
-  // (poet/engine/positions.h); the others ignore them.
+  // also reads `positions`: [batch, time, config().form_input_count()] int64, each token's column,
+  // left and line, and with metre_inputs its tone and rhyme (poet/engine/positions.h); the others
+  // ignore them.
   std::pair<torch::Tensor, RnnState> forward(const torch::Tensor& tokens,
                                              const RnnState& state = {},
                                              const torch::Tensor& positions = {});
@@ -39,6 +42,10 @@ class CharRnnImpl : public torch::nn::Module {
 
   const ModelConfig& config() const { return config_; }
   int vocabulary_size() const { return vocabulary_size_; }
+  // With metre_inputs: each token's metre, which the model keeps (and its checkpoint with it) so
+  // that it reads the same inputs wherever it goes; empty for another model.
+  void set_token_metre(const std::vector<MetreEntry>& metre);
+  std::vector<MetreEntry> token_metre() const;
 
  private:
   ModelConfig config_;
@@ -47,6 +54,9 @@ class CharRnnImpl : public torch::nn::Module {
   torch::nn::Embedding column_embedding_{nullptr};  // with position_inputs only
   torch::nn::Embedding left_embedding_{nullptr};
   torch::nn::Embedding line_embedding_{nullptr};
+  torch::nn::Embedding tone_embedding_{nullptr};  // with metre_inputs only
+  torch::nn::Embedding rhyme_embedding_{nullptr};
+  torch::Tensor metre_table_;  // [vocabulary, 3]: 平水韵 tone, groups' low and high 16 bits
   torch::nn::LSTM lstm_{nullptr};
   torch::nn::GRU gru_{nullptr};
   torch::nn::RNN rnn_{nullptr};
@@ -61,7 +71,8 @@ checkpoint::Tensor to_checkpoint(const std::string& name, const torch::Tensor& t
 // Copies a checkpoint tensor's values into `target`, whose shape it must have.
 void copy_from_checkpoint(torch::Tensor& target, const checkpoint::Tensor& source);
 
-// The model's weights as checkpoint tensors, named as the module names them.
+// The model's weights (and its metre table, with metre inputs) as checkpoint tensors, named as the
+// module names them.
 std::vector<checkpoint::Tensor> weights_of(CharRnn& model);
 // Fills a model with a checkpoint's weights; throws EngineError when they do not fit it.
 void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights,
@@ -84,21 +95,21 @@ std::vector<std::int64_t> poem_tokens(const Vocabulary& vocabulary, std::u32stri
 
 struct Batch {
   torch::Tensor tokens;      // [poems, longest], padded with <pad>
-  torch::Tensor positions;   // [poems, longest, 3] when made with marks, else undefined
+  torch::Tensor positions;   // [poems, longest, 3 or 5] with form inputs, else undefined
   std::int64_t targets = 0;  // the real next-token predictions in it: the loss's denominator
 };
-// With `marks` (mark_tokens() of the vocabulary; empty for none) it also holds each token's
-// position inputs, as poem_positions() computes them.
+// With `tables` (form_tables() of the vocabulary; none for a model without form inputs) it also
+// holds each token's form inputs, as poem_positions() computes them.
 Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices,
-                 const std::vector<bool>& marks = {});
+                 const FormTables* tables = nullptr);
 
 // The summed negative log-likelihood of every real next token of a batch.
 torch::Tensor summed_loss(CharRnn& model, const Batch& batch);
 
 // Per-character perplexity over a set of poems: exp of the mean negative log-likelihood of each
 // character and of each poem's end, with dropout off (the model's mode is restored after).
-// A model with position_inputs needs `marks`, the vocabulary's mark_tokens().
+// A model with form inputs needs `tables`, its vocabulary's form_tables().
 double perplexity(CharRnn& model, const Poems& poems, int batch_size,
-                  const std::vector<bool>& marks = {});
+                  const FormTables* tables = nullptr);
 
 }  // namespace poet

@@ -29,6 +29,7 @@ bool ModelConfig::operator==(const ModelConfig& other) const {
   return cell == other.cell && embedding_size == other.embedding_size &&
          hidden_size == other.hidden_size && layers == other.layers && dropout == other.dropout &&
          adaptive_cutoffs == other.adaptive_cutoffs && position_inputs == other.position_inputs &&
+         metre_inputs == other.metre_inputs &&
          (!position_inputs || position_embedding_size == other.position_embedding_size);  // else unused
 }
 
@@ -42,6 +43,8 @@ void validate(const ModelConfig& config) {
   check(config.dropout >= 0 && config.dropout < 1, "dropout must be at least 0 and below 1");
   check(config.position_embedding_size >= 1 && config.position_embedding_size <= 1024,
         "position_embedding_size must be 1 to 1024");
+  check(!config.metre_inputs || config.position_inputs,
+        "metre_inputs needs position_inputs: the metre asks by line and column");
   for (std::size_t i = 0; i < config.adaptive_cutoffs.size(); ++i) {
     check(config.adaptive_cutoffs[i] > (i == 0 ? 0 : config.adaptive_cutoffs[i - 1]),
           "adaptive_cutoffs must be positive and increasing");
@@ -57,6 +60,9 @@ std::int64_t parameter_count(const ModelConfig& config, std::int64_t vocabulary_
   if (config.position_inputs) {
     count += std::int64_t{PositionInputs::kColumns + PositionInputs::kLefts + PositionInputs::kLines} *
              config.position_embedding_size;
+  }
+  if (config.metre_inputs) {
+    count += std::int64_t{PositionInputs::kTones + PositionInputs::kRhymes} * config.position_embedding_size;
   }
   for (int layer = 0; layer < config.layers; ++layer) {
     const std::int64_t input = layer == 0 ? config.input_size() : hidden;
@@ -83,7 +89,9 @@ std::string describe(const ModelConfig& config) {
   static constexpr std::string_view kNames[] = {"RNN", "LSTM", "GRU"};
   return fmt::format("{}, {} layer{} of {}, embedding {}{}, dropout {}, {}", kNames[static_cast<int>(config.cell)],
                      config.layers, config.layers == 1 ? "" : "s", config.hidden_size, config.embedding_size,
-                     config.position_inputs ? fmt::format(", position inputs {}", config.position_embedding_size) : "",
+                     config.position_inputs ? fmt::format(", {} inputs {}", config.metre_inputs ? "position and metre" : "position",
+                                                          config.position_embedding_size)
+                                            : "",
                      config.dropout,
                      config.adaptive_cutoffs.empty() ? std::string("full softmax")
                                                      : fmt::format("adaptive softmax {}", fmt::join(config.adaptive_cutoffs, "/")));

@@ -12,7 +12,20 @@ bool is_mark(std::int64_t token, const std::vector<bool>& marks) {
          marks[static_cast<std::size_t>(token)];
 }
 
+// The rule the metre inputs follow: what gen's default metre rule asks, in the classical book.
+const MetreRule& input_rule() {
+  static const MetreRule rule{nullptr, RhymeBook::pingshui, RhymeMode::automatic, -1, ToneMode::loose};
+  return rule;
+}
+
+constexpr int kPingshui = static_cast<int>(RhymeBook::pingshui);
+
 }  // namespace
+
+void PositionInputs::append_to(std::vector<std::int64_t>& row, bool metre) const {
+  row.insert(row.end(), {column, left, line});
+  if (metre) row.insert(row.end(), {tone, rhyme});
+}
 
 std::vector<bool> mark_tokens(const Vocabulary& vocabulary) {
   std::vector<bool> marks(static_cast<std::size_t>(vocabulary.size()), false);
@@ -20,10 +33,40 @@ std::vector<bool> mark_tokens(const Vocabulary& vocabulary) {
   return marks;
 }
 
-PositionInputs PositionTracker::feed(std::int64_t token, const std::vector<bool>& marks) {
+std::vector<MetreEntry> token_metre(const Vocabulary& vocabulary, const MetreLexicon& lexicon) {
+  std::vector<MetreEntry> metre(static_cast<std::size_t>(vocabulary.size()));
+  for (int token = Vocabulary::kSpecialCount; token < vocabulary.size(); ++token) {
+    const MetreEntry entry = lexicon.entry(vocabulary.character(token));
+    auto& kept = metre[static_cast<std::size_t>(token)];
+    kept.tone[kPingshui] = entry.tone[kPingshui];
+    kept.groups[kPingshui] = entry.groups[kPingshui];
+  }
+  return metre;
+}
+
+void PositionTracker::follow_metre(std::int64_t token, bool mark, const FormTables& tables) {
+  if (token == Vocabulary::kStart) {
+    metre_.emplace(input_rule(), std::vector<int>{5, 7});
+  } else if (!metre_) {
+    return;  // a sequence that did not begin with <start>: nothing to follow
+  } else if (mark) {
+    metre_->end_line(column_);
+  } else if (token != Vocabulary::kEnd && token != Vocabulary::kPad) {
+    // The cursor compares characters only for identity (a rhyme used twice), so the token stands
+    // for its character.
+    const auto t = static_cast<std::size_t>(token);
+    metre_->add(static_cast<char32_t>(token), t < tables.metre.size() ? tables.metre[t] : MetreEntry{},
+                line_, column_);
+  }
+}
+
+PositionInputs PositionTracker::feed(std::int64_t token, const FormTables& tables) {
+  const bool mark = is_mark(token, tables.marks);
+  // The cursor takes a character at the place it stands in before the column counts it.
+  if (!tables.metre.empty()) follow_metre(token, mark, tables);
   if (token == Vocabulary::kStart) {
     line_ = column_ = first_length_ = 0;
-  } else if (is_mark(token, marks)) {
+  } else if (mark) {
     if (line_ == 0) first_length_ = column_;
     ++line_;
     column_ = 0;
@@ -35,6 +78,11 @@ PositionInputs PositionTracker::feed(std::int64_t token, const std::vector<bool>
   inputs.line = std::min(line_, PositionInputs::kCap);
   if (lines_alike_ && line_ > 0 && first_length_ > 0 && column_ <= first_length_) {
     inputs.left = 1 + std::min(first_length_ - column_, PositionInputs::kCap);
+  }
+  if (metre_ && lines_alike_ && token != Vocabulary::kEnd) {
+    const MetreCursor::Next next = metre_->next(line_, column_);
+    inputs.tone = static_cast<int>(next.tones);
+    if (next.rhyme) inputs.rhyme = metre_->group() ? 2 + *metre_->group() : 1;
   }
   return inputs;
 }
@@ -54,11 +102,11 @@ bool lines_alike(const std::vector<std::int64_t>& tokens, const std::vector<bool
 }
 
 std::vector<PositionInputs> poem_positions(const std::vector<std::int64_t>& tokens,
-                                           const std::vector<bool>& marks) {
-  PositionTracker tracker(lines_alike(tokens, marks));
+                                           const FormTables& tables) {
+  PositionTracker tracker(lines_alike(tokens, tables.marks));
   std::vector<PositionInputs> positions;
   positions.reserve(tokens.size());
-  for (const auto token : tokens) positions.push_back(tracker.feed(token, marks));
+  for (const auto token : tokens) positions.push_back(tracker.feed(token, tables));
   return positions;
 }
 

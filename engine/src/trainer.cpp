@@ -437,6 +437,9 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
   double wall_seconds = 0;
   std::vector<HistoryEntry> history;
   std::optional<double> best;
+  if (leader && !resumed && model_config.metre_inputs) {
+    model->set_token_metre(token_metre(data.vocabulary, MetreLexicon::read(request.metre_lexicon)));
+  }
   if (resumed) {
     load_weights(model, resumed->tensors, *request.resume);
     const auto& state = resumed->training;
@@ -486,6 +489,7 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
       wall_seconds = plan.at("wall_seconds").get<double>();
     }
     auto state = model->parameters();
+    for (auto& buffer : model->buffers()) state.push_back(buffer);  // the metre table
     for (auto& moment : optimizer.moments()) state.push_back(moment);
     group->broadcast(state);
     if (!leader) {
@@ -493,6 +497,8 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
                        group->address(), step, total_steps));
     }
   }
+  const FormTables tables{std::move(marks), model->token_metre()};
+  const FormTables* form = model_config.position_inputs ? &tables : nullptr;
   model->train();
   const std::int64_t first_step = step;
   // Where the run's last good state is, for the message if it diverges or a worker is lost.
@@ -561,7 +567,7 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
     if (mine.empty()) {  // a batch of fewer poems than workers
       optimizer.zero_grad();
     } else {
-      const auto loss = summed_loss(model, make_batch(data.train, mine, marks));
+      const auto loss = summed_loss(model, make_batch(data.train, mine, form));
       loss_value = loss.item<double>();
       optimizer.zero_grad();
       (loss / static_cast<double>(targets)).backward();
@@ -613,7 +619,7 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
         window_targets = 0;
       }
       if (evaluate) {
-        entry.valid_perplexity = perplexity(model, data.valid, config.batch_size, marks);
+        entry.valid_perplexity = perplexity(model, data.valid, config.batch_size, form);
         if (!std::isfinite(*entry.valid_perplexity)) diverged("validation perplexity", *entry.valid_perplexity);
       }
       history.push_back(entry);

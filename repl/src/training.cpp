@@ -114,6 +114,7 @@ TrainRequest parse_request(const std::vector<std::string>& args,
   request.train = config.train;
   if (const auto* corpus = parsed.option("--corpus")) request.corpus = *corpus;
   request.default_corpus = bundled_corpus();
+  request.metre_lexicon = bundled_metre();
   if (const auto* resume = parsed.option("--resume")) request.resume = *resume;
   request.out = parsed.option("--out") ? fs::path(*parsed.option("--out"))
                 : request.resume       ? *request.resume
@@ -368,6 +369,8 @@ void run_eval(Shell& shell, const std::vector<std::string>& args) {
     text += fmt::format("; {} lines that do not parse skipped", result.skipped_lines);
   if (result.too_long > 0)
     text += fmt::format("; {} poems longer than {} characters left out", result.too_long, kLongestPoem);
+  if (result.metre_conditioned)
+    text += "; conditioned on the metre the patterns ask (the model reads metre inputs)";
   shell.terminal().result(text);
 }
 

@@ -1,8 +1,12 @@
-// Position inputs (`[model] position_inputs`): the form's line, column and characters left fed
-// beside each token, the same in training, eval and generation.
+// Form inputs (`[model] position_inputs`, `metre_inputs`): the form's line, column and characters
+// left, and what the metre asks of the next character, fed beside each token, the same in
+// training, eval and generation.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <map>
+#include <set>
 
 #include "checkpoint_file.h"
 #include "model_fixture.h"
@@ -21,12 +25,20 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kFixture = fs::path(POET_CORPORA_DIR) / "fixture.tsv";
+const fs::path kLexicon = fs::path(POET_CORPORA_DIR) / "metre.tsv";
 
-TrainRequest request(const std::string& name) {
+const MetreLexicon& lexicon() {
+  static const MetreLexicon lexicon = MetreLexicon::read(kLexicon);
+  return lexicon;
+}
+
+TrainRequest request(const std::string& name, bool metre = false) {
   TrainRequest request;
   request.corpus = kFixture;
   request.model = test::small_config(CellType::lstm);
   request.model.position_inputs = true;
+  request.model.metre_inputs = metre;
+  request.metre_lexicon = kLexicon;
   request.model.position_embedding_size = 4;
   request.model.dropout = 0.1;  // so that resuming must also reproduce the dropout masks
   request.train.batch_size = 16;
@@ -44,24 +56,23 @@ TrainRequest request(const std::string& name) {
   return request;
 }
 
-// One model with position inputs for the file, trained 8 steps on the fixture corpus.
-const fs::path& trained() {
-  static const fs::path path = [] {
+// A model with position inputs (and with metre inputs, the other) for the file, trained 8 steps
+// on the fixture corpus, loaded in an engine.
+Engine& engine(bool metre = false) {
+  static std::map<bool, Engine*> engines;
+  if (!engines[metre]) {
     const std::atomic<bool> never{false};
-    const TrainRequest r = request("positions_trained");
+    const TrainRequest r = request(metre ? "metre_trained" : "positions_trained", metre);
     EXPECT_EQ(train(r, {}, never).step, 8);
-    return r.out;
-  }();
-  return path;
+    engines[metre] = new Engine(DeviceChoice::cpu);
+    engines[metre]->load(r.out);
+  }
+  return *engines[metre];
 }
 
-Engine& engine() {
-  static Engine* engine = [] {
-    auto* e = new Engine(DeviceChoice::cpu);
-    e->load(trained());
-    return e;
-  }();
-  return *engine;
+// The tables a model's inputs come from, made afresh from its vocabulary and the lexicon.
+FormTables tables_for(const Vocabulary& vocabulary, bool metre) {
+  return {mark_tokens(vocabulary), metre ? token_metre(vocabulary, lexicon()) : std::vector<MetreEntry>{}};
 }
 
 std::vector<std::u32string> fixture_texts(std::size_t count) {
@@ -75,7 +86,8 @@ std::vector<std::u32string> fixture_texts(std::size_t count) {
 TEST(PositionInputs, FollowTheLinesOfAPoem) {
   const std::u32string alphabet = U"春风，花开。";
   const Vocabulary vocabulary(std::vector<char32_t>(alphabet.begin(), alphabet.end()));  // tokens 4 5 6 7 8 9
-  const auto marks = mark_tokens(vocabulary);
+  const FormTables tables{mark_tokens(vocabulary), {}};
+  const auto& marks = tables.marks;
   const auto tokens = poem_tokens(vocabulary, U"春风花，开春风。花");
   ASSERT_EQ(tokens.size(), 11u);  // <start> 9 characters and marks <end>
   EXPECT_TRUE(lines_alike(tokens, marks));
@@ -88,34 +100,79 @@ TEST(PositionInputs, FollowTheLinesOfAPoem) {
       {1, 3, 2},                         // 花 (a line left unclosed)
       {1, 3, 2},                         // <end> changes nothing
   };
-  EXPECT_EQ(poem_positions(tokens, marks), expected);
+  EXPECT_EQ(poem_positions(tokens, tables), expected);
 
   // Lines of different lengths: how many characters are left is never known.
   const auto uneven = poem_tokens(vocabulary, U"春风，花开春。");
   EXPECT_FALSE(lines_alike(uneven, marks));
-  for (const auto& p : poem_positions(uneven, marks)) EXPECT_EQ(p.left, 0);
+  for (const auto& p : poem_positions(uneven, tables)) EXPECT_EQ(p.left, 0);
   // Long lines and many lines are capped.
   std::u32string many;
   for (int i = 0; i < 40; ++i) many += U"春春春春春春春春春春春春春春春春春春春春，";
-  const auto capped = poem_positions(poem_tokens(vocabulary, many), marks);
+  const auto capped = poem_positions(poem_tokens(vocabulary, many), tables);
   for (const auto& p : capped) {
     EXPECT_LE(p.column, PositionInputs::kCap);
     EXPECT_LT(p.left, PositionInputs::kLefts);
     EXPECT_LE(p.line, PositionInputs::kCap);
   }
   EXPECT_EQ(capped.back().line, PositionInputs::kCap);
+  for (const auto& p : capped) EXPECT_EQ(p.tone + p.rhyme, 0);  // no metre tables, no metre
+}
+
+// What the metre inputs say along 静夜思 (平起, its first line rhyming, on 七阳): the tone and
+// rhyme asked of the character that comes next, from what has been read so far.
+TEST(MetreInputs, AskWhatThePatternsStillOpenAsk) {
+  const std::u32string text = U"床前明月光，疑是地上霜。举头望明月，低头思故乡。";
+  std::u32string alphabet;
+  for (const char32_t c : text) {
+    if (alphabet.find(c) == std::u32string::npos) alphabet += c;
+  }
+  const Vocabulary vocabulary(std::vector<char32_t>(alphabet.begin(), alphabet.end()));
+  const FormTables tables{mark_tokens(vocabulary), token_metre(vocabulary, lexicon())};
+  const auto tokens = poem_tokens(vocabulary, text);
+  const auto inputs = poem_positions(tokens, tables);
+  ASSERT_EQ(inputs.size(), text.size() + 2);
+  const int either = static_cast<int>(Tone::either), level = static_cast<int>(Tone::level);
+  const int yang = 2 + *parse_group(RhymeBook::pingshui, "阳");
+  const auto fed_with = [&](std::size_t index) { return inputs[index + 1]; };  // text index
+  // <start>: the first place is free in every pattern; nothing rhymes there.
+  EXPECT_EQ(inputs[0].tone, either);
+  EXPECT_EQ(inputs[0].rhyme, 0);
+  // After 床前明月: the first line ends 平 if it rhymes and 仄 if not, in a group not yet known.
+  EXPECT_EQ(fed_with(3).tone, either);
+  EXPECT_EQ(fed_with(3).rhyme, 1);
+  // 光 rhymed (level, 七阳): after 疑是地上 the second line's end asks a level tone in 七阳.
+  EXPECT_EQ(fed_with(9).tone, level);
+  EXPECT_EQ(fed_with(9).rhyme, yang);
+  // The third line does not rhyme; the fourth does, in 七阳 still.
+  EXPECT_EQ(fed_with(15).rhyme, 0);
+  EXPECT_EQ(fed_with(21).tone, level);
+  EXPECT_EQ(fed_with(21).rhyme, yang);
+  // After 光 the line may still go on to seven characters: their sixth place, no rhyme. Once the
+  // mark has closed it at five, only the 五言 patterns are left, and the next line's first place
+  // is free.
+  EXPECT_EQ(fed_with(4).tone, level);
+  EXPECT_EQ(fed_with(4).rhyme, 0);
+  EXPECT_EQ(fed_with(5).tone, either);
+  // Lines not alike (the poem cut short): no metre inputs at all.
+  const auto uneven = poem_positions(poem_tokens(vocabulary, U"床前明月光，疑是。"), tables);
+  for (const auto& p : uneven) EXPECT_EQ(p.tone + p.rhyme, 0);
 }
 
 // What training and eval compute for a poem (poem_positions) is what Generation feeds, token by
 // token, for the same text under a form whose lines are alike (the automatic and exact forms),
 // whether the text is given at the start or stepped in, and through clones.
-TEST(PositionInputs, TrainingAndGenerationFeedTheSame) {
-  auto generation = engine().begin_generation(1);
-  const auto marks = mark_tokens(generation->vocabulary());
+class FormInputs : public testing::TestWithParam<bool> {};  // with metre inputs or not
+INSTANTIATE_TEST_SUITE_P(PositionAndMetre, FormInputs, testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "metre" : "position"; });
+
+TEST_P(FormInputs, TrainingAndGenerationFeedTheSame) {
+  auto generation = engine(GetParam()).begin_generation(1);
+  const FormTables tables = tables_for(generation->vocabulary(), GetParam());
   for (const auto& text : fixture_texts(6)) {
     const auto tokens = poem_tokens(generation->vocabulary(), text);
-    const auto expected = poem_positions(tokens, marks);
-    generation->set_lines_alike(lines_alike(tokens, marks));
+    const auto expected = poem_positions(tokens, tables);
+    generation->set_lines_alike(lines_alike(tokens, tables.marks));
     StateId state = generation->start_tokens({});
     EXPECT_EQ(generation->position(state), expected[0]);
     for (std::size_t i = 1; i + 1 < tokens.size(); ++i) {
@@ -147,12 +204,13 @@ TEST(PositionInputs, TrainingAndGenerationFeedTheSame) {
             std::vector<float>(generation->log_probs(unlike), generation->log_probs(unlike) + 8));
 }
 
-TEST(PositionInputs, AModelTrainsResumesExactlyAndEvaluatesTheSame) {
+TEST_P(FormInputs, AModelTrainsResumesExactlyAndEvaluatesTheSame) {
+  const bool metre = GetParam();
   const std::atomic<bool> never{false};
-  TrainRequest straight = request("positions_straight");
+  TrainRequest straight = request(metre ? "metre_straight" : "positions_straight", metre);
   EXPECT_EQ(train(straight, {}, never).step, 8);
 
-  TrainRequest halves = request("positions_halves");
+  TrainRequest halves = request(metre ? "metre_halves" : "positions_halves", metre);
   std::atomic<bool> stop{false};
   TrainEvents events;
   events.progress = [&](const TrainProgress& p) {
@@ -162,20 +220,33 @@ TEST(PositionInputs, AModelTrainsResumesExactlyAndEvaluatesTheSame) {
   halves.resume = halves.out;
   halves.model = {};  // the checkpoint says which inputs the model reads
   halves.train = {};
+  halves.metre_lexicon.clear();  // and keeps the metre its tokens had
   EXPECT_EQ(train(halves, {}, never).step, 8);
 
   const auto a = checkpoint::read(straight.out);
   const auto b = checkpoint::read(halves.out);
   EXPECT_TRUE(a.model.position_inputs);
+  EXPECT_EQ(a.model.metre_inputs, metre);
   EXPECT_EQ(a.model.position_embedding_size, 4);
   EXPECT_EQ(a.model, b.model);
   ASSERT_EQ(a.tensors.size(), b.tensors.size());
-  bool has_position_weights = false;
+  bool has_position_weights = false, has_metre_weights = false;
   for (std::size_t i = 0; i < a.tensors.size(); ++i) {
     EXPECT_EQ(a.tensors[i].values, b.tensors[i].values) << a.tensors[i].name;
     has_position_weights |= a.tensors[i].name == "column_embedding.weight";
+    has_metre_weights |= a.tensors[i].name == "rhyme_embedding.weight";
+    if (a.tensors[i].name == "metre_table") {  // 平, 仄, 中 and unknown, and some rhyme groups
+      std::set<float> tones, groups;
+      for (std::size_t row = 0; row * 3 < a.tensors[i].values.size(); ++row) {
+        tones.insert(a.tensors[i].values[row * 3]);
+        groups.insert(a.tensors[i].values[row * 3 + 1]);
+      }
+      EXPECT_EQ(tones.size(), 4u);
+      EXPECT_GT(groups.size(), 10u);
+    }
   }
   EXPECT_TRUE(has_position_weights);
+  EXPECT_EQ(has_metre_weights, metre);
   ASSERT_EQ(a.optimizer_state.size(), b.optimizer_state.size());
   for (std::size_t i = 0; i < a.optimizer_state.size(); ++i) {
     EXPECT_EQ(a.optimizer_state[i].values, b.optimizer_state[i].values) << a.optimizer_state[i].name;
@@ -185,22 +256,26 @@ TEST(PositionInputs, AModelTrainsResumesExactlyAndEvaluatesTheSame) {
   Engine engine(DeviceChoice::cpu);
   const ModelInfo info = engine.load(straight.out);
   EXPECT_TRUE(info.config.position_inputs);
+  EXPECT_EQ(info.config.metre_inputs, metre);
   EXPECT_EQ(info.parameters, parameter_count(info.config, info.vocabulary_size));
   ASSERT_TRUE(info.valid_perplexity);
   const Evaluation evaluation = engine.evaluate(kFixture, Split::valid);
   EXPECT_NEAR(evaluation.perplexity, *info.valid_perplexity, 1e-3 * *info.valid_perplexity);
+  EXPECT_EQ(evaluation.metre_conditioned, metre);  // eval says the figure is not a headline one
 }
 
-class PositionDecoder : public testing::TestWithParam<const char*> {};
+class PositionDecoder : public testing::TestWithParam<std::tuple<const char*, bool>> {};
 INSTANTIATE_TEST_SUITE_P(BuiltIn, PositionDecoder,
-                         testing::Values("greedy", "temperature", "beam", "acrostic"));
+                         testing::Combine(testing::Values("greedy", "temperature", "beam", "acrostic"),
+                                          testing::Values(false, true)));
 
-TEST_P(PositionDecoder, AModelWithPositionInputsWritesWellFormedPoems) {
+TEST_P(PositionDecoder, AModelWithFormInputsWritesWellFormedPoems) {
   static const DecoderSet decoders({fs::path(POET_BUILT_IN_DECODERS)});
-  const auto decoder = decoders.find(GetParam());
+  const auto decoder = decoders.find(std::get<0>(GetParam()));
+  Engine& engine = poet::engine(std::get<1>(GetParam()));
   ASSERT_TRUE(decoder);
   std::u32string start;
-  for (const char32_t c : engine().begin_generation(0)->vocabulary().characters()) {
+  for (const char32_t c : engine.begin_generation(0)->vocabulary().characters()) {
     if (!is_verse_punctuation(c)) {
       start = c;
       break;
@@ -210,19 +285,19 @@ TEST_P(PositionDecoder, AModelWithPositionInputsWritesWellFormedPoems) {
     PoemRequest poem_request;
     poem_request.start = start;
     poem_request.form = FormRule::exact(form);
-    const auto poem = write_poem(*engine().begin_generation(3), *decoder, poem_request);
+    const auto poem = write_poem(*engine.begin_generation(3), *decoder, poem_request);
     EXPECT_EQ(classify_form(decode_utf8(poem.text)), form) << poem.text;
   }
   PoemRequest automatic;
   automatic.start = start;
-  const auto poem = write_poem(*engine().begin_generation(4), *decoder, automatic);
+  const auto poem = write_poem(*engine.begin_generation(4), *decoder, automatic);
   const Form form = classify_form(decode_utf8(poem.text));
   EXPECT_TRUE(form == Form::wujue || form == Form::qijue || form == Form::wulv || form == Form::qilv)
       << poem.text;
   PoemRequest free;
   free.start = start;
   free.form = FormRule::free(40);
-  const auto text = decode_utf8(write_poem(*engine().begin_generation(5), *decoder, free).text);
+  const auto text = decode_utf8(write_poem(*engine.begin_generation(5), *decoder, free).text);
   ASSERT_FALSE(text.empty());
   EXPECT_LE(text.size(), 40u);
   EXPECT_TRUE(is_verse_punctuation(text.back()));
@@ -268,6 +343,13 @@ std::string refusal(std::string_view text) {
 }
 
 TEST(PositionInputs, ConfigKeys) {
+  EXPECT_FALSE(parse_config("", "poet.toml").model.metre_inputs);
+  const Config metre = parse_config("[model]\nposition_inputs = true\nmetre_inputs = true\n", "poet.toml");
+  EXPECT_TRUE(metre.model.metre_inputs);
+  EXPECT_NE(describe(metre.model).find("position and metre inputs 16"), std::string::npos)
+      << describe(metre.model);
+  EXPECT_EQ(refusal("[model]\nmetre_inputs = true\n"),
+            "poet.toml: [model] metre_inputs needs position_inputs: the metre asks by line and column");
   EXPECT_FALSE(parse_config("", "poet.toml").model.position_inputs);
   EXPECT_EQ(parse_config("", "poet.toml").model.position_embedding_size, 16);
   const Config config =

@@ -113,14 +113,17 @@ TEST_P(WorkersCell, TwoWorkersTrainTheWeightsOfOne) {
                                   tiny_request(GetParam(), name + "_two", 2));
 }
 
-// A model with position inputs too: the followers, which have no vocabulary, learn from the
-// leader which tokens end lines.
-TEST(Workers, TwoWorkersTrainAModelWithPositionInputsAsOneDoes) {
+// A model with position and metre inputs too: the followers, which have no vocabulary, learn
+// from the leader which tokens end lines, and take each token's metre with the weights.
+TEST(Workers, TwoWorkersTrainAModelWithFormInputsAsOneDoes) {
   TrainRequest one = tiny_request(CellType::gru, "positions_one", 1);
   one.model.position_inputs = true;
+  one.model.metre_inputs = true;
   one.model.position_embedding_size = 4;
+  one.metre_lexicon = std::filesystem::path(POET_CORPORA_DIR) / "metre.tsv";
   TrainRequest two = tiny_request(CellType::gru, "positions_two", 2);
   two.model = one.model;
+  two.metre_lexicon = one.metre_lexicon;
   expect_two_workers_train_as_one(one, two);
 }
 

@@ -32,6 +32,9 @@ struct Evaluation {
   double perplexity = 0;          // per character (and end of poem), as validation measures it
   std::size_t skipped_lines = 0;  // lines of the file that do not parse
   std::size_t too_long = 0;       // poems longer than kLongestPoem (limits.h), left out
+  // The model reads metre inputs: its perplexity is conditioned on what the metre asks of each
+  // character, so it does not compare with a model's that reads position inputs alone.
+  bool metre_conditioned = false;
 };
 
 // A failure the user should see as one line: a bad checkpoint, an unknown character, no model.

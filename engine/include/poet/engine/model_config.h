@@ -32,9 +32,14 @@ struct ModelConfig {
   // position_embedding_size, so the first layer reads embedding_size + 3 x that.
   bool position_inputs = false;
   int position_embedding_size = 16;
+  // With position_inputs: two more embeddings of that size, of the tone and the rhyme the metre
+  // asks of the next character (positions.h). The model keeps each token's metre as a buffer.
+  bool metre_inputs = false;
 
+  // The form inputs a step reads beside its token: 0, 3 (position) or 5 (and metre).
+  int form_input_count() const { return position_inputs ? (metre_inputs ? 5 : 3) : 0; }
   // What the first recurrent layer reads at each step.
-  int input_size() const { return embedding_size + (position_inputs ? 3 * position_embedding_size : 0); }
+  int input_size() const { return embedding_size + form_input_count() * position_embedding_size; }
 
   bool operator==(const ModelConfig& other) const;
 };

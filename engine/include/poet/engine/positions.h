@@ -16,7 +16,10 @@
 // cannot tell it before the first mark either.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
+
+#include "poet/engine/metre.h"
 
 namespace poet {
 
@@ -27,18 +30,33 @@ struct PositionInputs {
   static constexpr int kColumns = kCap + 1;  // the embedding rows each input needs
   static constexpr int kLefts = kCap + 2;
   static constexpr int kLines = kCap + 1;
+  static constexpr int kTones = 4;        // Tone's bits: unknown (nothing asked), 平, 仄, either
+  static constexpr int kRhymes = 2 + 30;  // no rhyme, a rhyme in a group not settled, 平水韵's 30
 
   int column = 0;
   int left = 0;
   int line = 0;
+  int tone = 0;   // metre inputs only
+  int rhyme = 0;  // likewise
   bool operator==(const PositionInputs& other) const {
-    return column == other.column && left == other.left && line == other.line;
+    return column == other.column && left == other.left && line == other.line &&
+           tone == other.tone && rhyme == other.rhyme;
   }
+  // The model's input row: column, left, line, then tone and rhyme for a model with metre inputs.
+  void append_to(std::vector<std::int64_t>& row, bool metre) const;
+};
+
+// What a vocabulary's form inputs are computed from.
+struct FormTables {
+  std::vector<bool> marks;         // the verse punctuation marks, which end lines
+  std::vector<MetreEntry> metre;   // each token's metre, for metre inputs; else empty
 };
 
 // Which tokens of a vocabulary are verse punctuation marks (they end lines): vocabulary.size()
 // entries.
 std::vector<bool> mark_tokens(const Vocabulary& vocabulary);
+// Each token's entry in a lexicon (only the 平水韵 side, which the metre inputs read).
+std::vector<MetreEntry> token_metre(const Vocabulary& vocabulary, const MetreLexicon& lexicon);
 
 // Follows a sequence of tokens one at a time.
 class PositionTracker {
@@ -46,13 +64,16 @@ class PositionTracker {
   PositionTracker() = default;
   explicit PositionTracker(bool lines_alike) : lines_alike_(lines_alike) {}
   // The inputs fed with `token`: where the poem stands once it is read.
-  PositionInputs feed(std::int64_t token, const std::vector<bool>& marks);
+  PositionInputs feed(std::int64_t token, const FormTables& tables);
 
  private:
+  void follow_metre(std::int64_t token, bool mark, const FormTables& tables);
+
   bool lines_alike_ = false;
   int line_ = 0;
   int column_ = 0;
   int first_length_ = 0;  // once the first line is closed
+  std::optional<MetreCursor> metre_;  // with metre inputs, from <start> on
 };
 
 // Whether every line of a poem's tokens closed by a mark is as long as the first (and there is one).
@@ -60,6 +81,6 @@ bool lines_alike(const std::vector<std::int64_t>& tokens, const std::vector<bool
 
 // The inputs fed with each of a poem's tokens (<start> characters <end>) in training and eval.
 std::vector<PositionInputs> poem_positions(const std::vector<std::int64_t>& tokens,
-                                           const std::vector<bool>& marks);
+                                           const FormTables& tables);
 
 }  // namespace poet

@@ -92,6 +92,7 @@ struct TrainRequest {
   std::optional<std::filesystem::path> resume;  // continue this checkpoint's run exactly
   std::filesystem::path out;                    // the latest checkpoint; the best goes beside it
   ModelConfig model;                            // for a new run; a resumed run keeps its own
+  std::filesystem::path metre_lexicon;          // a new run of a model with metre_inputs reads it
   TrainConfig train;                            // likewise, but for the length of the run
   std::optional<std::int64_t> steps;            // overrides the length of the run
   std::optional<int> epochs;
