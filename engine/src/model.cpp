@@ -129,9 +129,8 @@ std::vector<MetreEntry> CharRnnImpl::token_metre() const {
   const float* values = table.data_ptr<float>();
   std::vector<MetreEntry> metre(static_cast<std::size_t>(vocabulary_size_));
   for (std::size_t i = 0; i < metre.size(); ++i) {
-    const auto tone = static_cast<int>(values[3 * i]);
-    // A damaged table reads as unknown tones and no groups rather than as bits out of range.
-    metre[i].tone[book] = tone >= 0 && tone <= 3 ? static_cast<Tone>(tone) : Tone::unknown;
+    // A damaged table reads as tones and groups in range (checkpoints hold only finite values).
+    metre[i].tone[book] = static_cast<Tone>(static_cast<int>(std::clamp(values[3 * i], 0.0f, 3.0f)));
     const auto low = static_cast<GroupSet>(std::clamp(values[3 * i + 1], 0.0f, 65535.0f));
     const auto high = static_cast<GroupSet>(std::clamp(values[3 * i + 2], 0.0f, 16383.0f));
     metre[i].groups[book] = low | high << 16;

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <map>
 #include <set>
 
 #include "checkpoint_file.h"
@@ -59,7 +58,8 @@ TrainRequest request(const std::string& name, bool metre = false) {
 // A model with position inputs (and with metre inputs, the other) for the file, trained 8 steps
 // on the fixture corpus, loaded in an engine.
 Engine& engine(bool metre = false) {
-  static std::map<bool, Engine*> engines;
+  // Never destroyed, as a static object would be at exit, with LibTorch's own statics.
+  static Engine* engines[2] = {};
   if (!engines[metre]) {
     const std::atomic<bool> never{false};
     const TrainRequest r = request(metre ? "metre_trained" : "positions_trained", metre);
