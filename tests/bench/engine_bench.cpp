@@ -8,7 +8,11 @@
 // rule cost), a beam of width 8 against greedy, and both plugins isolated in a process of their
 // own against the same plugins in poet's (what isolation costs).
 //
+// With --compare it times instead a greedy 五律 (the greedy plugin, form rule included) by two
+// checkpoints in alternation: what a new model costs against the one it replaces.
+//
 // usage: poet_bench_engine [--quick]   (--quick: a small model and few repeats, as a smoke test)
+//        poet_bench_engine --compare A.ckpt B.ckpt [--quick]
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -18,8 +22,10 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <numeric>
 #include <string>
+#include <vector>
 
 #include "checkpoint_file.h"
 #include "model.h"
@@ -63,11 +69,60 @@ int argmax(const float* values, int count) {
   return static_cast<int>(std::max_element(values, values + count) - values);
 }
 
+PoemRequest greedy_wulv() {
+  PoemRequest wulv;
+  wulv.start.push_back(U'湖');  // not = U"湖": GCC 12 warns falsely (-Wrestrict) on that assignment
+  wulv.form = FormRule::exact(Form::wulv);
+  return wulv;
+}
+
+int compare(const std::vector<std::filesystem::path>& models, int rounds_count) {
+  const DecoderSet decoders({POET_BUILT_IN_DECODERS});
+  const auto greedy = decoders.find("greedy");
+  if (!greedy) {
+    fmt::print(stderr, "the built-in decoders are not in {}\n", POET_BUILT_IN_DECODERS);
+    return 1;
+  }
+  std::vector<std::unique_ptr<Engine>> engines;
+  std::vector<ModelInfo> infos;
+  for (const auto& model : models) {
+    engines.push_back(std::make_unique<Engine>(DeviceChoice::cpu));
+    infos.push_back(engines.back()->load(model));
+  }
+  const PoemRequest wulv = greedy_wulv();
+  Rounds rounds;
+  for (int round = 0; round < rounds_count; ++round) {
+    for (std::size_t m = 0; m < engines.size(); ++m) {
+      auto generation = engines[m]->begin_generation(0);
+      rounds.time(m, [&] { write_poem(*generation, *greedy, wulv); });
+    }
+  }
+  const RuntimeInfo runtime = runtime_info();
+  fmt::print("runtime: LibTorch {}, {}, {} CPU thread{}; medians of {} interleaved rounds\n\n",
+             runtime.torch_version, runtime.blas.name, runtime.cpu_threads,
+             runtime.cpu_threads == 1 ? "" : "s", rounds_count);
+  fmt::print("| model | parameters | a greedy 五律 | against the first |\n|---|---|---|---|\n");
+  for (std::size_t m = 0; m < engines.size(); ++m) {
+    fmt::print("| {} ({}) | {:.2f}M | {:.1f} ms | {:.2f}x |\n", models[m].string(),
+               describe(infos[m].config), static_cast<double>(infos[m].parameters) / 1e6,
+               rounds.median_us(m) / 1e3, rounds.median_us(m) / rounds.median_us(0));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const bool quick = std::find(args.begin(), args.end(), "--quick") != args.end();
   const int repeats = quick ? 5 : 300;
+  if (const auto at = std::find(args.begin(), args.end(), "--compare"); at != args.end()) {
+    if (args.end() - at < 3) {
+      fmt::print(stderr, "usage: poet_bench_engine --compare A.ckpt B.ckpt [--quick]\n");
+      return 2;
+    }
+    return compare({*(at + 1), *(at + 2)}, quick ? 3 : 100);
+  }
 
   // The default architecture over the Tang train split's characters.
   CharCounts counts;
@@ -121,9 +176,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "the built-in decoders are not in {}\n", POET_BUILT_IN_DECODERS);
     return 1;
   }
-  PoemRequest wulv;
-  wulv.start.push_back(U'湖');  // not = U"湖": GCC 12 warns falsely (-Wrestrict) on that assignment
-  wulv.form = FormRule::exact(Form::wulv);
+  const PoemRequest wulv = greedy_wulv();
   std::size_t plugin_chars = 0;
 
   enum Slot { kRead, kStep, kBatch, kPoem, kPluginGreedy, kPluginBeam, kIsolatedGreedy, kIsolatedBeam };
