@@ -35,6 +35,10 @@ class LoadedModel {
   // For scoring: the tables, if the model reads form inputs.
   const FormTables* form_tables() const { return info.config.position_inputs ? &tables : nullptr; }
   bool metre_inputs() const { return info.config.metre_inputs; }
+  // Appends the inputs a step feeds to the model's input rows, if it reads any.
+  void append_inputs(std::vector<std::int64_t>& rows, const PositionInputs& inputs) const {
+    if (info.config.position_inputs) inputs.append_to(rows, info.config.metre_inputs);
+  }
 
  private:
   static std::uint64_t next_serial() {
@@ -162,7 +166,7 @@ StateId Generation::start_tokens(const std::vector<int>& tokens) {
   std::vector<std::int64_t> positions;
   for (const auto token : input) {
     position = tracker.feed(token, model_->tables);
-    position.append_to(positions, model_->metre_inputs());
+    model_->append_inputs(positions, position);
   }
   c10::InferenceMode inference;
   const auto device = model_->model->parameters().front().device();
@@ -222,7 +226,7 @@ void Generation::step(const StateId* states, const int* tokens, std::size_t coun
   for (std::size_t i = 0; i < count; ++i) {
     trackers.push_back(slots[i]->tracker);
     fed.push_back(trackers.back().feed(tokens[i], model_->tables));
-    fed.back().append_to(positions, model_->metre_inputs());
+    model_->append_inputs(positions, fed.back());
   }
 
   c10::InferenceMode inference;

@@ -2,27 +2,27 @@
 // then train() itself. Every source of randomness is a function of (seed, epoch) or (seed, step),
 // and the optimizer's moments travel in the checkpoint, so a resumed run continues exactly.
 
-#include "poet/engine/trainer.h"
 
-#include <fmt/format.h>
 
-#include <chrono>
-#include <cmath>
-#include <limits>
-#include <numeric>
-#include <random>
-#include <thread>
 
 #include "checkpoint_file.h"
 #include "distributed.h"
 #include "model.h"
-#include "poet/engine/positions.h"
 #include "poet/engine/corpus.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/files.h"
 #include "poet/engine/limits.h"
+#include "poet/engine/positions.h"
 #include "poet/engine/runtime.h"
 #include "poet/engine/text.h"
+#include "poet/engine/trainer.h"
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <thread>
 #include "torch_errors.h"
 #include "training_state.h"
 

@@ -87,5 +87,29 @@ TEST(Config, MissingFileIsAnError) {
   EXPECT_THROW(load_config("/nonexistent/poet.toml"), ConfigError);
 }
 
+TEST(Config, FormInputKeys) {
+  EXPECT_FALSE(parse_config("", "poet.toml").model.metre_inputs);
+  const Config metre = parse_config("[model]\nposition_inputs = true\nmetre_inputs = true\n", "poet.toml");
+  EXPECT_TRUE(metre.model.metre_inputs);
+  EXPECT_NE(describe(metre.model).find("position and metre inputs 16"), std::string::npos)
+      << describe(metre.model);
+  EXPECT_EQ(refusal("[model]\nmetre_inputs = true\n"),
+            "poet.toml: [model] metre_inputs needs position_inputs: the metre asks by line and column");
+  EXPECT_FALSE(parse_config("", "poet.toml").model.position_inputs);
+  EXPECT_EQ(parse_config("", "poet.toml").model.position_embedding_size, 16);
+  const Config config =
+      parse_config("[model]\nposition_inputs = true\nposition_embedding_size = 8\n", "poet.toml");
+  EXPECT_TRUE(config.model.position_inputs);
+  EXPECT_EQ(config.model.position_embedding_size, 8);
+  EXPECT_EQ(describe(config.model).find("position inputs 8") != std::string::npos, true)
+      << describe(config.model);
+  EXPECT_EQ(refusal("[model]\nposition_inputs = 1\n"),
+            "poet.toml:2:19: position_inputs must be true or false");
+  EXPECT_EQ(refusal("[model]\nposition_embedding_size = 0\n"),
+            "poet.toml: [model] position_embedding_size must be 1 to 1024");
+  EXPECT_EQ(refusal("[model]\nposition_embedding_size = \"big\"\n"),
+            "poet.toml:2:27: position_embedding_size must be an integer");
+}
+
 }  // namespace
 }  // namespace poet

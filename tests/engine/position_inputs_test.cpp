@@ -9,14 +9,12 @@
 
 #include "checkpoint_file.h"
 #include "model_fixture.h"
-#include "poet/engine/config.h"
 #include "poet/engine/decoders.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/positions.h"
 #include "poet/engine/text.h"
 #include "poet/engine/trainer.h"
 #include "poet/engine/writing.h"
-#include "scratch.h"
 
 namespace poet {
 namespace {
@@ -32,26 +30,12 @@ const MetreLexicon& lexicon() {
 }
 
 TrainRequest request(const std::string& name, bool metre = false) {
-  TrainRequest request;
-  request.corpus = kFixture;
-  request.model = test::small_config(CellType::lstm);
+  TrainRequest request = test::tiny_train_request(CellType::lstm, name);
   request.model.position_inputs = true;
   request.model.metre_inputs = metre;
-  request.metre_lexicon = kLexicon;
   request.model.position_embedding_size = 4;
   request.model.dropout = 0.1;  // so that resuming must also reproduce the dropout masks
-  request.train.batch_size = 16;
-  request.train.steps = 8;
-  request.train.warmup_steps = 2;
-  request.train.eval_every = 4;
-  request.train.checkpoint_every = 3;
-  request.train.min_count = 1;
-  request.train.threads = 1;
-  request.train.seed = 11;
-  const auto dir = fs::path(test::scratch_dir()) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  request.out = dir / "model.ckpt";
+  request.metre_lexicon = kLexicon;
   return request;
 }
 
@@ -331,39 +315,6 @@ TEST(PositionInputs, OlderCheckpointsLoadWithoutThem) {
   bad = json;
   bad["position_inputs"] = 1;
   EXPECT_THROW(checkpoint::model_from_header(bad), std::exception);
-}
-
-std::string refusal(std::string_view text) {
-  try {
-    parse_config(text, "poet.toml");
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  return "(accepted)";
-}
-
-TEST(PositionInputs, ConfigKeys) {
-  EXPECT_FALSE(parse_config("", "poet.toml").model.metre_inputs);
-  const Config metre = parse_config("[model]\nposition_inputs = true\nmetre_inputs = true\n", "poet.toml");
-  EXPECT_TRUE(metre.model.metre_inputs);
-  EXPECT_NE(describe(metre.model).find("position and metre inputs 16"), std::string::npos)
-      << describe(metre.model);
-  EXPECT_EQ(refusal("[model]\nmetre_inputs = true\n"),
-            "poet.toml: [model] metre_inputs needs position_inputs: the metre asks by line and column");
-  EXPECT_FALSE(parse_config("", "poet.toml").model.position_inputs);
-  EXPECT_EQ(parse_config("", "poet.toml").model.position_embedding_size, 16);
-  const Config config =
-      parse_config("[model]\nposition_inputs = true\nposition_embedding_size = 8\n", "poet.toml");
-  EXPECT_TRUE(config.model.position_inputs);
-  EXPECT_EQ(config.model.position_embedding_size, 8);
-  EXPECT_EQ(describe(config.model).find("position inputs 8") != std::string::npos, true)
-      << describe(config.model);
-  EXPECT_EQ(refusal("[model]\nposition_inputs = 1\n"),
-            "poet.toml:2:19: position_inputs must be true or false");
-  EXPECT_EQ(refusal("[model]\nposition_embedding_size = 0\n"),
-            "poet.toml: [model] position_embedding_size must be 1 to 1024");
-  EXPECT_EQ(refusal("[model]\nposition_embedding_size = \"big\"\n"),
-            "poet.toml:2:27: position_embedding_size must be an integer");
 }
 
 }  // namespace

@@ -16,23 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TrainRequest tiny_request(CellType cell, const std::string& name) {
-  TrainRequest request;
-  request.corpus = fs::path(POET_CORPORA_DIR) / "fixture.tsv";
-  request.model = test::small_config(cell);
+  TrainRequest request = test::tiny_train_request(cell, name);
   request.model.dropout = 0.1;  // so that resuming must also reproduce the dropout masks
-  request.train.batch_size = 16;
-  request.train.steps = 8;
-  request.train.warmup_steps = 2;
-  request.train.eval_every = 4;
-  request.train.checkpoint_every = 3;
-  request.train.log_every = 2;
-  request.train.min_count = 1;
-  request.train.threads = 1;
-  request.train.seed = 5;
-  const auto dir = fs::path(test::scratch_dir()) / name;
-  fs::remove_all(dir);  // nothing from an earlier run may pass for this one's output
-  fs::create_directories(dir);
-  request.out = dir / "model.ckpt";
   return request;
 }
 

@@ -17,7 +17,6 @@
 #include "subprocess.h"
 #include "poet/engine/engine.h"
 #include "poet/engine/trainer.h"
-#include "scratch.h"
 
 namespace poet {
 namespace {
@@ -26,25 +25,13 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 TrainRequest tiny_request(CellType cell, const std::string& name, int workers) {
-  TrainRequest request;
-  request.corpus = fs::path(POET_CORPORA_DIR) / "fixture.tsv";
-  request.model = test::small_config(cell);
-  request.train.batch_size = 16;
+  TrainRequest request = test::tiny_train_request(cell, name);
   request.train.steps = 6;
-  request.train.warmup_steps = 2;
   request.train.eval_every = 3;
-  request.train.checkpoint_every = 3;
   request.train.log_every = 1;
-  request.train.min_count = 1;
-  request.train.threads = 1;
-  request.train.seed = 5;
   request.workers.count = workers;
   request.workers.timeout_seconds = 10;
   request.workers.command = {POET_EXECUTABLE, "--train-worker"};
-  const auto dir = fs::path(test::scratch_dir()) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  request.out = dir / "model.ckpt";
   return request;
 }
 

@@ -26,6 +26,26 @@ ModelConfig small_config(CellType cell) {
   return config;
 }
 
+TrainRequest tiny_train_request(CellType cell, const std::string& name) {
+  TrainRequest request;
+  request.corpus = std::filesystem::path(POET_CORPORA_DIR) / "fixture.tsv";
+  request.model = small_config(cell);
+  request.train.batch_size = 16;
+  request.train.steps = 8;
+  request.train.warmup_steps = 2;
+  request.train.eval_every = 4;
+  request.train.checkpoint_every = 3;
+  request.train.log_every = 2;
+  request.train.min_count = 1;
+  request.train.threads = 1;
+  request.train.seed = 5;
+  const auto dir = std::filesystem::path(scratch_dir()) / name;
+  std::filesystem::remove_all(dir);  // nothing from an earlier run may pass for this one's output
+  std::filesystem::create_directories(dir);
+  request.out = dir / "model.ckpt";
+  return request;
+}
+
 checkpoint::Contents make_contents(CellType cell, std::uint64_t seed, std::int64_t step) {
   torch::manual_seed(seed);
   checkpoint::Contents contents;

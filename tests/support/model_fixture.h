@@ -5,6 +5,7 @@
 
 #include "checkpoint_file.h"
 #include "model.h"
+#include "poet/engine/trainer.h"
 
 namespace poet::test {
 
@@ -12,6 +13,10 @@ namespace poet::test {
 std::vector<char32_t> fixture_characters();
 
 ModelConfig small_config(CellType cell);
+
+// A run of 8 steps of a small model on the fixture corpus (batches of 16, validation every 4
+// steps, checkpoints every 3, one thread), written to a fresh scratch folder `name`.
+TrainRequest tiny_train_request(CellType cell, const std::string& name);
 
 // A freshly initialised model (seeded, so the same arguments give the same weights) written as
 // a checkpoint; `step` goes into its training state.

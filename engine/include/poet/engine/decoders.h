@@ -60,7 +60,6 @@ class Decoder {
   const DecoderParam* param(std::string_view name) const;
   std::vector<double> default_values() const;
 
-
   Decoder();
   ~Decoder();
 
