@@ -294,12 +294,14 @@ Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices,
 // Padding (rare: batches hold poems of one length) is left out before the output layer, so it
 // costs nothing there.
 torch::Tensor summed_loss(CharRnn& model, const Batch& batch) {
-  const auto length = batch.tokens.size(1) - 1;
+  const auto device = model->parameters().front().device();  // batches are built on the CPU
+  const auto tokens = batch.tokens.to(device);
+  const auto length = tokens.size(1) - 1;
   auto [outputs, state] = model->forward(
-      batch.tokens.narrow(1, 0, length), {},
-      batch.positions.defined() ? batch.positions.narrow(1, 0, length) : torch::Tensor());
+      tokens.narrow(1, 0, length), {},
+      batch.positions.defined() ? batch.positions.narrow(1, 0, length).to(device) : torch::Tensor());
   auto rows = outputs.reshape({-1, outputs.size(-1)});
-  auto targets = batch.tokens.narrow(1, 1, length).reshape(-1);
+  auto targets = tokens.narrow(1, 1, length).reshape(-1);
   if (batch.targets < targets.size(0)) {
     const auto real = targets.ne(Vocabulary::kPad);
     rows = rows.index({real});

@@ -430,8 +430,13 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
   }
   at::set_num_threads(intra_op_threads(config.threads));
 
+  // Several workers exchange gradients through Gloo on the CPU; one process trains where asked.
+  const torch::Device device = group ? torch::Device(torch::kCPU) : torch_device(request.device);
+  if (group && request.device != "cpu") note("several workers train on the CPU");
+  if (!group && device.is_cuda()) note("training on the GPU (cuda)");
   torch::manual_seed(config.seed);
   CharRnn model(model_config, vocabulary_size);
+  model->to(device);  // weights drawn on the CPU, so a run starts from the same ones anywhere
   Optimizer optimizer(config.optimizer, model);
   std::int64_t step = 0;
   double wall_seconds = 0;

@@ -280,7 +280,8 @@ void run_training(Shell& shell, const std::vector<std::string>& args) {
     }
     return;
   }
-  const TrainRequest request = parse_request(args, shell.config_file());
+  TrainRequest request = parse_request(args, shell.config_file());
+  request.device = shell.engine().device();
   if (!shell.terminal().interactive()) {
     train_in_foreground(shell, request);
     return;

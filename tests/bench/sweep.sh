@@ -41,6 +41,22 @@ hidden_size = 384
 embedding_size = 192
 dropout = 0.2
 position_inputs = true'
+  [gru-384-dropout30-positions]='cell = "gru"
+hidden_size = 384
+embedding_size = 192
+dropout = 0.3
+position_inputs = true'
+  [gru-384-dropout30-positions-metre]='cell = "gru"
+hidden_size = 384
+embedding_size = 192
+dropout = 0.3
+position_inputs = true
+metre_inputs = true'
+  [lstm-384-dropout30-positions]='cell = "lstm"
+hidden_size = 384
+embedding_size = 192
+dropout = 0.3
+position_inputs = true'
   [gru-512-dropout-positions]='cell = "gru"
 hidden_size = 512
 embedding_size = 256

@@ -1,6 +1,7 @@
 #include "poet/engine/trainer.h"
 
 #include <gtest/gtest.h>
+#include <torch/cuda.h>
 
 #include <fstream>
 #include <thread>
@@ -53,11 +54,9 @@ class TrainerCell : public testing::TestWithParam<CellType> {};
 INSTANTIATE_TEST_SUITE_P(Cells, TrainerCell, testing::Values(CellType::rnn, CellType::lstm, CellType::gru),
                          [](const auto& info) { return std::string(cell_name(info.param)); });
 
-// N steps straight through, and N/2 steps + stop + resume + N/2 more, give the same weights, the
-// same optimizer moments and the same loss history, bit for bit.
-TEST_P(TrainerCell, ResumeContinuesExactly) {
-  const std::string name(cell_name(GetParam()));
-  const auto [straight, halves] = straight_and_in_halves(tiny_request(GetParam(), name), name);
+// Two checkpoints of the same run hold the same weights, optimizer moments and loss history, bit
+// for bit.
+void expect_same_run(const fs::path& straight, const fs::path& halves) {
   const auto a = checkpoint::read(straight);
   const auto b = checkpoint::read(halves);
   ASSERT_EQ(a.tensors.size(), b.tensors.size());
@@ -75,6 +74,42 @@ TEST_P(TrainerCell, ResumeContinuesExactly) {
     EXPECT_EQ(history_a[i].step, history_b[i].step);
     EXPECT_EQ(history_a[i].train_loss, history_b[i].train_loss) << "entry " << i;
     EXPECT_EQ(history_a[i].valid_perplexity, history_b[i].valid_perplexity) << "entry " << i;
+  }
+}
+
+// N steps straight through, and N/2 steps + stop + resume + N/2 more, give the same run.
+TEST_P(TrainerCell, ResumeContinuesExactly) {
+  const std::string name(cell_name(GetParam()));
+  const auto [straight, halves] = straight_and_in_halves(tiny_request(GetParam(), name), name);
+  expect_same_run(straight, halves);
+}
+
+// Runs only where LibTorch sees a GPU. A run on it starts from the CPU's weights and learns what
+// the CPU's does (the same sums in another order: close, not equal), and resumes exactly there too.
+TEST(Trainer, TrainsOnTheGpuAsOnTheCpuAndResumesExactly) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA GPU here";
+  TrainRequest request = tiny_request(CellType::gru, "gpu");
+  request.model.position_inputs = true;
+  request.device = "cuda";
+  const auto [straight, halves] = straight_and_in_halves(request, "gpu");
+  expect_same_run(straight, halves);
+
+  // Without dropout, whose masks each device draws from its own generator.
+  request.model.dropout = 0;
+  const std::atomic<bool> never{false};
+  const auto history_on = [&](const std::string& device) {
+    request.device = device;
+    request.out = fs::path(test::scratch_dir()) / ("gpu_compared_on_" + device + ".ckpt");
+    train(request, {}, never);
+    return read_history(request.out);
+  };
+  const auto on_gpu = history_on("cuda");
+  const auto on_cpu = history_on("cpu");
+  ASSERT_EQ(on_gpu.size(), on_cpu.size());
+  for (std::size_t i = 0; i < on_gpu.size(); ++i) {
+    ASSERT_EQ(on_gpu[i].valid_perplexity.has_value(), on_cpu[i].valid_perplexity.has_value());
+    if (on_gpu[i].valid_perplexity)
+      EXPECT_NEAR(*on_gpu[i].valid_perplexity / *on_cpu[i].valid_perplexity, 1.0, 1e-3) << "entry " << i;
   }
 }
 

@@ -135,6 +135,7 @@ class Engine {
   // Loads the last file given to load() again.
   ModelInfo reload(const std::atomic<bool>* cancel = nullptr);
   std::optional<ModelInfo> model_info() const;
+  const std::string& device() const { return device_; }  // "cpu" or "cuda"
 
   // The current model's perplexity on a corpus file (either format); with `split`, only that
   // split's poems. Throws EngineError when no model is loaded or the file has no such poems.

@@ -97,6 +97,8 @@ struct TrainRequest {
   std::optional<std::int64_t> steps;            // overrides the length of the run
   std::optional<int> epochs;
   Workers workers;  // one process unless told otherwise; a rank other than 0 needs nothing else
+  // Where one process trains: "cpu" or "cuda" (resolve_device). Several workers train on the CPU.
+  std::string device = "cpu";
 };
 
 struct TrainEvents {
