@@ -214,7 +214,6 @@ TEST(PoetGen, WithoutAModelSaysHowToGetOne) {
   EXPECT_EQ(run.err, "line 1: no model is loaded: load a checkpoint first\n");
 }
 
-// The first thing a newcomer does: `gen 湖` on the bundled model, no training first.
 // Runs only where LibTorch sees a GPU: the bundled model writes the same poems there as on the
 // CPU, for every seed, by sampling, beam search and the metre rule alike.
 TEST(PoetGen, TheGpuWritesThePoemsTheCpuWrites) {
@@ -229,6 +228,7 @@ TEST(PoetGen, TheGpuWritesThePoemsTheCpuWrites) {
   EXPECT_EQ(on_gpu.out, on_cpu.out);
 }
 
+// The first thing a newcomer does: `gen 湖` on the bundled model, no training first.
 TEST(PoetGen, TheBundledModelWritesAWellFormedPoemAtOnce) {
   for (const std::string seed : {"1", "2", "3"}) {
     const auto run = poet({"-c", "gen 湖 --seed " + seed});
