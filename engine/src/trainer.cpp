@@ -2,8 +2,16 @@
 // then train() itself. Every source of randomness is a function of (seed, epoch) or (seed, step),
 // and the optimizer's moments travel in the checkpoint, so a resumed run continues exactly.
 
+#include "poet/engine/trainer.h"
 
+#include <fmt/format.h>
 
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <thread>
 
 #include "checkpoint_file.h"
 #include "distributed.h"
@@ -15,14 +23,6 @@
 #include "poet/engine/positions.h"
 #include "poet/engine/runtime.h"
 #include "poet/engine/text.h"
-#include "poet/engine/trainer.h"
-#include <chrono>
-#include <cmath>
-#include <fmt/format.h>
-#include <limits>
-#include <numeric>
-#include <random>
-#include <thread>
 #include "torch_errors.h"
 #include "training_state.h"
 

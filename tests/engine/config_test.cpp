@@ -101,7 +101,7 @@ TEST(Config, FormInputKeys) {
       parse_config("[model]\nposition_inputs = true\nposition_embedding_size = 8\n", "poet.toml");
   EXPECT_TRUE(config.model.position_inputs);
   EXPECT_EQ(config.model.position_embedding_size, 8);
-  EXPECT_EQ(describe(config.model).find("position inputs 8") != std::string::npos, true)
+  EXPECT_NE(describe(config.model).find("position inputs 8"), std::string::npos)
       << describe(config.model);
   EXPECT_EQ(refusal("[model]\nposition_inputs = 1\n"),
             "poet.toml:2:19: position_inputs must be true or false");
