@@ -160,6 +160,40 @@ TEST(DecoderParam, ParsesWhatThePromptTypesAndSaysWhatItAccepts) {
   EXPECT_EQ(decoder("beam").param("no-repeat-line")->parse("off"), 0);
 }
 
+// The lines of a poem without their marks, in order.
+std::vector<std::u32string> lines_of(const WrittenPoem& poem) {
+  std::vector<std::u32string> lines;
+  for (const auto& line : poem.lines) {
+    const auto text = decode_utf8(line);
+    lines.push_back(text.substr(0, text.size() - 1));
+  }
+  return lines;
+}
+
+bool repeats_a_line(const WrittenPoem& poem) {
+  const auto lines = lines_of(poem);
+  return std::set<std::u32string>(lines.begin(), lines.end()).size() != lines.size();
+}
+
+TEST(Greedy, NeverWritesALineTwiceUnlessAllowed) {
+  int plain_repeats = 0;
+  for (const Form form : kForms) {
+    for (const char32_t start : characters(8)) {
+      auto request = beginning(std::u32string(1, start), FormRule::exact(form));
+      const auto poem = write(decoder("greedy"), request);
+      EXPECT_FALSE(repeats_a_line(poem)) << poem.text;
+      request.params = {0};  // no-repeat-line off: the plain likeliest path
+      const auto plain = write(decoder("greedy"), request);
+      plain_repeats += repeats_a_line(plain);
+      // Where the plain path repeats nothing, the guard changes nothing.
+      if (!repeats_a_line(plain)) {
+        EXPECT_EQ(poem.text, plain.text);
+      }
+    }
+  }
+  EXPECT_GT(plain_repeats, 0) << "the model never repeats a line, so this test shows nothing";
+}
+
 TEST(Greedy, IsDeterministic) {
   const auto first = write(decoder("greedy"), beginning(characters(1)), 1);
   const auto second = write(decoder("greedy"), beginning(characters(1)), 2);
@@ -180,16 +214,18 @@ TEST(Temperature, TheSameSeedGivesTheSamePoemAndOtherSeedsOthers) {
 TEST(Temperature, TopKOfOneIsGreedy) {
   auto request = beginning(characters(1));
   request.params = {1.0, 1, 1.0};
-  EXPECT_EQ(write(decoder("temperature"), request, 3).text,
-            write(decoder("greedy"), beginning(characters(1))).text);
+  auto plain = beginning(characters(1));
+  plain.params = {0};  // greedy without no-repeat-line: the plain likeliest path
+  EXPECT_EQ(write(decoder("temperature"), request, 3).text, write(decoder("greedy"), plain).text);
 }
 
 TEST(Beam, ScoresAtLeastAsHighAsGreedy) {
   for (const Form form : kForms) {
     for (const char32_t start : characters(3)) {
       auto request = beginning(std::u32string(1, start), FormRule::exact(form));
+      request.params = {0};  // plain greedy and beam search: no bans
       const auto greedy = write(decoder("greedy"), request);
-      request.params = {8, 0, 0, 0};  // plain beam search: no penalties, no bans
+      request.params = {8, 0, 0, 0};  // and no length penalty
       const auto beam = write(decoder("beam"), request);
       EXPECT_GE(beam.log_prob, greedy.log_prob - 1e-4)
           << form_name(form) << " " << beam.text << " " << greedy.text;
@@ -199,12 +235,7 @@ TEST(Beam, ScoresAtLeastAsHighAsGreedy) {
 
 TEST(Beam, NeverRepeatsALineOrATrigramWhenAskedNot) {
   const auto poem = write(decoder("beam"), beginning(characters(1), FormRule::exact(Form::qilv)));
-  std::set<std::u32string> distinct_lines;
-  for (const auto& line : poem.lines) {
-    const auto text = decode_utf8(line);
-    distinct_lines.insert(text.substr(0, text.size() - 1));
-  }
-  EXPECT_EQ(distinct_lines.size(), poem.lines.size()) << poem.text;
+  EXPECT_FALSE(repeats_a_line(poem)) << poem.text;
   const std::u32string text = decode_utf8(poem.text);
   std::set<std::u32string> trigrams;
   for (std::size_t i = 0; i + 3 <= text.size(); ++i) {

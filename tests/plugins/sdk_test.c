@@ -1,7 +1,7 @@
 /* The SDK helpers of poet/decoder_sdk.h against a fake host, built as a plugin author's strict C
  * compiler would (-std=c99 -pedantic-errors): the sampling filters keep exactly the tokens they
  * should, the draws of poet_sdk_sample stay what they were, the repetition penalty's arithmetic,
- * and a chooser's POET_SDK_CANCEL stopping poet_sdk_write. */
+ * what counts as a repeat, and a chooser's POET_SDK_CANCEL stopping poet_sdk_write. */
 #include <poet/decoder.h>
 #include <poet/decoder_sdk.h>
 #include <stdio.h>
@@ -248,6 +248,34 @@ static void test_repetition_penalty(const poet_host* host) {
   CHECK(row[FULL_STOP] == -7.0f && row[END] == -INFINITY);
 }
 
+/* Repeats as poet_sdk_repeats sees them, and poet_sdk_argmax_unrepeated turning away from them. */
+static void test_repeats(const poet_host* host) {
+  /* 月山水风花，月山水风 and then: */
+  static const poet_token poem[] = {0, 1, 2, 3, 4, COMMA, 0, 1, 2, 3};
+  /* 月山水风花，月山水风花 and then: */
+  static const poet_token copied[] = {0, 1, 2, 3, 4, COMMA, 0, 1, 2, 3, 4};
+  float row[VOCABULARY] = {-1, -3, -4, -5, -2, -INFINITY, -INFINITY, -INFINITY};
+  CHECK(poet_sdk_repeats(host, poem, 10, 4, 0, 1));  /* the copy's last character */
+  CHECK(!poet_sdk_repeats(host, poem, 10, 4, 0, 0)); /* allowed */
+  CHECK(!poet_sdk_repeats(host, poem, 10, 0, 0, 1));
+  CHECK(!poet_sdk_repeats(host, poem, 10, COMMA, 0, 1)); /* 月山水风 is no earlier line */
+  CHECK(poet_sdk_repeats(host, copied, 11, COMMA, 0, 1)); /* closing a copy already written */
+  CHECK(!poet_sdk_repeats(host, copied, 11, END, 0, 1));
+  CHECK(poet_sdk_repeats(host, poem, 7, 1, 2, 0)); /* 月山 again */
+  CHECK(!poet_sdk_repeats(host, poem, 7, 2, 2, 0));
+  CHECK(!poet_sdk_repeats(host, poem, 5, COMMA, 2, 0)); /* marks complete no n-gram */
+
+  CHECK(poet_sdk_argmax_unrepeated(host, row, poem, 7, 0, 1) == 0); /* nothing repeats */
+  CHECK(poet_sdk_argmax_unrepeated(host, row, poem, 10, 0, 1) == 0);
+  row[4] = 0; /* 花 now likeliest, and it would copy the first line */
+  CHECK(poet_sdk_argmax_unrepeated(host, row, poem, 10, 0, 1) == 0);
+  CHECK(poet_sdk_argmax_unrepeated(host, row, poem, 10, 0, 0) == 4);
+  row[0] = row[1] = row[2] = row[3] = -INFINITY; /* 花 alone allowed: taken all the same */
+  CHECK(poet_sdk_argmax_unrepeated(host, row, poem, 10, 0, 1) == 4);
+  row[4] = -INFINITY;
+  CHECK(poet_sdk_argmax_unrepeated(host, row, poem, 10, 0, 1) == -1);
+}
+
 /* Choosers for poet_sdk_write: the likeliest token; the same but cancelling at the third
  * character; an error at once. */
 static poet_token likeliest(const poet_host* host, poet_state state, const float* row, void* user) {
@@ -302,6 +330,7 @@ int main(void) {
   test_min_p_and_typical_p(&host);
   test_sample_draws_unchanged(&host);
   test_repetition_penalty(&host);
+  test_repeats(&host);
   test_write();
   if (failures > 0) fprintf(stderr, "%d checks failed\n", failures);
   return failures == 0 ? 0 : 1;

@@ -251,8 +251,10 @@ static inline void poet_sdk_repetition_penalty(const poet_host* host, float* log
 }
 
 /* Whether appending `token` to a poem's tokens would repeat it: complete an n-gram of
- * characters (no marks) that the poem already has, when ngram > 1, or close a line identical to
- * an earlier line, when no_repeat_line is set. */
+ * characters (no marks) that the poem already has, when ngram > 1, or, when no_repeat_line is
+ * set, make the line so far a copy of an earlier whole line: at its last character, which lets a
+ * decoder turn away while it still can (the form may allow nothing but the mark after it), or at
+ * the mark that closes a copied line. */
 static inline int poet_sdk_repeats(const poet_host* host, const poet_token* tokens, size_t count,
                                    poet_token token, int32_t ngram, int no_repeat_line) {
   const int mark = token == host->end_token || poet_sdk_is_mark(host, token);
@@ -271,21 +273,42 @@ static inline int poet_sdk_repeats(const poet_host* host, const poet_token* toke
       if (j == i + n) return 1;
     }
   }
-  if (mark && no_repeat_line && token != host->end_token) {
+  if (no_repeat_line && token != host->end_token) {
     size_t line_start = count, start;
     while (line_start > 0 && !poet_sdk_is_mark(host, tokens[line_start - 1])) --line_start;
-    if (line_start == count) return 0;
+    if (mark && line_start == count) return 0;
     for (start = 0; start < line_start;) {
       size_t end = start;
       while (end < line_start && !poet_sdk_is_mark(host, tokens[end])) ++end;
-      if (end - start == count - line_start &&
-          memcmp(tokens + start, tokens + line_start, (end - start) * sizeof *tokens) == 0) {
+      /* The earlier line [start, end) against the line so far, with the token unless a mark. */
+      if (end - start == count - line_start + (mark ? 0 : 1) &&
+          memcmp(tokens + start, tokens + line_start, (count - line_start) * sizeof *tokens) == 0 &&
+          (mark || tokens[end - 1] == token)) {
         return 1;
       }
       start = end + 1;
     }
   }
   return 0;
+}
+
+/* The likeliest token that does not repeat the poem (poet_sdk_repeats), or the likeliest of all
+ * when every allowed one would: a greedy decoder that turns away from repeats but never stops over
+ * them. -1 when every token is -INFINITY. */
+static inline poet_token poet_sdk_argmax_unrepeated(const poet_host* host, const float* log_probs,
+                                                    const poet_token* tokens, size_t count,
+                                                    int32_t ngram, int no_repeat_line) {
+  const poet_token best = poet_sdk_argmax(log_probs, host->vocabulary_size);
+  poet_token fresh = -1;
+  int32_t i;
+  if (best < 0 || !poet_sdk_repeats(host, tokens, count, best, ngram, no_repeat_line)) return best;
+  for (i = 0; i < host->vocabulary_size; ++i) {
+    if (log_probs[i] > -INFINITY && (fresh < 0 || log_probs[i] > log_probs[fresh]) &&
+        !poet_sdk_repeats(host, tokens, count, (poet_token)i, ngram, no_repeat_line)) {
+      fresh = (poet_token)i;
+    }
+  }
+  return fresh >= 0 ? fresh : best;
 }
 
 /* Settings of poet_sdk_beam_search. */
