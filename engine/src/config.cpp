@@ -133,6 +133,7 @@ const std::vector<Key>& train_keys() {
       number_key<std::int64_t>("log_every", [](Config& c) -> std::int64_t& { return c.train.log_every; }),
       number_key<std::uint64_t>("seed", [](Config& c) -> std::uint64_t& { return c.train.seed; }),
       number_key<int>("threads", [](Config& c) -> int& { return c.train.threads; }),
+      number_key<double>("metre_dropout", [](Config& c) -> double& { return c.train.metre_dropout; }),
   };
   return keys;
 }
@@ -249,6 +250,11 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     validate(config.train);
   } catch (const std::invalid_argument& error) {
     throw ConfigError(fmt::format("{}: [train] {}", source_name, error.what()));
+  }
+  try {
+    validate(config.model, config.train);
+  } catch (const std::invalid_argument& error) {
+    throw ConfigError(fmt::format("{}: {}", source_name, error.what()));
   }
   for (const auto& name : config.plugins.in_process) {
     const auto& isolated = config.plugins.isolated;

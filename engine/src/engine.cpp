@@ -314,7 +314,6 @@ Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<S
   const auto model = current();
   if (!model) throw EngineError("no model is loaded: load a checkpoint first");
   Evaluation result;
-  result.metre_conditioned = model->metre_inputs();
   Poems poems;
   result.skipped_lines = read_corpus(corpus, [&](Poem&& poem) {
                            if (split && poem.split != *split) return;
@@ -335,8 +334,11 @@ Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<S
         fmt::format("'{}' has no poems{}", corpus.string(),
                     split ? fmt::format(" in its {} split", split_name(*split)) : ""));
   }
-  result.perplexity = with_torch_errors(fmt::format("cannot evaluate '{}'", corpus.string()),
-                                        [&] { return perplexity(model->model, poems, 64, model->form_tables()); });
+  with_torch_errors(fmt::format("cannot evaluate '{}'", corpus.string()), [&] {
+    const bool metre = model->metre_inputs();
+    result.perplexity = perplexity(model->model, poems, 64, model->form_tables(), metre);
+    if (metre) result.metre_perplexity = perplexity(model->model, poems, 64, model->form_tables());
+  });
   return result;
 }
 

@@ -189,10 +189,10 @@ std::vector<checkpoint::Tensor> weights_of(CharRnn& model) {
 }
 
 void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights,
-                  const std::filesystem::path& file) {
+                  const std::filesystem::path& file, WeightFit fit) {
   const int vocabulary_size = model->vocabulary_size();
   auto parameters = stored_tensors(model);
-  if (parameters.size() != weights.size()) {
+  if (fit == WeightFit::exact ? parameters.size() != weights.size() : parameters.size() < weights.size()) {
     throw EngineError(fmt::format("'{}' holds {} weight tensors; its {} model has {}",
                                   file.string(), weights.size(), describe(model->config()),
                                   parameters.size()));
@@ -202,6 +202,17 @@ void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights
     if (parameter == nullptr) {
       throw EngineError(fmt::format("'{}' holds weights '{}' that its model does not have",
                                     file.string(), tensor.name));
+    }
+    // The first layer's input weights of a model that reads fewer inputs: the columns of the
+    // inputs it lacks, which come last, start at zero, so they change nothing at first.
+    if (fit == WeightFit::fewer_inputs && tensor.name == "rnn.weight_ih_l0" &&
+        tensor.shape.size() == 2 && parameter->dim() == 2 && tensor.shape[0] == parameter->size(0) &&
+        tensor.shape[1] < parameter->size(1)) {
+      auto known = parameter->narrow(1, 0, tensor.shape[1]);
+      copy_from_checkpoint(known, tensor);
+      torch::NoGradGuard no_grad;
+      parameter->narrow(1, tensor.shape[1], parameter->size(1) - tensor.shape[1]).zero_();
+      continue;
     }
     if (parameter->sizes().vec() != tensor.shape) {
       const bool vocabulary_row = tensor.name == "embedding.weight" || tensor.name == "metre_table" ||
@@ -256,7 +267,7 @@ std::vector<std::int64_t> poem_tokens(const Vocabulary& vocabulary, std::u32stri
 }
 
 Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices,
-                 const FormTables* tables) {
+                 const FormTables* tables, const std::vector<bool>& without_metre) {
   std::size_t longest = 0;
   for (const auto i : indices) longest = std::max(longest, poems[i].size());
   std::vector<std::int64_t> flat(indices.size() * longest, Vocabulary::kPad);
@@ -277,7 +288,10 @@ Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices,
     std::vector<std::int64_t> positions;
     positions.reserve(flat.size() * width);
     for (std::size_t row = 0; row < indices.size(); ++row) {
-      const auto inputs = poem_positions(poems[indices[row]], *tables);
+      auto inputs = poem_positions(poems[indices[row]], *tables);
+      if (!without_metre.empty() && without_metre[row]) {
+        for (auto& at : inputs) at.tone = at.rhyme = 0;  // nothing asked
+      }
       for (const auto& at : inputs) at.append_to(positions, metre);
       positions.resize((row + 1) * longest * width, 0);  // padding reads zeros
     }
@@ -311,7 +325,7 @@ torch::Tensor summed_loss(CharRnn& model, const Batch& batch) {
 }
 
 double perplexity(CharRnn& model, const Poems& poems, int batch_size,
-                  const FormTables* tables) {
+                  const FormTables* tables, bool without_metre) {
   torch::NoGradGuard no_grad;
   const bool training = model->is_training();
   model->eval();
@@ -332,7 +346,8 @@ double perplexity(CharRnn& model, const Poems& poems, int batch_size,
     }
     const std::vector<std::size_t> indices(order.begin() + static_cast<std::ptrdiff_t>(start),
                                            order.begin() + static_cast<std::ptrdiff_t>(end));
-    const Batch batch = make_batch(poems, indices, tables);
+    const Batch batch =
+        make_batch(poems, indices, tables, std::vector<bool>(without_metre ? indices.size() : 0, true));
     total += summed_loss(model, batch).item<double>();
     targets += batch.targets;
   }

@@ -74,9 +74,13 @@ void copy_from_checkpoint(torch::Tensor& target, const checkpoint::Tensor& sourc
 // The model's weights (and its metre table, with metre inputs) as checkpoint tensors, named as the
 // module names them.
 std::vector<checkpoint::Tensor> weights_of(CharRnn& model);
+// How a checkpoint's weights must fit the model they fill: exactly (the same model), or as those of
+// the same model reading fewer inputs (a run that starts from it with inputs added): the model's
+// other tensors keep what they hold, and its first layer's weights for the added inputs start at 0.
+enum class WeightFit { exact, fewer_inputs };
 // Fills a model with a checkpoint's weights; throws EngineError when they do not fit it.
 void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights,
-                  const std::filesystem::path& file);
+                  const std::filesystem::path& file, WeightFit fit = WeightFit::exact);
 
 // A model built from a checkpoint's configuration and filled with its weights on `device`.
 // Throws EngineError when the weights do not fit the configuration or the vocabulary.
@@ -99,17 +103,19 @@ struct Batch {
   std::int64_t targets = 0;  // the real next-token predictions in it: the loss's denominator
 };
 // With `tables` (form_tables() of the vocabulary; none for a model without form inputs) it also
-// holds each token's form inputs, as poem_positions() computes them.
+// holds each token's form inputs, as poem_positions() computes them; the poems whose entry in
+// `without_metre` is true (all of them when it says so for every row) read blank metre inputs.
 Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices,
-                 const FormTables* tables = nullptr);
+                 const FormTables* tables = nullptr, const std::vector<bool>& without_metre = {});
 
 // The summed negative log-likelihood of every real next token of a batch.
 torch::Tensor summed_loss(CharRnn& model, const Batch& batch);
 
 // Per-character perplexity over a set of poems: exp of the mean negative log-likelihood of each
 // character and of each poem's end, with dropout off (the model's mode is restored after).
-// A model with form inputs needs `tables`, its vocabulary's form_tables().
+// A model with form inputs needs `tables`, its vocabulary's form_tables(); `without_metre` blanks
+// a metre model's metre inputs, leaving what the form alone fixes.
 double perplexity(CharRnn& model, const Poems& poems, int batch_size,
-                  const FormTables* tables = nullptr);
+                  const FormTables* tables = nullptr, bool without_metre = false);
 
 }  // namespace poet

@@ -260,6 +260,26 @@ std::uint64_t dropout_seed(const TrainConfig& config, std::int64_t step, int ran
          static_cast<std::uint64_t>(rank) * 0x9E3779B97F4A7C15ULL;
 }
 
+// Which of a step's poems read blank metre inputs (metre_dropout): a function of (seed, step, poem)
+// alone, so that a resumed run, and any split of the batch among workers, blanks the same poems.
+std::vector<bool> metre_blanks(const TrainConfig& config, std::int64_t step,
+                               const std::vector<std::size_t>& poems) {
+  if (config.metre_dropout == 0) return {};
+  const auto mix = [](std::uint64_t x) {  // splitmix64's finaliser
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+  };
+  const std::uint64_t step_key = mix(mix(config.seed) ^ static_cast<std::uint64_t>(step));
+  std::vector<bool> blanks;
+  for (const auto poem : poems) {
+    const double uniform = static_cast<double>(mix(step_key ^ poem) >> 11) * 0x1.0p-53;
+    blanks.push_back(uniform < config.metre_dropout);
+  }
+  return blanks;
+}
+
 struct Exchanged {
   double loss = 0;  // the whole batch's summed loss
   bool stop = false;  // some worker was asked to stop
@@ -343,8 +363,9 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
   const auto note = [&](const std::string& text) {
     if (events.note) events.note(text);
   };
-  // What run this is: a new one, or the continuation of a checkpoint's, with its own settings.
-  std::optional<checkpoint::Contents> resumed;
+  // What run this is: a new one (from fresh weights or a checkpoint's), or the continuation of a
+  // checkpoint's, with its own settings.
+  std::optional<checkpoint::Contents> resumed, started;
   ModelConfig model_config = request.model;
   TrainConfig config = request.train;
   std::vector<fs::path> inputs;  // what the run reads, which it must never overwrite
@@ -369,6 +390,10 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
                                       request.resume->string(), error.what()));
       }
     }
+    if (request.start_from) {
+      if (request.resume) throw EngineError("a run resumes a checkpoint or starts from one, not both");
+      started = checkpoint::read(*request.start_from);
+    }
     if (request.steps) config.steps = *request.steps;
     if (request.epochs) {
       config.epochs = *request.epochs;
@@ -377,6 +402,7 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
     try {
       validate(model_config);
       validate(config);
+      validate(model_config, config);
     } catch (const std::invalid_argument& error) {
       throw EngineError(error.what());
     }
@@ -393,11 +419,13 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
       }
     }
     inputs.push_back(corpus);
+    if (request.start_from) inputs.push_back(*request.start_from);
     check_writable(request.out, "checkpoint", inputs);
     check_writable(best_checkpoint_path(request.out), "checkpoint", inputs);
     check_writable(history_csv_path(request.out), "loss history", inputs);
 
-    data = load_dataset(corpus, config, resumed ? &resumed->vocabulary : nullptr, events);
+    data = load_dataset(corpus, config,
+                        resumed ? &resumed->vocabulary : started ? &started->vocabulary : nullptr, events);
     vocabulary_size = data.vocabulary.size();
     check_training_fits(model_config, vocabulary_size, config.batch_size, config.max_length);
     steps_per_epoch =
@@ -444,6 +472,10 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
   std::optional<double> best;
   if (leader && !resumed && model_config.metre_inputs) {
     model->set_token_metre(token_metre(data.vocabulary, MetreLexicon::read(request.metre_lexicon)));
+  }
+  if (started) {
+    load_weights(model, started->tensors, *request.start_from, WeightFit::fewer_inputs);
+    note(fmt::format("starting from the weights of {}", request.start_from->string()));
   }
   if (resumed) {
     load_weights(model, resumed->tensors, *request.resume);
@@ -572,7 +604,8 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
     if (mine.empty()) {  // a batch of fewer poems than workers
       optimizer.zero_grad();
     } else {
-      const auto loss = summed_loss(model, make_batch(data.train, mine, form));
+      const auto loss =
+          summed_loss(model, make_batch(data.train, mine, form, metre_blanks(config, step, mine)));
       loss_value = loss.item<double>();
       optimizer.zero_grad();
       (loss / static_cast<double>(targets)).backward();

@@ -37,6 +37,7 @@ void validate(const TrainConfig& c) {
   check(c.eval_every >= 1 && c.checkpoint_every >= 1 && c.log_every >= 1,
         "eval_every, checkpoint_every and log_every must be 1 or more");
   check(c.threads >= 0 && c.threads <= 1024, "threads must be 0 (one per core) to 1024");
+  check(c.metre_dropout >= 0 && c.metre_dropout < 1, "metre_dropout must be from 0 to below 1");
 }
 
 // The fields a checkpoint stores, under their own names (the same as poet.toml's keys).
@@ -47,9 +48,23 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainConfig, optimizer, learning_rate, final_
                                    epochs, steps, eval_every, checkpoint_every, log_every, seed,
                                    threads)
 
-nlohmann::json to_json(const TrainConfig& config) { return config; }
+void validate(const ModelConfig& model, const TrainConfig& train) {
+  if (train.metre_dropout > 0 && !model.metre_inputs)
+    throw std::invalid_argument("[train] metre_dropout needs [model] metre_inputs");
+}
 
-TrainConfig train_config_from_json(const nlohmann::json& json) { return json.get<TrainConfig>(); }
+// metre_dropout is stored only when set, so checkpoints from before it read and compare as before.
+nlohmann::json to_json(const TrainConfig& config) {
+  nlohmann::json json = config;
+  if (config.metre_dropout > 0) json["metre_dropout"] = config.metre_dropout;
+  return json;
+}
+
+TrainConfig train_config_from_json(const nlohmann::json& json) {
+  auto config = json.get<TrainConfig>();
+  if (json.contains("metre_dropout")) config.metre_dropout = json["metre_dropout"].get<double>();
+  return config;
+}
 
 nlohmann::json to_json(const std::vector<HistoryEntry>& history) {
   auto rows = nlohmann::json::array();

@@ -35,9 +35,9 @@ std::string duration(double seconds) {
                    : fmt::format("{}m{:02}s", s / 60, s % 60);
 }
 
-constexpr std::string_view kTrainOptions[] = {"--corpus",  "--resume", "--steps",      "--epochs",
-                                              "--config",  "--out",    "--workers",    "--rank",
-                                              "--world-size", "--store", "--timeout"};
+constexpr std::string_view kTrainOptions[] = {"--corpus",  "--resume", "--from",       "--steps",
+                                              "--epochs",  "--config", "--out",        "--workers",
+                                              "--rank",    "--world-size", "--store",  "--timeout"};
 // The options of a run on several processes; a worker other than rank 0 takes no other.
 constexpr std::string_view kWorkerOptions[] = {"--workers", "--rank", "--world-size", "--store",
                                                "--timeout"};
@@ -79,7 +79,7 @@ Workers parse_workers(const ParsedArgs& parsed) {
 std::optional<std::vector<std::string>> complete_training(Shell&,
                                                           const std::vector<std::string>& before) {
   const std::string& last = before.back();
-  if (last == "--corpus" || last == "--resume" || last == "--config" || last == "--out" ||
+  if (last == "--corpus" || last == "--resume" || last == "--from" || last == "--config" || last == "--out" ||
       last == "--store")
     return std::nullopt;
   return std::vector<std::string>(std::begin(kTrainOptions), std::end(kTrainOptions));
@@ -116,6 +116,7 @@ TrainRequest parse_request(const std::vector<std::string>& args,
   request.default_corpus = bundled_corpus();
   request.metre_lexicon = bundled_metre();
   if (const auto* resume = parsed.option("--resume")) request.resume = *resume;
+  if (const auto* from = parsed.option("--from")) request.start_from = *from;
   request.out = parsed.option("--out") ? fs::path(*parsed.option("--out"))
                 : request.resume       ? *request.resume
                                        : fs::path("model.ckpt");
@@ -366,12 +367,14 @@ void run_eval(Shell& shell, const std::vector<std::string>& args) {
       fmt::format("{}{}: {} poems, {} characters ({} outside the vocabulary): perplexity {:.2f}",
                   file.string(), split ? fmt::format(" ({} split)", split_name(*split)) : "",
                   result.poems, result.characters, result.unknown, result.perplexity);
+  if (result.metre_perplexity) {
+    text += fmt::format(" with its metre inputs blank; {:.2f} conditioned on the metre the patterns ask",
+                        *result.metre_perplexity);
+  }
   if (result.skipped_lines > 0)
     text += fmt::format("; {} lines that do not parse skipped", result.skipped_lines);
   if (result.too_long > 0)
     text += fmt::format("; {} poems longer than {} characters left out", result.too_long, kLongestPoem);
-  if (result.metre_conditioned)
-    text += "; conditioned on the metre the patterns ask (the model reads metre inputs)";
   shell.terminal().result(text);
 }
 

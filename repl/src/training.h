@@ -16,7 +16,7 @@ namespace poet::repl {
 class Shell;
 
 inline constexpr const char* kTrainUsage =
-    "train [--corpus FILE] [--resume CKPT] [--steps N] [--epochs N] [--config FILE] [--out CKPT] "
+    "train [--corpus FILE] [--resume CKPT | --from CKPT] [--steps N] [--epochs N] [--config FILE] [--out CKPT] "
     "[--workers N] [--rank R --world-size N --store HOST:PORT] [--timeout SECONDS]";
 
 // `train ...`: at the prompt, in the background; in a script, to completion. `train status`,

@@ -5,9 +5,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 
 #include "checkpoint_file.h"
+#include "model.h"
 #include "model_fixture.h"
 #include "poet/engine/decoders.h"
 #include "poet/engine/engine.h"
@@ -192,9 +194,11 @@ TEST_P(FormInputs, AModelTrainsResumesExactlyAndEvaluatesTheSame) {
   const bool metre = GetParam();
   const std::atomic<bool> never{false};
   TrainRequest straight = request(metre ? "metre_straight" : "positions_straight", metre);
+  straight.train.metre_dropout = metre ? 0.5 : 0;  // the blanked poems must come back too
   EXPECT_EQ(train(straight, {}, never).step, 8);
 
   TrainRequest halves = request(metre ? "metre_halves" : "positions_halves", metre);
+  halves.train.metre_dropout = straight.train.metre_dropout;
   std::atomic<bool> stop{false};
   TrainEvents events;
   events.progress = [&](const TrainProgress& p) {
@@ -236,7 +240,8 @@ TEST_P(FormInputs, AModelTrainsResumesExactlyAndEvaluatesTheSame) {
     EXPECT_EQ(a.optimizer_state[i].values, b.optimizer_state[i].values) << a.optimizer_state[i].name;
   }
 
-  // eval feeds the inputs training did: its perplexity over the validation split is training's.
+  // eval feeds the inputs training's validation did: its perplexity over the validation split is
+  // training's; a metre model's headline figure reads its metre inputs blank, and differs.
   Engine engine(DeviceChoice::cpu);
   const ModelInfo info = engine.load(straight.out);
   EXPECT_TRUE(info.config.position_inputs);
@@ -244,8 +249,64 @@ TEST_P(FormInputs, AModelTrainsResumesExactlyAndEvaluatesTheSame) {
   EXPECT_EQ(info.parameters, parameter_count(info.config, info.vocabulary_size));
   ASSERT_TRUE(info.valid_perplexity);
   const Evaluation evaluation = engine.evaluate(kFixture, Split::valid);
-  EXPECT_NEAR(evaluation.perplexity, *info.valid_perplexity, 1e-3 * *info.valid_perplexity);
-  EXPECT_EQ(evaluation.metre_conditioned, metre);  // eval says the figure is not a headline one
+  ASSERT_EQ(evaluation.metre_perplexity.has_value(), metre);
+  const double as_validated = metre ? *evaluation.metre_perplexity : evaluation.perplexity;
+  EXPECT_NEAR(as_validated, *info.valid_perplexity, 1e-3 * *info.valid_perplexity);
+  if (metre) {
+    EXPECT_GT(std::abs(evaluation.perplexity / as_validated - 1), 1e-4);
+  }
+}
+
+// A metre model started from a trained position model's weights predicts, before it learns
+// anything, exactly what that model did: the metre inputs' weights start at zero.
+TEST(MetreInputs, ARunFromAPositionModelStartsWhereThatModelStands) {
+  const std::atomic<bool> never{false};
+  const auto source = request("positions_trained").out;
+  engine(false);  // trains it
+  const auto source_history = read_history(source);
+  ASSERT_TRUE(source_history.back().valid_perplexity);
+  const double source_perplexity = *source_history.back().valid_perplexity;
+
+  TrainRequest from = request("metre_from_positions", true);
+  from.start_from = source;
+  from.train.metre_dropout = 0.5;
+  from.train.learning_rate = from.train.final_learning_rate = 1e-12;  // one step that moves nothing
+  from.steps = 1;
+  EXPECT_EQ(train(from, {}, never).step, 1);
+  const auto history = read_history(from.out);
+  ASSERT_FALSE(history.empty());
+  ASSERT_TRUE(history.back().valid_perplexity);
+  EXPECT_NEAR(*history.back().valid_perplexity, source_perplexity, 1e-5 * source_perplexity);
+  const auto started = checkpoint::read(from.out);
+  EXPECT_TRUE(started.model.metre_inputs);
+  EXPECT_EQ(started.vocabulary, checkpoint::read(source).vocabulary);
+
+  // Weights that do not fit, a model with fewer inputs than the checkpoint's, are refused.
+  TrainRequest back = request("positions_from_metre");
+  back.start_from = from.out;
+  EXPECT_THROW(train(back, {}, never), EngineError);
+  // And a run does not both resume and start afresh.
+  from.resume = from.out;
+  EXPECT_THROW(train(from, {}, never), EngineError);
+}
+
+// make_batch blanks the metre inputs of the poems it is told to, and only those.
+TEST(MetreInputs, BlankPoemsReadNothingAsked) {
+  const std::u32string text = U"床前明月光，疑是地上霜。举头望明月，低头思故乡。";
+  std::u32string alphabet;
+  for (const char32_t c : text) {
+    if (alphabet.find(c) == std::u32string::npos) alphabet += c;
+  }
+  const Vocabulary vocabulary(std::vector<char32_t>(alphabet.begin(), alphabet.end()));
+  const FormTables tables = tables_for(vocabulary, true);
+  const Poems poems(2, poem_tokens(vocabulary, text));
+  const Batch batch = make_batch(poems, {0, 1}, &tables, {false, true});
+  const auto read = batch.positions.select(0, 0), blank = batch.positions.select(0, 1);
+  EXPECT_TRUE(read.narrow(1, 0, 3).equal(blank.narrow(1, 0, 3)));  // the same positions
+  EXPECT_GT(read.narrow(1, 3, 2).sum().item<std::int64_t>(), 0);   // the metre, asked
+  EXPECT_EQ(blank.narrow(1, 3, 2).abs().sum().item<std::int64_t>(), 0);
+  const Batch unblanked = make_batch(poems, {0, 1}, &tables);
+  EXPECT_TRUE(unblanked.positions.select(0, 1).equal(read));
 }
 
 class PositionDecoder : public testing::TestWithParam<std::tuple<const char*, bool>> {};

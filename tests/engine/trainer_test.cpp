@@ -108,8 +108,9 @@ TEST(Trainer, TrainsOnTheGpuAsOnTheCpuAndResumesExactly) {
   ASSERT_EQ(on_gpu.size(), on_cpu.size());
   for (std::size_t i = 0; i < on_gpu.size(); ++i) {
     ASSERT_EQ(on_gpu[i].valid_perplexity.has_value(), on_cpu[i].valid_perplexity.has_value());
-    if (on_gpu[i].valid_perplexity)
+    if (on_gpu[i].valid_perplexity) {
       EXPECT_NEAR(*on_gpu[i].valid_perplexity / *on_cpu[i].valid_perplexity, 1.0, 1e-3) << "entry " << i;
+    }
   }
 }
 

@@ -29,12 +29,14 @@ struct Evaluation {
   std::size_t poems = 0;
   std::int64_t characters = 0;    // marks included, each poem's end not
   std::int64_t unknown = 0;       // characters outside the model's vocabulary, scored as <unk>
-  double perplexity = 0;          // per character (and end of poem), as validation measures it
+  // Per character (and end of poem), from what the form alone fixes: a model with metre inputs
+  // reads them blank here (the headline figure, which compares with any model's).
+  double perplexity = 0;
+  // A model with metre inputs only: its perplexity reading them, as validation in training and
+  // writing do, conditioned on what the metre patterns ask of each character.
+  std::optional<double> metre_perplexity;
   std::size_t skipped_lines = 0;  // lines of the file that do not parse
   std::size_t too_long = 0;       // poems longer than kLongestPoem (limits.h), left out
-  // The model reads metre inputs: its perplexity is conditioned on what the metre asks of each
-  // character, so it does not compare with a model's that reads position inputs alone.
-  bool metre_conditioned = false;
 };
 
 // A failure the user should see as one line: a bad checkpoint, an unknown character, no model.

@@ -32,6 +32,10 @@ struct TrainConfig {
   std::uint64_t seed = 1;
   int threads = 0;  // LibTorch CPU threads; 0: 1 with OpenBLAS (it threads the matrix products
                     // itself), else one per core
+  // With metre inputs: the share of training poems read with those inputs blank (nothing asked),
+  // drawn anew every step, so that the model also predicts from positions alone: `eval`'s headline
+  // figure for it.
+  double metre_dropout = 0;
 
   bool operator==(const TrainConfig& other) const;
 };
@@ -39,6 +43,8 @@ struct TrainConfig {
 std::string_view optimizer_name(OptimizerKind kind);
 std::optional<OptimizerKind> parse_optimizer(std::string_view name);
 void validate(const TrainConfig& config);  // throws std::invalid_argument
+// What the two must agree on (metre_dropout needs metre inputs); throws std::invalid_argument.
+void validate(const ModelConfig& model, const TrainConfig& train);
 
 // One row of the loss history: a training loss, a validation perplexity, or both.
 struct HistoryEntry {
@@ -90,6 +96,10 @@ struct TrainRequest {
   std::optional<std::filesystem::path> corpus;
   std::filesystem::path default_corpus;
   std::optional<std::filesystem::path> resume;  // continue this checkpoint's run exactly
+  // A new run whose weights and vocabulary start from this checkpoint's; inputs its model lacks
+  // (metre inputs added to a model with positions, say) start at zero, so that the new model
+  // begins by predicting exactly what the old one did.
+  std::optional<std::filesystem::path> start_from;
   std::filesystem::path out;                    // the latest checkpoint; the best goes beside it
   ModelConfig model;                            // for a new run; a resumed run keeps its own
   std::filesystem::path metre_lexicon;          // a new run of a model with metre_inputs reads it
