@@ -13,7 +13,7 @@ static const poet_param_info params[] = {
      "sample: below 1 keeps to likely characters"},
     {"top-k", POET_PARAM_INT, 0, 0, 100000, NULL,
      "sample: only the k likeliest characters (0: all)"},
-    {"top-p", POET_PARAM_REAL, 0.9, 0.01, 1, NULL,
+    {"top-p", POET_PARAM_REAL, 0.97, 0.01, 1, NULL,
      "sample: only the likeliest characters holding this probability"},
     {"beam-width", POET_PARAM_INT, 8, 1, 64, NULL, "beam: partial lines kept at each step"},
 };
@@ -66,7 +66,7 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
 static const poet_decoder acrostic = {
     .abi_version = POET_DECODER_ABI_VERSION,
     .name = "acrostic",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .help = "藏头诗: each line begins with the next head character",
     .capabilities = POET_CAP_STREAMS | POET_CAP_HEADS,
     .params = params,

@@ -13,7 +13,7 @@ static const poet_param_info params[] = {
      "below 1 keeps to likely characters, above 1 ventures"},
     {"top-k", POET_PARAM_INT, 0, 0, 100000, NULL,
      "draw only from the k likeliest characters (0: all)"},
-    {"top-p", POET_PARAM_REAL, 0.9, 0.01, 1, NULL,
+    {"top-p", POET_PARAM_REAL, 0.97, 0.01, 1, NULL,
      "draw only from the likeliest characters holding this much probability"},
 };
 
@@ -36,7 +36,7 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
 static const poet_decoder temperature = {
     .abi_version = POET_DECODER_ABI_VERSION,
     .name = "temperature",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .help = "samples each character with temperature, top-k and top-p",
     .capabilities = POET_CAP_STREAMS,
     .params = params,

@@ -1,6 +1,7 @@
 // poet_bench_quality: the poems a model writes, measured. For a checkpoint it prints, as README
 // tables:
-//   - per-character perplexity on the test and validation splits of the Tang corpus;
+//   - per-character perplexity on the test and validation splits of the Tang corpus (for a model
+//     with metre inputs, also the conditioned figure);
 //   - for each decoder setting, poems written from a fixed set of begin words × seeds under gen's
 //     metre rule, with and without --form: the share that are exact 五绝/七绝/五律/七律, the share with a repeated line,
 //     the share with a character three times in a row, distinct-2 over all poems, the model's own
@@ -283,16 +284,18 @@ int main(int argc, char** argv) {
 
     if (settings.empty()) settings = kSettings;
 
-    // 1. Perplexity, and the reference figures of the real test poems.
-    fmt::print(
-        "| split | poems | characters | outside the vocabulary | perplexity "
-        "|\n|---|---|---|---|---|\n");
+    // 1. Perplexity (a metre model's conditioned one beside it), and the reference figures of
+    // the real test poems, whose perplexity is measured as the model reads its own poems.
+    const bool metre = info.config.metre_inputs;
+    fmt::print("| split | poems | characters | outside the vocabulary | perplexity {}|\n|---|---|---|---|---|{}\n",
+               metre ? "| conditioned on the metre " : "", metre ? "---|" : "");
     double test_perplexity = 0;
     for (const Split split : {Split::test, Split::valid}) {
       const Evaluation e = engine.evaluate(corpus, split);
-      if (split == Split::test) test_perplexity = e.perplexity;
-      fmt::print("| {} | {} | {} | {} | {:.2f} |\n", split_name(split), e.poems, e.characters,
-                 e.unknown, e.perplexity);
+      if (split == Split::test) test_perplexity = e.metre_perplexity.value_or(e.perplexity);
+      fmt::print("| {} | {} | {} | {} | {:.2f} |{}\n", split_name(split), e.poems, e.characters,
+                 e.unknown, e.perplexity,
+                 e.metre_perplexity ? fmt::format(" {:.2f} |", *e.metre_perplexity) : "");
     }
     TextStats reference;
     read_corpus(corpus, [&](Poem&& poem) {

@@ -93,7 +93,7 @@ TEST(DecoderSet, LoadsTheFourBuiltInDecodersWithTheirParameters) {
   EXPECT_TRUE(built_in().refused().empty());
   const auto& temperature = decoder("temperature");
   ASSERT_NE(temperature.param("top-p"), nullptr);
-  EXPECT_EQ(temperature.param("top-p")->default_value, 0.9);
+  EXPECT_EQ(temperature.param("top-p")->default_value, 0.97);
   EXPECT_TRUE(temperature.streams());
   EXPECT_FALSE(decoder("beam").streams());
   EXPECT_TRUE(decoder("acrostic").writes_acrostics());

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -105,15 +106,22 @@ TEST(PositionInputs, FollowTheLinesOfAPoem) {
   for (const auto& p : capped) EXPECT_EQ(p.tone + p.rhyme, 0);  // no metre tables, no metre
 }
 
+// 静夜思, and a vocabulary of just its characters.
+const std::u32string kQuietNight = U"床前明月光，疑是地上霜。举头望明月，低头思故乡。";
+
+Vocabulary vocabulary_of(std::u32string_view text) {
+  std::vector<char32_t> characters;
+  for (const char32_t c : text) {
+    if (std::find(characters.begin(), characters.end(), c) == characters.end()) characters.push_back(c);
+  }
+  return Vocabulary(std::move(characters));
+}
+
 // What the metre inputs say along 静夜思 (平起, its first line rhyming, on 七阳): the tone and
 // rhyme asked of the character that comes next, from what has been read so far.
 TEST(MetreInputs, AskWhatThePatternsStillOpenAsk) {
-  const std::u32string text = U"床前明月光，疑是地上霜。举头望明月，低头思故乡。";
-  std::u32string alphabet;
-  for (const char32_t c : text) {
-    if (alphabet.find(c) == std::u32string::npos) alphabet += c;
-  }
-  const Vocabulary vocabulary(std::vector<char32_t>(alphabet.begin(), alphabet.end()));
+  const std::u32string& text = kQuietNight;
+  const Vocabulary vocabulary = vocabulary_of(text);
   const FormTables tables{mark_tokens(vocabulary), token_metre(vocabulary, lexicon())};
   const auto tokens = poem_tokens(vocabulary, text);
   const auto inputs = poem_positions(tokens, tables);
@@ -292,12 +300,8 @@ TEST(MetreInputs, ARunFromAPositionModelStartsWhereThatModelStands) {
 
 // make_batch blanks the metre inputs of the poems it is told to, and only those.
 TEST(MetreInputs, BlankPoemsReadNothingAsked) {
-  const std::u32string text = U"床前明月光，疑是地上霜。举头望明月，低头思故乡。";
-  std::u32string alphabet;
-  for (const char32_t c : text) {
-    if (alphabet.find(c) == std::u32string::npos) alphabet += c;
-  }
-  const Vocabulary vocabulary(std::vector<char32_t>(alphabet.begin(), alphabet.end()));
+  const std::u32string& text = kQuietNight;
+  const Vocabulary vocabulary = vocabulary_of(text);
   const FormTables tables = tables_for(vocabulary, true);
   const Poems poems(2, poem_tokens(vocabulary, text));
   const Batch batch = make_batch(poems, {0, 1}, &tables, {false, true});
