@@ -258,7 +258,7 @@ static void test_repeats(const poet_host* host) {
   CHECK(poet_sdk_repeats(host, poem, 10, 4, 0, 1));  /* the copy's last character */
   CHECK(!poet_sdk_repeats(host, poem, 10, 4, 0, 0)); /* allowed */
   CHECK(!poet_sdk_repeats(host, poem, 10, 0, 0, 1));
-  CHECK(!poet_sdk_repeats(host, poem, 10, COMMA, 0, 1)); /* 月山水风 is no earlier line */
+  CHECK(!poet_sdk_repeats(host, poem, 10, COMMA, 0, 1));  /* 月山水风 is no earlier line */
   CHECK(poet_sdk_repeats(host, copied, 11, COMMA, 0, 1)); /* closing a copy already written */
   CHECK(!poet_sdk_repeats(host, copied, 11, END, 0, 1));
   CHECK(poet_sdk_repeats(host, poem, 7, 1, 2, 0)); /* 月山 again */

@@ -226,7 +226,9 @@ static inline int poet_sdk_is_mark(const poet_host* host, poet_token token) {
                                       "\xef\xbc\x81", "\xef\xbc\x9b"};
   const char* text = host->token_text(host->context, token);
   size_t i;
-  if (text == NULL) return 0;
+  /* Every mark's UTF-8 begins with one of these two bytes, and few characters' do: most tokens
+   * are told apart without a string comparison (decoders ask this for every candidate). */
+  if (text == NULL || ((unsigned char)text[0] != 0xEF && (unsigned char)text[0] != 0xE3)) return 0;
   for (i = 0; i < sizeof marks / sizeof marks[0]; ++i) {
     if (strcmp(text, marks[i]) == 0) return 1;
   }
@@ -274,19 +276,22 @@ static inline int poet_sdk_repeats(const poet_host* host, const poet_token* toke
     }
   }
   if (no_repeat_line && token != host->end_token) {
-    size_t line_start = count, start;
+    size_t line_start = count, length, end;
     while (line_start > 0 && !poet_sdk_is_mark(host, tokens[line_start - 1])) --line_start;
-    if (mark && line_start == count) return 0;
-    for (start = 0; start < line_start;) {
-      size_t end = start;
-      while (end < line_start && !poet_sdk_is_mark(host, tokens[end])) ++end;
-      /* The earlier line [start, end) against the line so far, with the token unless a mark. */
-      if (end - start == count - line_start + (mark ? 0 : 1) &&
+    /* The line so far, with the token unless a mark: `length` characters. An earlier line is a
+     * copy of it when it is [end - length, end), closed by a mark at `end` and opened by one (or
+     * the poem's start). Whole tokens are compared first, the marks last, as this runs for every
+     * candidate of a beam. */
+    length = count - line_start + (mark ? 0 : 1);
+    if (length == 0 || line_start == 0) return 0;
+    for (end = length; end < line_start; ++end) {
+      const size_t start = end - length;
+      if ((mark || tokens[end - 1] == token) &&
           memcmp(tokens + start, tokens + line_start, (count - line_start) * sizeof *tokens) == 0 &&
-          (mark || tokens[end - 1] == token)) {
+          poet_sdk_is_mark(host, tokens[end]) &&
+          (start == 0 || poet_sdk_is_mark(host, tokens[start - 1]))) {
         return 1;
       }
-      start = end + 1;
     }
   }
   return 0;
