@@ -119,8 +119,8 @@ const std::vector<Command>& command_table() {
        "train a model in the background, or resume one exactly where it stopped",
        "--corpus: a prepared corpus or a file of one poem per line (default: the Tang poems);\n"
        "  --resume: continue a checkpoint's run with its optimizer, schedule and data order;\n"
-       "  --from: a new run that starts from a checkpoint's weights and vocabulary, with inputs the\n"
-       "  config adds (metre_inputs, say) starting at zero;\n"
+       "  --from: a new run from a checkpoint's weights and vocabulary, inputs the config adds\n"
+       "  (metre_inputs, say) starting at zero;\n"
        "  --steps/--epochs: the length of the run; --config: a TOML file (default ./poet.toml);\n"
        "  --out: the checkpoint to write (default model.ckpt, or the resumed one), with the best\n"
        "  kept beside it as NAME.best.ckpt and the loss history as NAME.loss.csv. At the prompt "
@@ -262,7 +262,8 @@ std::string describe_model(const ModelInfo& info) {
           ? std::to_string(info.parameters)
           : fmt::format("{:.2f}M", static_cast<double>(info.parameters) / 1e6),
       info.device, info.steps_trained,
-      info.valid_perplexity ? fmt::format(", validation perplexity {:.2f}", *info.valid_perplexity)
+      info.valid_perplexity ? fmt::format(", validation perplexity {:.2f}{}", *info.valid_perplexity,
+                                          info.config.metre_inputs ? " (reading its metre inputs)" : "")
                             : "");
 }
 

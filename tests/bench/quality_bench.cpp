@@ -3,20 +3,21 @@
 //   - per-character perplexity on the test and validation splits of the Tang corpus (for a model
 //     with metre inputs, also the conditioned figure);
 //   - for each decoder setting, poems written from a fixed set of begin words × seeds under gen's
-//     metre rule, with and without --form: the share that are exact 五绝/七绝/五律/七律, the share with a repeated line,
-//     the share with a character three times in a row, distinct-2 over all poems, the model's own
-//     perplexity of the text it chose (how far from its likeliest path the setting strays),
-//     leaks (any character that is neither a Han character nor verse punctuation: a marker,
-//     <unk>), and speed;
+//     metre rule, with and without --form: the share that are exact 五绝/七绝/五律/七律, the share
+//     with a repeated line, the share with a character three times in a row, distinct-2 over all
+//     poems, the model's own perplexity of the text it chose (how far from its likeliest path the
+//     setting strays), leaks (any character that is neither a Han character nor verse punctuation:
+//     a marker, <unk>), and speed;
 //   - the same text figures for the real poems of the test split, as the reference;
 //   - ten poems by gen's default decoder, unedited.
 // With --metre, instead: rhyme and tones. For greedy, temperature (gen's default), beam and
-// acrostic (or the --setting ones), with gen's default metre rule (rhyme auto, tones loose, 平水韵) and without any, the
-// poems of begin words × the four forms × seeds, checked as `check` checks them: the share whose
-// rhymes are all in one group, the share repeating a rhyme character, the share of tone checks
-// (positions 2/4/6 and line ends) passed, distinct-2, the model's perplexity of its own poems (what
-// the rule costs), where the rule gave way, and the time per 五律; beside the same figures for the
-// regulated poems of the test split; then ten poems by gen's default, with the rule.
+// acrostic (or the --setting ones), with gen's default metre rule (rhyme auto, tones loose, 平水韵)
+// and without any, the poems of begin words × the four forms × seeds, checked as `check` checks
+// them: the share whose rhymes are all in one group, the share repeating a rhyme character, the
+// share of tone checks (positions 2/4/6 and line ends) passed, distinct-2, the model's perplexity
+// of its own poems (what the rule costs), where the rule gave way, and the time per 五律; beside
+// the same figures for the regulated poems of the test split; then ten poems by gen's default, with
+// the rule.
 //
 // usage: poet_bench_quality [--model CKPT] [--seeds N] [--setting SETTING]... [--metre] [--quick]
 //   --model: default, the bundled model (corpora/tang.ckpt)
@@ -287,8 +288,10 @@ int main(int argc, char** argv) {
     // 1. Perplexity (a metre model's conditioned one beside it), and the reference figures of
     // the real test poems, whose perplexity is measured as the model reads its own poems.
     const bool metre = info.config.metre_inputs;
-    fmt::print("| split | poems | characters | outside the vocabulary | perplexity {}|\n|---|---|---|---|---|{}\n",
-               metre ? "| conditioned on the metre " : "", metre ? "---|" : "");
+    fmt::print(
+        "| split | poems | characters | outside the vocabulary | perplexity "
+        "{}|\n|---|---|---|---|---|{}\n",
+        metre ? "| conditioned on the metre " : "", metre ? "---|" : "");
     double test_perplexity = 0;
     for (const Split split : {Split::test, Split::valid}) {
       const Evaluation e = engine.evaluate(corpus, split);

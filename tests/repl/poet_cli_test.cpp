@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <regex>
 
 #include "poet_runs.h"
 
@@ -143,6 +144,23 @@ TEST(PoetModel, LoadsTheBundledModelUnlessToldOtherwise) {
   EXPECT_NE(bundled.out.find(std::string(POET_CORPORA_DIR) + "/tang.ckpt"), std::string::npos)
       << bundled.out;
   EXPECT_EQ(poet({"--no-model"}, "model\n").out, "no model is loaded; try 'load <checkpoint>'\n");
+}
+
+// The bundled model reads metre inputs: `model` says its validation figure reads them, and `eval`
+// gives the headline figure (them blank) first and the conditioned one beside it.
+TEST(PoetModel, TheBundledModelSaysWhatItsPerplexitiesRead) {
+  const auto run =
+      poet({}, "model\neval " + std::string(POET_CORPORA_DIR) + "/fixture.tsv --split valid\n");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("position and metre inputs 16"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(" (reading its metre inputs)\n"), std::string::npos) << run.out;
+  std::smatch figures;
+  ASSERT_TRUE(std::regex_search(
+      run.out, figures,
+      std::regex(
+          "perplexity ([0-9.]+) with its metre inputs blank; ([0-9.]+) conditioned on the metre")))
+      << run.out;
+  EXPECT_NE(figures[1].str(), figures[2].str());
 }
 
 TEST(PoetModel, MissingCheckpointAtStartIsReportedAndTheSessionGoesOn) {
