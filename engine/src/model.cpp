@@ -192,7 +192,8 @@ void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights
                   const std::filesystem::path& file, WeightFit fit) {
   const int vocabulary_size = model->vocabulary_size();
   auto parameters = stored_tensors(model);
-  if (fit == WeightFit::exact ? parameters.size() != weights.size() : parameters.size() < weights.size()) {
+  if (fit == WeightFit::exact ? parameters.size() != weights.size()
+                              : parameters.size() < weights.size()) {
     throw EngineError(fmt::format("'{}' holds {} weight tensors; its {} model has {}",
                                   file.string(), weights.size(), describe(model->config()),
                                   parameters.size()));
@@ -206,8 +207,8 @@ void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights
     // The first layer's input weights of a model that reads fewer inputs: the columns of the
     // inputs it lacks, which come last, start at zero, so they change nothing at first.
     if (fit == WeightFit::fewer_inputs && tensor.name == "rnn.weight_ih_l0" &&
-        tensor.shape.size() == 2 && parameter->dim() == 2 && tensor.shape[0] == parameter->size(0) &&
-        tensor.shape[1] < parameter->size(1)) {
+        tensor.shape.size() == 2 && parameter->dim() == 2 &&
+        tensor.shape[0] == parameter->size(0) && tensor.shape[1] < parameter->size(1)) {
       auto known = parameter->narrow(1, 0, tensor.shape[1]);
       copy_from_checkpoint(known, tensor);
       torch::NoGradGuard no_grad;
@@ -324,8 +325,8 @@ torch::Tensor summed_loss(CharRnn& model, const Batch& batch) {
   return model->summed_nll(rows, targets);
 }
 
-double perplexity(CharRnn& model, const Poems& poems, int batch_size,
-                  const FormTables* tables, bool without_metre) {
+double perplexity(CharRnn& model, const Poems& poems, int batch_size, const FormTables* tables,
+                  bool without_metre) {
   torch::NoGradGuard no_grad;
   const bool training = model->is_training();
   model->eval();
@@ -346,8 +347,8 @@ double perplexity(CharRnn& model, const Poems& poems, int batch_size,
     }
     const std::vector<std::size_t> indices(order.begin() + static_cast<std::ptrdiff_t>(start),
                                            order.begin() + static_cast<std::ptrdiff_t>(end));
-    const Batch batch =
-        make_batch(poems, indices, tables, std::vector<bool>(without_metre ? indices.size() : 0, true));
+    const Batch batch = make_batch(poems, indices, tables,
+                                   std::vector<bool>(without_metre ? indices.size() : 0, true));
     total += summed_loss(model, batch).item<double>();
     targets += batch.targets;
   }

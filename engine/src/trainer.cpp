@@ -391,7 +391,8 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
       }
     }
     if (request.start_from) {
-      if (request.resume) throw EngineError("a run resumes a checkpoint or starts from one, not both");
+      if (request.resume)
+        throw EngineError("a run resumes a checkpoint or starts from one, not both");
       started = checkpoint::read(*request.start_from);
     }
     if (request.steps) config.steps = *request.steps;
@@ -424,8 +425,10 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
     check_writable(best_checkpoint_path(request.out), "checkpoint", inputs);
     check_writable(history_csv_path(request.out), "loss history", inputs);
 
-    data = load_dataset(corpus, config,
-                        resumed ? &resumed->vocabulary : started ? &started->vocabulary : nullptr, events);
+    const auto* vocabulary = resumed   ? &resumed->vocabulary
+                             : started ? &started->vocabulary
+                                       : nullptr;
+    data = load_dataset(corpus, config, vocabulary, events);
     vocabulary_size = data.vocabulary.size();
     check_training_fits(model_config, vocabulary_size, config.batch_size, config.max_length);
     steps_per_epoch =

@@ -35,9 +35,9 @@ std::string duration(double seconds) {
                    : fmt::format("{}m{:02}s", s / 60, s % 60);
 }
 
-constexpr std::string_view kTrainOptions[] = {"--corpus",  "--resume", "--from",       "--steps",
-                                              "--epochs",  "--config", "--out",        "--workers",
-                                              "--rank",    "--world-size", "--store",  "--timeout"};
+constexpr std::string_view kTrainOptions[] = {"--corpus", "--resume",     "--from",  "--steps",
+                                              "--epochs", "--config",     "--out",   "--workers",
+                                              "--rank",   "--world-size", "--store", "--timeout"};
 // The options of a run on several processes; a worker other than rank 0 takes no other.
 constexpr std::string_view kWorkerOptions[] = {"--workers", "--rank", "--world-size", "--store",
                                                "--timeout"};
@@ -79,8 +79,8 @@ Workers parse_workers(const ParsedArgs& parsed) {
 std::optional<std::vector<std::string>> complete_training(Shell&,
                                                           const std::vector<std::string>& before) {
   const std::string& last = before.back();
-  if (last == "--corpus" || last == "--resume" || last == "--from" || last == "--config" || last == "--out" ||
-      last == "--store")
+  if (last == "--corpus" || last == "--resume" || last == "--from" || last == "--config" ||
+      last == "--out" || last == "--store")
     return std::nullopt;
   return std::vector<std::string>(std::begin(kTrainOptions), std::end(kTrainOptions));
 }
@@ -368,13 +368,15 @@ void run_eval(Shell& shell, const std::vector<std::string>& args) {
                   file.string(), split ? fmt::format(" ({} split)", split_name(*split)) : "",
                   result.poems, result.characters, result.unknown, result.perplexity);
   if (result.metre_perplexity) {
-    text += fmt::format(" with its metre inputs blank; {:.2f} conditioned on the metre the patterns ask",
-                        *result.metre_perplexity);
+    text += fmt::format(
+        " with its metre inputs blank; {:.2f} conditioned on the metre the patterns ask",
+        *result.metre_perplexity);
   }
   if (result.skipped_lines > 0)
     text += fmt::format("; {} lines that do not parse skipped", result.skipped_lines);
   if (result.too_long > 0)
-    text += fmt::format("; {} poems longer than {} characters left out", result.too_long, kLongestPoem);
+    text +=
+        fmt::format("; {} poems longer than {} characters left out", result.too_long, kLongestPoem);
   shell.terminal().result(text);
 }
 

@@ -16,8 +16,8 @@ namespace poet::repl {
 class Shell;
 
 inline constexpr const char* kTrainUsage =
-    "train [--corpus FILE] [--resume CKPT | --from CKPT] [--steps N] [--epochs N] [--config FILE] [--out CKPT] "
-    "[--workers N] [--rank R --world-size N --store HOST:PORT] [--timeout SECONDS]";
+    "train [--corpus FILE] [--resume CKPT | --from CKPT] [--steps N] [--epochs N] [--config FILE] "
+    "[--out CKPT] [--workers N] [--rank R --world-size N --store HOST:PORT] [--timeout SECONDS]";
 
 // `train ...`: at the prompt, in the background; in a script, to completion. `train status`,
 // `train stop`.

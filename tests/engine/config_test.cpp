@@ -96,14 +96,17 @@ TEST(Config, FormInputKeys) {
   EXPECT_EQ(refusal("[model]\nmetre_inputs = true\n"),
             "poet.toml: [model] metre_inputs needs position_inputs: the metre asks by line and column");
   EXPECT_EQ(parse_config("", "poet.toml").train.metre_dropout, 0);
-  EXPECT_EQ(parse_config("[model]\nposition_inputs = true\nmetre_inputs = true\n[train]\nmetre_dropout = 0.5\n",
-                         "poet.toml")
-                .train.metre_dropout,
-            0.5);
+  EXPECT_EQ(
+      parse_config(
+          "[model]\nposition_inputs = true\nmetre_inputs = true\n[train]\nmetre_dropout = 0.5\n",
+          "poet.toml")
+          .train.metre_dropout,
+      0.5);
   EXPECT_EQ(refusal("[train]\nmetre_dropout = 0.5\n"),
             "poet.toml: [train] metre_dropout needs [model] metre_inputs");
-  EXPECT_EQ(refusal("[model]\nposition_inputs = true\nmetre_inputs = true\n[train]\nmetre_dropout = 1\n"),
-            "poet.toml: [train] metre_dropout must be from 0 to below 1");
+  EXPECT_EQ(
+      refusal("[model]\nposition_inputs = true\nmetre_inputs = true\n[train]\nmetre_dropout = 1\n"),
+      "poet.toml: [train] metre_dropout must be from 0 to below 1");
   EXPECT_FALSE(parse_config("", "poet.toml").model.position_inputs);
   EXPECT_EQ(parse_config("", "poet.toml").model.position_embedding_size, 16);
   const Config config =

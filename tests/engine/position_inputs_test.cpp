@@ -112,7 +112,8 @@ const std::u32string kQuietNight = U"床前明月光，疑是地上霜。举头�
 Vocabulary vocabulary_of(std::u32string_view text) {
   std::vector<char32_t> characters;
   for (const char32_t c : text) {
-    if (std::find(characters.begin(), characters.end(), c) == characters.end()) characters.push_back(c);
+    if (std::find(characters.begin(), characters.end(), c) == characters.end())
+      characters.push_back(c);
   }
   return Vocabulary(std::move(characters));
 }
