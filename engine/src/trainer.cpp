@@ -260,6 +260,19 @@ std::uint64_t dropout_seed(const TrainConfig& config, std::int64_t step, int ran
          static_cast<std::uint64_t>(rank) * 0x9E3779B97F4A7C15ULL;
 }
 
+// Whether a model can start from the weights of a model of `source`'s configuration: the same
+// network (dropout aside, which has no weights), reading the same form inputs or more.
+bool starts_from(const ModelConfig& model, const ModelConfig& source) {
+  if ((source.position_inputs && !model.position_inputs) || (source.metre_inputs && !model.metre_inputs))
+    return false;
+  ModelConfig widened = source;
+  widened.dropout = model.dropout;
+  widened.position_inputs = model.position_inputs;
+  widened.metre_inputs = model.metre_inputs;
+  if (!source.position_inputs) widened.position_embedding_size = model.position_embedding_size;
+  return widened == model;
+}
+
 // Which of a step's poems read blank metre inputs (metre_dropout): a function of (seed, step, poem)
 // alone, so that a resumed run, and any split of the batch among workers, blanks the same poems.
 std::vector<bool> metre_blanks(const TrainConfig& config, std::int64_t step,
@@ -406,6 +419,12 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
       validate(model_config, config);
     } catch (const std::invalid_argument& error) {
       throw EngineError(error.what());
+    }
+    if (started && !starts_from(model_config, started->model)) {
+      throw EngineError(fmt::format(
+          "'{}' holds a model of {}; a run from it needs the same network, reading the same inputs "
+          "or more, not {}",
+          request.start_from->string(), describe(started->model), describe(model_config)));
     }
 
     // A resumed run keeps its corpus, as its checkpoint records it, unless told otherwise.

@@ -290,10 +290,25 @@ TEST(MetreInputs, ARunFromAPositionModelStartsWhereThatModelStands) {
   EXPECT_TRUE(started.model.metre_inputs);
   EXPECT_EQ(started.vocabulary, checkpoint::read(source).vocabulary);
 
-  // Weights that do not fit, a model with fewer inputs than the checkpoint's, are refused.
+  // Weights that do not fit are refused, saying why: a model with fewer inputs than the
+  // checkpoint's, or another network.
+  const auto refusal = [&](const TrainRequest& r) {
+    try {
+      train(r, {}, never);
+    } catch (const EngineError& error) {
+      return std::string(error.what());
+    }
+    return std::string("trained");
+  };
   TrainRequest back = request("positions_from_metre");
   back.start_from = from.out;
-  EXPECT_THROW(train(back, {}, never), EngineError);
+  EXPECT_NE(refusal(back).find("needs the same network, reading the same inputs or more"),
+            std::string::npos)
+      << refusal(back);
+  TrainRequest other = request("gru_from_positions", true);
+  other.model.cell = CellType::gru;
+  other.start_from = source;
+  EXPECT_NE(refusal(other).find("more, not GRU, 2 layers"), std::string::npos) << refusal(other);
   // And a run does not both resume and start afresh.
   from.resume = from.out;
   EXPECT_THROW(train(from, {}, never), EngineError);
