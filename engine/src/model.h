@@ -103,8 +103,8 @@ struct Batch {
   std::int64_t targets = 0;  // the real next-token predictions in it: the loss's denominator
 };
 // With `tables` (form_tables() of the vocabulary; none for a model without form inputs) it also
-// holds each token's form inputs, as poem_positions() computes them; the poems whose entry in
-// `without_metre` is true (all of them when it says so for every row) read blank metre inputs.
+// holds each token's form inputs, as poem_positions() computes them; the rows whose entry in
+// `without_metre` is true read blank metre inputs (an empty vector blanks none).
 Batch make_batch(const Poems& poems, const std::vector<std::size_t>& indices,
                  const FormTables* tables = nullptr, const std::vector<bool>& without_metre = {});
 
