@@ -122,10 +122,12 @@ TEST(PluginAbi, ConfigIsolatesABuiltInDecoderThatThenWritesTheSamePoems) {
 }
 
 // The guide's second example, which reads the form and the metre lexicon and keeps an instance.
+// The rhyme group is named (七阳, a wide one) so that the group the model would pick cannot decide
+// whether the default threshold warns.
 TEST(PluginAbi, TheRhymePlannerExampleWritesAndWarnsOfANarrowRhymeGroup) {
+  const std::string gen = "gen 春 --decoder rhyme-planner --form 五律 --rhyme 阳 --seed 1";
   const auto run = test::poet({"--plugin-dir", POET_TEST_PLUGINS "/examples", "--json"},
-                              "gen 春 --decoder rhyme-planner --form 五律 --seed 1\n"
-                              "gen 春 --decoder rhyme-planner --form 五律 --seed 1 --narrow-group 100000\n");
+                              gen + "\n" + gen + " --narrow-group 100000\n");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::istringstream out(run.out);
   std::string line;
