@@ -35,11 +35,9 @@ static poet_token choose(const poet_host* host, poet_state state, const float* l
 static int32_t write_on(const poet_host* host, const double* values, poet_state* state,
                         int line_only) {
   if (values[INNER] == BEAM) {
-    poet_sdk_beam_options options;
+    poet_sdk_beam_options options = poet_sdk_beam_defaults();
     int32_t status;
     options.width = (int32_t)values[BEAM_WIDTH];
-    options.length_penalty = 0;
-    options.no_repeat_ngram = 0;
     options.no_repeat_line = 1;
     options.stop_at_line_end = line_only;
     status = poet_sdk_beam_search(host, *state, &options, state);

@@ -3,7 +3,7 @@
 #include <poet/decoder.h>
 #include <poet/decoder_sdk.h>
 
-enum { WIDTH, LENGTH_PENALTY, NO_REPEAT_NGRAM, NO_REPEAT_LINE };
+enum { WIDTH, LENGTH_PENALTY, NO_REPEAT_NGRAM, NO_REPEAT_LINE, REPEAT_PENALTY };
 
 static const poet_param_info params[] = {
     {"width", POET_PARAM_INT, 8, 1, 64, NULL, "partial poems kept at each step"},
@@ -12,22 +12,24 @@ static const poet_param_info params[] = {
     {"no-repeat-ngram", POET_PARAM_INT, 3, 0, 8, NULL,
      "never repeat a run of this many characters (0: allow)"},
     {"no-repeat-line", POET_PARAM_BOOL, 1, 0, 1, NULL, "never write a line twice"},
+    {"repeat-penalty", POET_PARAM_REAL, 1, 0, 20, NULL,
+     "log-probability taken off a character per earlier use in the poem (0: none)"},
 };
 
 static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {
-  poet_sdk_beam_options options;
+  poet_sdk_beam_options options = poet_sdk_beam_defaults();
   options.width = (int32_t)request->params[WIDTH];
   options.length_penalty = request->params[LENGTH_PENALTY];
   options.no_repeat_ngram = (int32_t)request->params[NO_REPEAT_NGRAM];
   options.no_repeat_line = request->params[NO_REPEAT_LINE] != 0;
-  options.stop_at_line_end = 0;
+  options.repeat_penalty = request->params[REPEAT_PENALTY];
   return poet_sdk_beam_search(host, request->start, &options, result);
 }
 
 static const poet_decoder beam = {
     .abi_version = POET_DECODER_ABI_VERSION,
     .name = "beam",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .help = "beam search: the likeliest poem among `width` kept at each step",
     .params = params,
     .param_count = sizeof params / sizeof params[0],

@@ -1,40 +1,63 @@
-/* greedy: the likeliest character at every step, turning to the likeliest other one where it
- * would write a line of the poem again. Deterministic: the same beginning and model always give
- * the same poem. */
+/* greedy: the likeliest character at every step, less a penalty for each earlier use of it in the
+ * poem, turning to the likeliest other one where it would write a line of the poem again.
+ * Deterministic: the same beginning and model always give the same poem. */
 #include <poet/decoder.h>
 #include <poet/decoder_sdk.h>
 
-enum { NO_REPEAT_LINE };
+enum { NO_REPEAT_LINE, REPEAT_PENALTY };
 
 static const poet_param_info params[] = {
     {"no-repeat-line", POET_PARAM_BOOL, 1, 0, 1, NULL, "never write a line twice"},
+    {"repeat-penalty", POET_PARAM_REAL, 1, 0, 20, NULL,
+     "log-probability taken off a character per earlier use in the poem (0: none)"},
 };
 
-/* The poem so far, kept between steps so its buffer is allocated once. */
+/* The poem so far and a copy of the log-probabilities to lower, kept between steps so their
+ * buffers are allocated once. */
 typedef struct greedy_run {
+  int no_repeat_line;
+  double repeat_penalty;
   poet_token* tokens;
   size_t capacity;
+  float* adjusted;
 } greedy_run;
 
 static poet_token likeliest(const poet_host* host, poet_state state, const float* log_probs,
                             void* user) {
   greedy_run* run = (greedy_run*)user;
   size_t length;
-  if (run == NULL) return poet_sdk_argmax(log_probs, host->vocabulary_size);
+  if (!run->no_repeat_line && run->repeat_penalty == 0) {
+    return poet_sdk_argmax(log_probs, host->vocabulary_size);
+  }
   length = poet_sdk_text(host, state, &run->tokens, &run->capacity);
   if (length == (size_t)-1) {
     host->fail(host->context, "out of memory");
     return -1;
   }
-  return poet_sdk_argmax_unrepeated(host, log_probs, run->tokens, length, 0, 1);
+  if (run->repeat_penalty > 0) {
+    memcpy(run->adjusted, log_probs, (size_t)host->vocabulary_size * sizeof *run->adjusted);
+    poet_sdk_repetition_penalty(host, run->adjusted, run->tokens, length, run->repeat_penalty);
+    log_probs = run->adjusted;
+  }
+  return poet_sdk_argmax_unrepeated(host, log_probs, run->tokens, length, 0, run->no_repeat_line);
 }
 
 static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {
-  greedy_run run = {NULL, 0};
-  const int no_repeat_line = request->params[NO_REPEAT_LINE] != 0;
-  const int32_t status =
-      poet_sdk_write(host, request->start, likeliest, no_repeat_line ? &run : NULL, 0);
+  greedy_run run = {0, 0, NULL, 0, NULL};
+  int32_t status;
+  run.no_repeat_line = request->params[NO_REPEAT_LINE] != 0;
+  run.repeat_penalty = request->params[REPEAT_PENALTY];
+  if (run.repeat_penalty > 0) {
+    run.adjusted = (float*)malloc((size_t)host->vocabulary_size * sizeof *run.adjusted);
+    if (run.adjusted == NULL) {
+      host->fail(host->context, "out of memory");
+      *result = request->start;
+      return POET_ERROR;
+    }
+  }
+  status = poet_sdk_write(host, request->start, likeliest, &run, 0);
   free(run.tokens);
+  free(run.adjusted);
   *result = request->start;
   return status;
 }
@@ -42,7 +65,7 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
 static const poet_decoder greedy = {
     .abi_version = POET_DECODER_ABI_VERSION,
     .name = "greedy",
-    .version = "1.1.0",
+    .version = "1.2.0",
     .help = "the likeliest character at every step (deterministic)",
     .capabilities = POET_CAP_STREAMS,
     .params = params,

@@ -63,6 +63,7 @@ struct TextStats {
   std::size_t triple = 0;         // a character three times in a row
   std::size_t leaks = 0;          // a character that is neither Han nor verse punctuation
   std::size_t characters = 0;
+  std::size_t reused = 0;  // characters (Han) the poem already had
   std::set<std::u32string> bigrams;
   std::size_t bigram_count = 0;
 
@@ -76,11 +77,12 @@ struct TextStats {
     for (const auto line : verse_lines(text)) repeated |= !lines.insert(line).second;
     repeated_line += repeated;
     bool tripled = false, leaked = false;
+    std::set<char32_t> seen;
     for (std::size_t i = 0; i < text.size(); ++i) {
       if (!is_han(text[i]) && !is_verse_punctuation(text[i])) leaked = true;
       if (i >= 2 && text[i] == text[i - 1] && text[i] == text[i - 2] && is_han(text[i]))
         tripled = true;
-      if (is_han(text[i])) ++characters;
+      if (is_han(text[i])) ++characters, reused += !seen.insert(text[i]).second;
       if (i >= 1 && is_han(text[i]) && is_han(text[i - 1])) {
         bigrams.insert(std::u32string(text.substr(i - 1, 2)));
         ++bigram_count;
@@ -315,8 +317,8 @@ int main(int argc, char** argv) {
     std::vector<std::string> samples;
     fmt::print(
         "\n| decoder | --form | poems | exact regulated form | repeated line | a character 3× in a "
-        "row | distinct-2 | perplexity of its poems | leaks | chars/s | ms/poem "
-        "|\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        "row | characters used again | distinct-2 | perplexity of its poems | leaks | chars/s | "
+        "ms/poem |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (const std::string& setting : settings) {
       const auto [decoder, params] = parse_setting(setting, decoders);
       for (const bool with_form : {true, false}) {
@@ -347,20 +349,22 @@ int main(int argc, char** argv) {
             }
           }
         }
-        fmt::print("| {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | {:.0f} | {:.1f} |\n",
+        fmt::print("| {} | {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | {:.0f} | {:.1f} |\n",
                    setting, with_form ? "yes" : "no", stats.poems,
                    TextStats::share(stats.regulated, stats.poems),
                    TextStats::share(stats.repeated_line, stats.poems),
-                   TextStats::share(stats.triple, stats.poems), stats.distinct2(),
+                   TextStats::share(stats.triple, stats.poems),
+                   TextStats::share(stats.reused, stats.characters), stats.distinct2(),
                    std::exp(-log_prob / static_cast<double>(tokens)), stats.leaks,
                    static_cast<double>(stats.characters) / seconds,
                    1e3 * seconds / static_cast<double>(stats.poems));
       }
     }
-    fmt::print("| the real test poems | | {} | {} | {} | {} | {} | {:.1f} | {} | | |\n",
+    fmt::print("| the real test poems | | {} | {} | {} | {} | {} | {} | {:.1f} | {} | | |\n",
                reference.poems, TextStats::share(reference.regulated, reference.poems),
                TextStats::share(reference.repeated_line, reference.poems),
-               TextStats::share(reference.triple, reference.poems), reference.distinct2(),
+               TextStats::share(reference.triple, reference.poems),
+               TextStats::share(reference.reused, reference.characters), reference.distinct2(),
                test_perplexity, reference.leaks);
 
     fmt::print(

@@ -175,14 +175,24 @@ bool repeats_a_line(const WrittenPoem& poem) {
   return std::set<std::u32string>(lines.begin(), lines.end()).size() != lines.size();
 }
 
+// A decoder's default parameters with one of them set.
+std::vector<double> with_param(const Decoder& d, std::string_view name, double value) {
+  std::vector<double> values = d.default_values();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (d.params()[i].name == name) values[i] = value;
+  }
+  return values;
+}
+
 TEST(Greedy, NeverWritesALineTwiceUnlessAllowed) {
   int plain_repeats = 0;
   for (const Form form : kForms) {
     for (const char32_t start : characters(8)) {
       auto request = beginning(std::u32string(1, start), FormRule::exact(form));
+      request.params = {1, 0};  // no-repeat-line, and no repeat penalty to turn the path
       const auto poem = write(decoder("greedy"), request);
       EXPECT_FALSE(repeats_a_line(poem)) << poem.text;
-      request.params = {0};  // no-repeat-line off: the plain likeliest path
+      request.params = {0, 0};  // no-repeat-line off: the plain likeliest path
       const auto plain = write(decoder("greedy"), request);
       plain_repeats += repeats_a_line(plain);
       // Where the plain path repeats nothing, the guard changes nothing.
@@ -215,7 +225,7 @@ TEST(Temperature, TopKOfOneIsGreedy) {
   auto request = beginning(characters(1));
   request.params = {1.0, 1, 1.0};
   auto plain = beginning(characters(1));
-  plain.params = {0};  // greedy without no-repeat-line: the plain likeliest path
+  plain.params = {0, 0};  // greedy without no-repeat-line or penalty: the plain likeliest path
   EXPECT_EQ(write(decoder("temperature"), request, 3).text, write(decoder("greedy"), plain).text);
 }
 
@@ -223,9 +233,9 @@ TEST(Beam, ScoresAtLeastAsHighAsGreedy) {
   for (const Form form : kForms) {
     for (const char32_t start : characters(3)) {
       auto request = beginning(std::u32string(1, start), FormRule::exact(form));
-      request.params = {0};  // plain greedy and beam search: no bans
+      request.params = {0, 0};  // plain greedy and beam search: no bans, no penalty
       const auto greedy = write(decoder("greedy"), request);
-      request.params = {8, 0, 0, 0};  // and no length penalty
+      request.params = {8, 0, 0, 0, 0};  // and no length penalty
       const auto beam = write(decoder("beam"), request);
       EXPECT_GE(beam.log_prob, greedy.log_prob - 1e-4)
           << form_name(form) << " " << beam.text << " " << greedy.text;
@@ -244,6 +254,37 @@ TEST(Beam, NeverRepeatsALineOrATrigramWhenAskedNot) {
       EXPECT_TRUE(trigrams.insert(trigram).second) << poem.text;
     }
   }
+}
+
+// Characters (marks aside) that the poem had already.
+std::size_t reused_characters(const WrittenPoem& poem) {
+  std::set<char32_t> seen;
+  std::size_t reused = 0;
+  for (const char32_t c : decode_utf8(poem.text)) {
+    if (!is_verse_punctuation(c)) reused += !seen.insert(c).second;
+  }
+  return reused;
+}
+
+class Deterministic : public testing::TestWithParam<const char*> {};
+INSTANTIATE_TEST_SUITE_P(BuiltIn, Deterministic, testing::Values("greedy", "beam"));
+
+TEST_P(Deterministic, TheRepeatPenaltyKeepsEarlierCharactersAway) {
+  const Decoder& d = decoder(GetParam());
+  std::size_t plain = 0, penalised = 0;
+  for (const Form form : kForms) {
+    for (const char32_t start : characters(4)) {
+      auto request = beginning(std::u32string(1, start), FormRule::exact(form));
+      request.params = with_param(d, "repeat-penalty", 0);
+      plain += reused_characters(write(d, request));
+      request.params = with_param(d, "repeat-penalty", 20);
+      const auto poem = write(d, request);
+      EXPECT_EQ(reused_characters(poem), 0u) << poem.text;
+      expect_exact(poem, form);
+      penalised += reused_characters(poem);
+    }
+  }
+  EXPECT_GT(plain, penalised) << "the model never uses a character twice, so this shows nothing";
 }
 
 class EachDecoder : public testing::TestWithParam<const char*> {};

@@ -44,7 +44,7 @@ run(${CMAKE_COMMAND} -S ${example_sources} -B ${example} -G ${GENERATOR} -DCMAKE
 run(${CMAKE_COMMAND} --build ${example})
 
 run(${prefix}/bin/poet --plugin-dir ${example} -c decoders)
-expect_in("${output}" "greedy 1.1.0  ")
+expect_in("${output}" "greedy 1.2.0  ")
 expect_in("${output}" "repetition-penalty 1.1.0  samples, making characters already used less likely")
 expect_in("${output}" "    penalty      1.5     ")
 

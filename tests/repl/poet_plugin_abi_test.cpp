@@ -37,9 +37,10 @@ std::string report(const nlohmann::json& result) {
 }
 
 TEST(PluginAbi, APluginBuiltForAbi1WritesWhatTheBuiltInGreedyWrites) {
-  const auto run = test::poet({"--plugin-dir", kAbiPlugins},
-                              "gen 月 --decoder old-greedy --form 五绝\n"
-                              "gen 月 --decoder greedy --no-repeat-line off --form 五绝\n");
+  const auto run =
+      test::poet({"--plugin-dir", kAbiPlugins},
+                 "gen 月 --decoder old-greedy --form 五绝\n"
+                 "gen 月 --decoder greedy --no-repeat-line off --repeat-penalty 0 --form 五绝\n");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::string first = run.out.substr(0, run.out.size() / 2);
   EXPECT_EQ(run.out, first + first);

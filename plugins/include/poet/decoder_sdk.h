@@ -316,14 +316,30 @@ static inline poet_token poet_sdk_argmax_unrepeated(const poet_host* host, const
   return fresh >= 0 ? fresh : best;
 }
 
-/* Settings of poet_sdk_beam_search. */
+/* Settings of poet_sdk_beam_search. Start from poet_sdk_beam_defaults() and set what you need, so
+ * that a field added later keeps its neutral value. */
 typedef struct poet_sdk_beam_options {
-  int32_t width;         /* hypotheses kept after each step */
-  double length_penalty; /* a finished hypothesis scores log-probability / length^length_penalty */
-  int32_t no_repeat_ngram;
-  int32_t no_repeat_line;
-  int32_t stop_at_line_end; /* finish a hypothesis when its current line ends, not the poem */
+  int32_t width;            /* hypotheses kept after each step (default 8) */
+  double length_penalty;    /* a finished hypothesis scores log-probability / length^length_penalty
+                             * (default 0) */
+  int32_t no_repeat_ngram;  /* as poet_sdk_repeats (default 0: off) */
+  int32_t no_repeat_line;   /* as poet_sdk_repeats (default 0: off) */
+  int32_t stop_at_line_end; /* finish a hypothesis when its current line ends, not the poem
+                             * (default 0) */
+  double repeat_penalty;    /* scores each token as poet_sdk_repetition_penalty lowers it
+                             * (default 0: as the model says) */
 } poet_sdk_beam_options;
+
+static inline poet_sdk_beam_options poet_sdk_beam_defaults(void) {
+  poet_sdk_beam_options options;
+  options.width = 8;
+  options.length_penalty = 0;
+  options.no_repeat_ngram = 0;
+  options.no_repeat_line = 0;
+  options.stop_at_line_end = 0;
+  options.repeat_penalty = 0;
+  return options;
+}
 
 /* Internal to poet_sdk_beam_search: a partial poem. */
 typedef struct poet_sdk_hypothesis {
@@ -362,6 +378,9 @@ static inline int32_t poet_sdk_beam_search(const poet_host* host, poet_state sta
   poet_token* tokens = (poet_token*)malloc(width * sizeof *tokens);
   size_t text_capacity = 256;
   poet_token* text = (poet_token*)malloc(text_capacity * sizeof *text);
+  /* a hypothesis's log-probabilities less its repetition penalty */
+  float* adjusted =
+      options->repeat_penalty > 0 ? (float*)malloc((size_t)vocabulary * sizeof *adjusted) : NULL;
   poet_sdk_hypothesis best;
   size_t live_count = 1, i, j, k;
   int32_t status = POET_OK;
@@ -369,7 +388,8 @@ static inline int32_t poet_sdk_beam_search(const poet_host* host, poet_state sta
 
   best.state = -1;
   best.score = -INFINITY;
-  if (!live || !next || !candidates || !chosen || !parents || !states || !tokens || !text) {
+  if (!live || !next || !candidates || !chosen || !parents || !states || !tokens || !text ||
+      (options->repeat_penalty > 0 && !adjusted)) {
     host->fail(host->context, "beam search: out of memory");
     status = POET_ERROR;
     live_count = 0;
@@ -389,6 +409,11 @@ static inline int32_t poet_sdk_beam_search(const poet_host* host, poet_state sta
       const size_t length = poet_sdk_text(host, live[i].state, &text, &text_capacity);
       size_t found = 0;
       if (length == (size_t)-1) break;
+      if (adjusted) {
+        memcpy(adjusted, log_probs, (size_t)vocabulary * sizeof *adjusted);
+        poet_sdk_repetition_penalty(host, adjusted, text, length, options->repeat_penalty);
+        log_probs = adjusted;
+      }
       for (j = 0; j < width; ++j) chosen[i * width + j] = -1;
       for (k = 0; k < (size_t)vocabulary; ++k) { /* insertion into the top `width`, by log-prob */
         const float value = log_probs[k];
@@ -487,6 +512,7 @@ static inline int32_t poet_sdk_beam_search(const poet_host* host, poet_state sta
   free(states);
   free(tokens);
   free(text);
+  free(adjusted);
   if (status == POET_OK && best.state < 0) {
     host->fail(host->context, "beam search: every continuation repeated the poem");
     status = POET_ERROR;
