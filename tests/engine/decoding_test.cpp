@@ -179,9 +179,12 @@ bool repeats_a_line(const WrittenPoem& poem) {
 std::vector<double> with_param(const Decoder& d, std::string_view name, double value) {
   std::vector<double> values = d.default_values();
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (d.params()[i].name == name) values[i] = value;
+    if (d.params()[i].name == name) {
+      values[i] = value;
+      return values;
+    }
   }
-  return values;
+  throw std::runtime_error(fmt::format("decoder '{}' has no parameter '{}'", d.name(), name));
 }
 
 TEST(Greedy, NeverWritesALineTwiceUnlessAllowed) {
