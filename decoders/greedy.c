@@ -12,52 +12,32 @@ static const poet_param_info params[] = {
      "log-probability taken off a character per earlier use in the poem (0: none)"},
 };
 
-/* The poem so far and a copy of the log-probabilities to lower, kept between steps so their
- * buffers are allocated once. */
 typedef struct greedy_run {
   int no_repeat_line;
   double repeat_penalty;
-  poet_token* tokens;
-  size_t capacity;
-  float* adjusted;
+  poet_sdk_penalised poem; /* kept between steps so its buffers are allocated once */
 } greedy_run;
 
 static poet_token likeliest(const poet_host* host, poet_state state, const float* log_probs,
                             void* user) {
   greedy_run* run = (greedy_run*)user;
-  size_t length;
+  const float* row;
   if (!run->no_repeat_line && run->repeat_penalty == 0) {
     return poet_sdk_argmax(log_probs, host->vocabulary_size);
   }
-  length = poet_sdk_text(host, state, &run->tokens, &run->capacity);
-  if (length == (size_t)-1) {
-    host->fail(host->context, "out of memory");
-    return -1;
-  }
-  if (run->repeat_penalty > 0) {
-    memcpy(run->adjusted, log_probs, (size_t)host->vocabulary_size * sizeof *run->adjusted);
-    poet_sdk_repetition_penalty(host, run->adjusted, run->tokens, length, run->repeat_penalty);
-    log_probs = run->adjusted;
-  }
-  return poet_sdk_argmax_unrepeated(host, log_probs, run->tokens, length, 0, run->no_repeat_line);
+  row = poet_sdk_penalise(host, state, log_probs, run->repeat_penalty, &run->poem);
+  if (row == NULL) return -1;
+  return poet_sdk_argmax_unrepeated(host, row, run->poem.tokens, run->poem.length, 0,
+                                    run->no_repeat_line);
 }
 
 static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {
-  greedy_run run = {0, 0, NULL, 0, NULL};
+  greedy_run run = {0};
   int32_t status;
   run.no_repeat_line = request->params[NO_REPEAT_LINE] != 0;
   run.repeat_penalty = request->params[REPEAT_PENALTY];
-  if (run.repeat_penalty > 0) {
-    run.adjusted = (float*)malloc((size_t)host->vocabulary_size * sizeof *run.adjusted);
-    if (run.adjusted == NULL) {
-      host->fail(host->context, "out of memory");
-      *result = request->start;
-      return POET_ERROR;
-    }
-  }
   status = poet_sdk_write(host, request->start, likeliest, &run, 0);
-  free(run.tokens);
-  free(run.adjusted);
+  poet_sdk_penalised_free(&run.poem);
   *result = request->start;
   return status;
 }

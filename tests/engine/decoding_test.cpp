@@ -352,6 +352,30 @@ TEST(Acrostic, BeginsEveryLineWithItsHeadInEveryFormAndStrategy) {
   }
 }
 
+TEST(Acrostic, TheRepeatPenaltyKeepsEarlierCharactersAwayFromGreedyAndBeamLines) {
+  const Decoder& acrostic = decoder("acrostic");
+  for (const double inner : {0.0, 2.0}) {  // greedy, beam
+    std::size_t plain = 0, penalised = 0;
+    for (const Form form : kForms) {
+      SCOPED_TRACE(fmt::format("{} inner {}", form_name(form), inner));
+      PoemRequest request;
+      request.heads = characters(static_cast<std::size_t>(form_shape(form).lines), 3);
+      request.form = FormRule::exact(form);
+      request.params = with_param(acrostic, "repeat-penalty", 0);
+      request.params[0] = inner;
+      plain += reused_characters(write(acrostic, request));
+      request.params = with_param(acrostic, "repeat-penalty", 20);
+      request.params[0] = inner;
+      const auto poem = write(acrostic, request);
+      expect_exact(poem, form);
+      // Only a head, which the poem must take, may be a character the poem already had.
+      EXPECT_LE(reused_characters(poem), request.heads.size()) << poem.text;
+      penalised += reused_characters(poem);
+    }
+    EXPECT_GT(plain, penalised) << "inner " << inner << " never used a character twice";
+  }
+}
+
 TEST(Acrostic, WithoutAFormWritesOneLinePerHead) {
   PoemRequest request;
   request.heads = characters(3, 5);

@@ -248,6 +248,27 @@ static void test_repetition_penalty(const poet_host* host) {
   CHECK(row[FULL_STOP] == -7.0f && row[END] == -INFINITY);
 }
 
+/* poet_sdk_penalise: the state's poem read back, the penalty applied to a copy of its row. */
+static void test_penalise(void) {
+  fake f;
+  poet_host host = fake_host(&f);
+  poet_sdk_penalised p = {0};
+  const float* row;
+  const float* lowered;
+  f.poem[0] = 0; /* 月水月 */
+  f.poem[1] = 2;
+  f.poem[2] = 0;
+  f.length = 3;
+  row = host.log_probs(host.context, 0);
+  lowered = poet_sdk_penalise(&host, 0, row, 1.5, &p);
+  CHECK(lowered != NULL && lowered != row && p.length == 3 && p.tokens[2] == 0);
+  CHECK(lowered != NULL && lowered[0] == -4.0f && lowered[1] == -2.0f && lowered[2] == -4.5f);
+  CHECK(row[0] == -1.0f); /* the host's row stays as it was */
+  CHECK(poet_sdk_penalise(&host, 0, row, 0, &p) == row && p.length == 3); /* no penalty, no copy */
+  poet_sdk_penalised_free(&p);
+  CHECK(p.tokens == NULL && p.row == NULL && p.capacity == 0);
+}
+
 /* Repeats as poet_sdk_repeats sees them, and poet_sdk_argmax_unrepeated turning away from them. */
 static void test_repeats(const poet_host* host) {
   /* 月山水风花，月山水风 and then: */
@@ -330,6 +351,7 @@ int main(void) {
   test_min_p_and_typical_p(&host);
   test_sample_draws_unchanged(&host);
   test_repetition_penalty(&host);
+  test_penalise();
   test_repeats(&host);
   test_write();
   if (failures > 0) fprintf(stderr, "%d checks failed\n", failures);

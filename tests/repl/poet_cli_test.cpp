@@ -48,8 +48,8 @@ TEST(PoetDecoders, ListsTheBuiltInDecodersWithTheirParameters) {
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.err, "");
   for (const char* expected :
-       {"\nbeam 1.1.0  ", "greedy 1.2.0  ", "\ntemperature 1.1.0  ", "acrostic 1.1.0  ",
-        "    top-p        0.97    ", "    inner        sample  "}) {
+       {"\nbeam 1.1.0  ", "greedy 1.2.0  ", "\ntemperature 1.1.0  ", "acrostic 1.2.0  ",
+        "    top-p        0.97    ", "    inner           sample  "}) {
     EXPECT_NE(run.out.find(expected), std::string::npos) << expected << " in\n" << run.out;
   }
 }

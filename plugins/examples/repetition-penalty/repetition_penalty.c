@@ -4,8 +4,6 @@
  * poet/decoder_sdk.h. */
 #include <poet/decoder.h>
 #include <poet/decoder_sdk.h>
-#include <stdlib.h>
-#include <string.h>
 
 enum { TEMPERATURE, MIN_P, PENALTY };
 
@@ -17,48 +15,32 @@ static const poet_param_info params[] = {
      "log-probability taken off a character per earlier use"},
 };
 
-/* The scratch space one decode() needs: a copy of the log-probabilities to lower, and the poem. */
+/* What choose() works with: the parameters, and the poem and a copy of the row to lower. */
 typedef struct scratch {
   const double* params;
-  float* adjusted;
-  poet_token* text;
-  size_t capacity;
+  poet_sdk_penalised poem;
 } scratch;
 
 static poet_token choose(const poet_host* host, poet_state state, const float* log_probs,
                          void* user) {
   scratch* s = (scratch*)user;
-  const size_t length = poet_sdk_text(host, state, &s->text, &s->capacity);
+  const float* lowered = poet_sdk_penalise(host, state, log_probs, s->params[PENALTY], &s->poem);
   poet_sdk_sampling sampling = poet_sdk_sampling_defaults();
   poet_token token;
-  if (length == (size_t)-1) {
-    host->fail(host->context, "out of memory");
-    return -1;
-  }
-  memcpy(s->adjusted, log_probs, (size_t)host->vocabulary_size * sizeof *s->adjusted);
-  poet_sdk_repetition_penalty(host, s->adjusted, s->text, length, s->params[PENALTY]);
+  if (lowered == NULL) return -1; /* out of memory, told to the host */
   sampling.temperature = s->params[TEMPERATURE];
   sampling.min_p = s->params[MIN_P];
-  token = poet_sdk_sample_with(host, s->adjusted, &sampling);
+  token = poet_sdk_sample_with(host, lowered, &sampling);
   if (token < 0) host->fail(host->context, "no character can come next");
   return token;
 }
 
 static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {
-  scratch s;
+  scratch s = {NULL, {0}};
   int32_t status;
   s.params = request->params;
-  s.capacity = 0;
-  s.text = NULL; /* poet_sdk_text allocates it */
-  s.adjusted = (float*)malloc((size_t)host->vocabulary_size * sizeof *s.adjusted);
-  if (s.adjusted == NULL) {
-    host->fail(host->context, "out of memory");
-    status = POET_ERROR;
-  } else {
-    status = poet_sdk_write(host, request->start, choose, &s, 0);
-  }
-  free(s.adjusted);
-  free(s.text);
+  status = poet_sdk_write(host, request->start, choose, &s, 0);
+  poet_sdk_penalised_free(&s.poem);
   *result = request->start;
   return status;
 }

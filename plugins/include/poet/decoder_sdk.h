@@ -252,6 +252,42 @@ static inline void poet_sdk_repetition_penalty(const poet_host* host, float* log
   }
 }
 
+/* What poet_sdk_penalise keeps from step to step: the poem read back and a copy of the row, each
+ * allocated once. Start from {0}; poet_sdk_penalised_free frees it. */
+typedef struct poet_sdk_penalised {
+  poet_token* tokens; /* the poem so far at the last call, `length` tokens */
+  size_t length;
+  size_t capacity;
+  float* row;
+} poet_sdk_penalised;
+
+/* The row `log_probs` of `state` less poet_sdk_repetition_penalty for its poem so far, in p's copy
+ * (log_probs itself when penalty is 0); the poem is left in p->tokens for other checks. NULL, after
+ * host->fail(), when memory runs out. */
+static inline const float* poet_sdk_penalise(const poet_host* host, poet_state state,
+                                             const float* log_probs, double penalty,
+                                             poet_sdk_penalised* p) {
+  const size_t row_bytes = (size_t)host->vocabulary_size * sizeof *p->row;
+  p->length = poet_sdk_text(host, state, &p->tokens, &p->capacity);
+  if (p->length != (size_t)-1 && penalty > 0 && p->row == NULL) p->row = (float*)malloc(row_bytes);
+  if (p->length == (size_t)-1 || (penalty > 0 && p->row == NULL)) {
+    host->fail(host->context, "out of memory");
+    return NULL;
+  }
+  if (penalty <= 0) return log_probs;
+  memcpy(p->row, log_probs, row_bytes);
+  poet_sdk_repetition_penalty(host, p->row, p->tokens, p->length, penalty);
+  return p->row;
+}
+
+static inline void poet_sdk_penalised_free(poet_sdk_penalised* p) {
+  free(p->tokens);
+  free(p->row);
+  p->tokens = NULL;
+  p->row = NULL;
+  p->length = p->capacity = 0;
+}
+
 /* Whether appending `token` to a poem's tokens would repeat it: complete an n-gram of
  * characters (no marks) that the poem already has, when ngram > 1, or, when no_repeat_line is
  * set, make the line so far a copy of an earlier whole line: at its last character, which lets a
