@@ -412,11 +412,7 @@ static inline int32_t poet_sdk_beam_search(const poet_host* host, poet_state sta
   poet_state* parents = (poet_state*)malloc(width * sizeof *parents);
   poet_state* states = (poet_state*)malloc(width * sizeof *states);
   poet_token* tokens = (poet_token*)malloc(width * sizeof *tokens);
-  size_t text_capacity = 256;
-  poet_token* text = (poet_token*)malloc(text_capacity * sizeof *text);
-  /* a hypothesis's log-probabilities less its repetition penalty */
-  float* adjusted =
-      options->repeat_penalty > 0 ? (float*)malloc((size_t)vocabulary * sizeof *adjusted) : NULL;
+  poet_sdk_penalised poem = {0}; /* a hypothesis's poem, and its row less the penalty */
   poet_sdk_hypothesis best;
   size_t live_count = 1, i, j, k;
   int32_t status = POET_OK;
@@ -424,8 +420,7 @@ static inline int32_t poet_sdk_beam_search(const poet_host* host, poet_state sta
 
   best.state = -1;
   best.score = -INFINITY;
-  if (!live || !next || !candidates || !chosen || !parents || !states || !tokens || !text ||
-      (options->repeat_penalty > 0 && !adjusted)) {
+  if (!live || !next || !candidates || !chosen || !parents || !states || !tokens) {
     host->fail(host->context, "beam search: out of memory");
     status = POET_ERROR;
     live_count = 0;
@@ -441,23 +436,19 @@ static inline int32_t poet_sdk_beam_search(const poet_host* host, poet_state sta
     size_t candidate_count = 0, next_count = 0;
     /* Each hypothesis proposes its `width` best tokens that do not repeat the poem. */
     for (i = 0; i < live_count; ++i) {
-      const float* log_probs = host->log_probs(host->context, live[i].state);
-      const size_t length = poet_sdk_text(host, live[i].state, &text, &text_capacity);
+      const float* log_probs =
+          poet_sdk_penalise(host, live[i].state, host->log_probs(host->context, live[i].state),
+                            options->repeat_penalty, &poem);
       size_t found = 0;
-      if (length == (size_t)-1) break;
-      if (adjusted) {
-        memcpy(adjusted, log_probs, (size_t)vocabulary * sizeof *adjusted);
-        poet_sdk_repetition_penalty(host, adjusted, text, length, options->repeat_penalty);
-        log_probs = adjusted;
-      }
+      if (log_probs == NULL) break;
       for (j = 0; j < width; ++j) chosen[i * width + j] = -1;
       for (k = 0; k < (size_t)vocabulary; ++k) { /* insertion into the top `width`, by log-prob */
         const float value = log_probs[k];
         size_t at;
         if (!(value > -INFINITY)) continue;
         if (found == width && value <= log_probs[chosen[i * width + width - 1]]) continue;
-        if (poet_sdk_repeats(host, text, length, (poet_token)k, options->no_repeat_ngram,
-                             options->no_repeat_line)) {
+        if (poet_sdk_repeats(host, poem.tokens, poem.length, (poet_token)k,
+                             options->no_repeat_ngram, options->no_repeat_line)) {
           continue;
         }
         at = found < width ? found++ : width - 1;
@@ -475,8 +466,7 @@ static inline int32_t poet_sdk_beam_search(const poet_host* host, poet_state sta
         c->line = live[i].line;
       }
     }
-    if (i < live_count) { /* poet_sdk_text ran out of memory */
-      host->fail(host->context, "beam search: out of memory");
+    if (i < live_count) { /* out of memory, told to the host by poet_sdk_penalise */
       status = POET_ERROR;
       break;
     }
@@ -547,8 +537,7 @@ static inline int32_t poet_sdk_beam_search(const poet_host* host, poet_state sta
   free(parents);
   free(states);
   free(tokens);
-  free(text);
-  free(adjusted);
+  poet_sdk_penalised_free(&poem);
   if (status == POET_OK && best.state < 0) {
     host->fail(host->context, "beam search: every continuation repeated the poem");
     status = POET_ERROR;
