@@ -82,7 +82,10 @@ struct TextStats {
       if (!is_han(text[i]) && !is_verse_punctuation(text[i])) leaked = true;
       if (i >= 2 && text[i] == text[i - 1] && text[i] == text[i - 2] && is_han(text[i]))
         tripled = true;
-      if (is_han(text[i])) ++characters, reused += !seen.insert(text[i]).second;
+      if (is_han(text[i])) {
+        ++characters;
+        reused += !seen.insert(text[i]).second;
+      }
       if (i >= 1 && is_han(text[i]) && is_han(text[i - 1])) {
         bigrams.insert(std::u32string(text.substr(i - 1, 2)));
         ++bigram_count;

@@ -269,12 +269,12 @@ static inline const float* poet_sdk_penalise(const poet_host* host, poet_state s
                                              poet_sdk_penalised* p) {
   const size_t row_bytes = (size_t)host->vocabulary_size * sizeof *p->row;
   p->length = poet_sdk_text(host, state, &p->tokens, &p->capacity);
-  if (p->length != (size_t)-1 && penalty > 0 && p->row == NULL) p->row = (float*)malloc(row_bytes);
-  if (p->length == (size_t)-1 || (penalty > 0 && p->row == NULL)) {
+  if (p->length != (size_t)-1 && penalty <= 0) return log_probs;
+  if (p->length != (size_t)-1 && p->row == NULL) p->row = (float*)malloc(row_bytes);
+  if (p->length == (size_t)-1 || p->row == NULL) {
     host->fail(host->context, "out of memory");
     return NULL;
   }
-  if (penalty <= 0) return log_probs;
   memcpy(p->row, log_probs, row_bytes);
   poet_sdk_repetition_penalty(host, p->row, p->tokens, p->length, penalty);
   return p->row;
