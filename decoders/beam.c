@@ -1,7 +1,9 @@
 /* beam: keeps the `width` likeliest partial poems at every step, all stepped in one batch, and
  * returns the likeliest finished one. It cannot stream: the leader may change until the end. */
 #include <poet/decoder.h>
+#include <poet/decoder_ext.h>
 #include <poet/decoder_sdk.h>
+#include <string.h>
 
 enum { WIDTH, LENGTH_PENALTY, NO_REPEAT_NGRAM, NO_REPEAT_LINE, REPEAT_PENALTY };
 
@@ -16,6 +18,14 @@ static const poet_param_info params[] = {
      "log-probability taken off a character per earlier use in the poem (0: none)"},
 };
 
+/* gen --beam 8: the width, and beam search whatever decoder gen would write with. */
+static const poet_option_alias aliases[] = {{"beam", "width"}};
+static const poet_plugin_options options = {aliases, sizeof aliases / sizeof aliases[0]};
+
+static const void* get_extension(const char* id) {
+  return strcmp(id, POET_PLUGIN_EXT_OPTIONS) == 0 ? &options : NULL;
+}
+
 static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {
   poet_sdk_beam_options options = poet_sdk_beam_defaults();
   options.width = (int32_t)request->params[WIDTH];
@@ -29,11 +39,12 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
 static const poet_decoder beam = {
     .abi_version = POET_DECODER_ABI_VERSION,
     .name = "beam",
-    .version = "1.1.0",
+    .version = "1.2.0",
     .help = "beam search: the likeliest poem among `width` kept at each step",
     .params = params,
     .param_count = sizeof params / sizeof params[0],
     .decode = decode,
+    .get_extension = get_extension,
 };
 
 POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &beam; }

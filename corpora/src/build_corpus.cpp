@@ -13,9 +13,9 @@
 
 #include "cleaning.h"
 #include "package.h"
-#include "poet/engine/files.h"
-#include "poet/engine/text.h"
-#include "poet/engine/vocabulary.h"
+#include "poet/engine/files/files.h"
+#include "poet/engine/model/vocabulary.h"
+#include "poet/engine/text/text.h"
 
 namespace fs = std::filesystem;
 using namespace poet;

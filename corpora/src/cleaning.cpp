@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <variant>
 
-#include "poet/engine/text.h"
+#include "poet/engine/text/text.h"
 
 namespace poet::corpora {
 namespace {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <unordered_set>
 
-#include "poet/engine/corpus.h"
+#include "poet/engine/files/corpus.h"
 
 namespace poet::corpora {
 

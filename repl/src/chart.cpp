@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "poet/engine/text.h"
+#include "poet/engine/text/text.h"
 
 namespace poet::repl {
 namespace {

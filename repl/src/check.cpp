@@ -5,9 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "generation_settings.h"
-#include "poet/engine/corpus.h"
-#include "poet/engine/metre.h"
-#include "poet/engine/text.h"
+#include "poet/engine/error.h"
+#include "poet/engine/files/corpus.h"
+#include "poet/engine/metre/metre.h"
+#include "poet/engine/text/text.h"
 #include "shell.h"
 #include "words.h"
 
@@ -107,70 +108,84 @@ void check_file(Shell& shell, const fs::path& file, std::optional<Split> split, 
     if (split && poem.split != *split) return;
     const MetreCheck check = check_poem(decode_utf8(poem.text), lexicon, book);
     tally.add(check);
-    if (terminal.json()) {
-      terminal.json_result(to_json(check, poem.text, book).dump());
-    } else {
-      terminal.result(fmt::format("{}  {}", poem.text, check.verdict()));
-    }
+    terminal.reply(
+        {to_json(check, poem.text, book), fmt::format("{}  {}", poem.text, check.verdict())});
   });
   for (const auto& problem : problems) {
     terminal.warning(fmt::format("{}:{}: {}", file.string(), problem.line, problem.message));
   }
   const std::string summary = fmt::format("{}: {}", file.string(), tally.describe());
-  if (terminal.json()) {
-    terminal.json_result(nlohmann::json{{"file", file.string()},
-                                        {"poems", tally.poems},
-                                        {"regulated", tally.regulated},
-                                        {"passing", tally.passing},
-                                        {"rhyming", tally.rhyming},
-                                        {"repeating", tally.repeating},
-                                        {"key_checks", tally.key_checks},
-                                        {"key_passed", tally.key_passed},
-                                        {"summary", summary}}
-                             .dump());
-  } else {
-    terminal.result(summary);
+  terminal.reply({{{"file", file.string()},
+                   {"poems", tally.poems},
+                   {"regulated", tally.regulated},
+                   {"passing", tally.passing},
+                   {"rhyming", tally.rhyming},
+                   {"repeating", tally.repeating},
+                   {"key_checks", tally.key_checks},
+                   {"key_passed", tally.key_passed},
+                   {"summary", summary}},
+                  summary});
+}
+
+void run_check(Shell& shell, const Args& args) {
+  MetreChoice metre = shell.settings().metre;
+  if (const auto* book = args.option("--rhyme-book")) {
+    Settings settings = shell.settings();
+    setting_by_key("rhyme-book")->apply(settings, *book, shell.decoders());
+    metre = settings.metre;
   }
+  const auto usage_error = [] {
+    return Error::input(fmt::format("usage: {}", usage(check_command())));
+  };
+  if (const auto* file = args.option("--file")) {
+    if (!args.positional.empty()) throw usage_error();
+    std::optional<Split> split;
+    if (const auto* name = args.option("--split")) split = split_option(*name);
+    check_file(shell, *file, split, metre.book);
+    return;
+  }
+  if (args.positional.empty() || args.option("--split") != nullptr) throw usage_error();
+  // The poem may come as several words: a line of verse per word.
+  std::string poem;
+  for (const auto& word : args.positional) poem += word;
+  std::u32string text = decode_utf8(poem);
+  normalise_punctuation(text);
+  if (const auto problem = verse_problem(text)) throw Error::input(*problem);
+  const MetreLexicon& lexicon = shell.metre_lexicon();
+  const MetreCheck check = check_poem(text, lexicon, metre.book);
+  Terminal& terminal = shell.terminal();
+  terminal.reply({to_json(check, encode_utf8(text), metre.book),
+                  describe_check(check, lexicon, metre.book, terminal)});
 }
 
 }  // namespace
 
-void run_check(Shell& shell, const std::vector<std::string>& args) {
-  const ParsedArgs parsed = parse_options(args, {"--file", "--split", "--rhyme-book"});
-  MetreChoice metre = shell.settings().metre;
-  if (const auto* book = parsed.option("--rhyme-book")) metre.set("rhyme-book", *book);
-  const auto* file = parsed.option("--file");
-  if (file != nullptr) {
-    if (!parsed.positional.empty()) throw CommandError(fmt::format("usage: {}", kCheckUsage));
-    std::optional<Split> split;
-    if (const auto* name = parsed.option("--split")) split = split_option(*name);
-    check_file(shell, *file, split, metre.book);
-    return;
-  }
-  if (parsed.positional.empty() || parsed.option("--split") != nullptr)
-    throw CommandError(fmt::format("usage: {}", kCheckUsage));
-  // The poem may come as several words: a line of verse per word.
-  std::string poem;
-  for (const auto& word : parsed.positional) poem += word;
-  std::u32string text = decode_utf8(poem);
-  normalise_punctuation(text);
-  if (const auto problem = verse_problem(text)) throw CommandError(*problem);
-  const MetreLexicon& lexicon = shell.metre_lexicon();
-  const MetreCheck check = check_poem(text, lexicon, metre.book);
-  Terminal& terminal = shell.terminal();
-  if (terminal.json()) {
-    terminal.json_result(to_json(check, encode_utf8(text), metre.book).dump());
-  } else {
-    terminal.result(describe_check(check, lexicon, metre.book, terminal));
-  }
-}
-
-std::optional<std::vector<std::string>> complete_check(Shell& shell,
-                                                       const std::vector<std::string>& before) {
-  if (before.back() == "--file") return std::nullopt;
-  if (before.back() == "--split") return std::vector<std::string>{"train", "valid", "test"};
-  if (before.back() == "--rhyme-book") return shell.settings().metre.values("rhyme-book");
-  return std::vector<std::string>{"--file", "--split", "--rhyme-book"};
+Command check_command() {
+  Command check{
+      "check",
+      "<poem>",
+      0,
+      40,
+      "a poem's form, tones (平仄) and rhymes against the rules of regulated verse",
+      "Shows each line's tones (平 level, 仄 oblique, 中 either, ？ unknown), the standard "
+      "pattern\n"
+      "  the poem follows best (平起 or 仄起, first line rhyming or not), its rhyme group and "
+      "each\n"
+      "  fault: a tone at position 2, 4 or 6 or a line's end against the pattern, 孤平, 三平尾, a\n"
+      "  rhyme outside the group, a rhyme character used twice; positions 1, 3 and 5 are free.\n"
+      "  The poem may be given in several words, a line a word; with --file, none is given.",
+      {{"--file", "FILE", "check every poem of a file (either corpus format) and sum them up",
+        [](Shell&, const std::vector<std::string>&) -> Candidates { return std::nullopt; }},
+       {"--split", "train|valid|test", "with --file: only that split's poems",
+        [](Shell&, const std::vector<std::string>&) -> Candidates {
+          return std::vector<std::string>{"train", "valid", "test"};
+        }},
+       {"--rhyme-book", "平水韵|中华新韵", "judge by this book (default: the 'set' value)",
+        [](Shell&, const std::vector<std::string>&) -> Candidates {
+          return std::vector<std::string>{"平水韵", "中华新韵"};
+        }}}};
+  check.run = run_check;
+  return check;
 }
 
 }  // namespace poet::repl

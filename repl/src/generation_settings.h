@@ -1,9 +1,9 @@
 #pragma once
-// What `set`, `use` and `settings` change: the decoder `gen` uses, each decoder's parameter
-// values, the form, the seed and the number of poems. `gen` and `acrostic` start from these and
-// apply their own options on top.
+// The settings poems are written with, and what changes them: `use`, `set` and `settings` for the
+// session, and gen's and acrostic's options for one command, which apply to a copy. Each setting
+// is one row of setting_table(), with its `set` key, its option, its value and its help, so that
+// `set`, `settings`, the options of gen and acrostic and Tab all read the same row.
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "poet/engine/decoders.h"
-#include "poet/engine/form_rule.h"
-#include "poet/engine/metre.h"
+#include "poet/engine/metre/form_rule.h"
+#include "poet/engine/metre/metre.h"
+#include "poet/engine/plugins/decoders.h"
 
 namespace poet::repl {
 
@@ -23,61 +23,73 @@ struct FormChoice {
   std::string name = "auto";  // as the user wrote it
   FormRule rule = FormRule::automatic();
 };
-FormChoice parse_form_choice(std::string_view text);  // throws CommandError
+FormChoice parse_form_choice(std::string_view text);  // throws Error::input
 
-// --rhyme, --tones, --rhyme-book and their `set` keys: how a regulated poem keeps its metre.
+// --rhyme, --tones, --rhyme-book: how a regulated poem keeps its metre.
 struct MetreChoice {
-  static constexpr std::string_view kKeys[] = {"rhyme", "tones", "rhyme-book"};
-  static bool is_key(std::string_view key);  // one of kKeys
   std::string rhyme = "auto";  // auto, off, or a group of the book (东, 七阳, ...)
   ToneMode tones = ToneMode::loose;
   RhymeBook book = RhymeBook::pingshui;
 
-  // Sets one of kKeys (without the dashes); throws CommandError for a bad value.
-  void set(std::string_view key, std::string_view value);
-  // The rule a poem is written under; throws CommandError for a group its book lacks.
+  // The rule a poem is written under.
   MetreRule rule(const MetreLexicon& lexicon) const;
   bool needs_lexicon() const { return rhyme != "off" || tones != ToneMode::off; }
-  // The values `set` takes for a key, for completion.
-  std::vector<std::string> values(std::string_view key) const;
   std::string tones_name() const;
-
- private:
-  // The group `rhyme` names, or none for auto and off; throws CommandError if the book lacks it.
+  // The group `rhyme` names, or none for auto and off; throws Error::input if the book lacks it.
   std::optional<int> fixed_group() const;
 };
 
-class GenerationSettings {
- public:
-  std::string decoder = "temperature";  // the decoder `gen` uses
+struct Settings {
+  std::string decoder = "temperature";  // what gen and acrostic write with
   FormChoice form;
   MetreChoice metre;
   std::optional<std::uint64_t> seed;  // none: a fresh seed for every poem
   int count = 1;
+  std::u32string mood;  // gen's --mood: a line read into the model first; not a `set` key
   // Load each checkpoint that training writes, and the loaded file whenever it changes on disk.
-  std::atomic<bool> autoreload{false};
+  bool autoreload = false;
 
-  // The values of a decoder's parameters: its defaults, with what `set` changed.
+  // The values of a decoder's parameters: its defaults, with what `set` or an option changed.
   std::vector<double> values(const Decoder& decoder) const;
-  void set_value(const Decoder& decoder, const DecoderParam& param, double value);
-
-  // `set KEY VALUE`: one of the keys above, a parameter of the current decoder, or
-  // DECODER.PARAM for another one. Returns what was set, as `settings` shows it.
-  std::string set(std::string_view key, std::string_view value, const DecoderSet& decoders);
-  // What `settings` prints.
-  std::string describe(const DecoderSet& decoders) const;
-  // The keys `set` takes, for completion and suggestions.
-  std::vector<std::string> keys(const DecoderSet& decoders) const;
+  void set_param(const Decoder& decoder, const DecoderParam& param, double value);
 
  private:
-  std::map<std::string, std::map<std::string, double>, std::less<>>
-      changed_;  // decoder → param → value
+  std::map<std::string, std::map<std::string, double>, std::less<>> params_;  // decoder → param
 };
 
-// The decoder of that name; throws CommandError naming the closest one.
-std::shared_ptr<const Decoder> find_decoder(const DecoderSet& decoders, std::string_view name);
+// One setting.
+struct Setting {
+  std::string_view key;     // `set KEY`; empty for an option of gen's only
+  std::string_view option;  // gen's and acrostic's option; empty for a `set` key only
+  std::string_view value;   // what it takes, as usage shows it
+  std::string_view help;    // one line
+  // Its values for Tab.
+  std::vector<std::string> (*values)(const Settings& settings, const DecoderSet& decoders);
+  // Sets it from text; throws Error::input, leaving `settings` as it was, when the text is bad.
+  // What it must agree with (a rhyme group of the book) check_settings() checks.
+  void (*apply)(Settings& settings, std::string_view text, const DecoderSet& decoders);
+  // The value as `settings` shows it; null for one `settings` does not show.
+  std::string (*show)(const Settings& settings);
+};
+const std::vector<Setting>& setting_table();
+const Setting* setting_by_key(std::string_view key);
+const Setting* setting_by_option(std::string_view option);
+// The names of gen's options without their dashes, which no decoder parameter may take.
+std::vector<std::string> reserved_option_names();
 
-std::uint64_t parse_seed(std::string_view text);  // throws CommandError
-int parse_count(std::string_view text);           // 1 to 100; throws CommandError
+// Throws Error::input unless the settings agree with each other: a fixed rhyme group is one of the
+// rhyme book's.
+void check_settings(const Settings& settings);
+
+// `set KEY VALUE`: a key of the table, a parameter of the current decoder, or DECODER.PARAM for
+// another one. Returns the key as `settings` names it and the value as it shows it; throws
+// Error::input, leaving `settings` as it was.
+std::pair<std::string, std::string> set_setting(Settings& settings, std::string_view key,
+                                                std::string_view value, const DecoderSet& decoders);
+// The keys `set` takes, for Tab and suggestions.
+std::vector<std::string> setting_keys(const Settings& settings, const DecoderSet& decoders);
+
+// The decoder of that name; throws Error::input naming the closest one.
+std::shared_ptr<const Decoder> find_decoder(const DecoderSet& decoders, std::string_view name);
 
 }  // namespace poet::repl

@@ -9,14 +9,18 @@
 #include <filesystem>
 #include <optional>
 #include <string_view>
+#include <variant>
 
 #include "bundled.h"
+#include "generation_settings.h"
 #include "interrupt.h"
 #include "line_reader.h"
-#include "poet/engine/decoders.h"
-#include "poet/engine/engine.h"
-#include "poet/engine/names.h"
-#include "poet/engine/runtime.h"
+#include "models.h"
+#include "poet/engine/config/config.h"
+#include "poet/engine/model/engine.h"
+#include "poet/engine/model/runtime.h"
+#include "poet/engine/plugins/decoders.h"
+#include "poet/engine/text/names.h"
 #include "poet/engine/version.h"
 #include "shell.h"
 #include "terminal.h"
@@ -45,6 +49,13 @@ constexpr std::string_view kUsage =
     "  --help              show this text\n"
     "  --version           show poet's version\n";
 
+using poet::repl::LineReader;
+using poet::repl::model_reply;
+using poet::repl::Outcome;
+using poet::repl::reserved_option_names;
+using poet::repl::Shell;
+using poet::repl::Terminal;
+
 struct Options {
   std::vector<std::string> commands;
   std::optional<std::filesystem::path> model = poet::repl::bundled_model();
@@ -67,24 +78,17 @@ void use_utf8_locale() {
   if (std::strcmp(nl_langinfo(CODESET), "UTF-8") != 0) std::setlocale(LC_CTYPE, "C.UTF-8");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using namespace poet::repl;
-  use_utf8_locale();
-  // A worker that `train --workers N` started: no prompt, no model, no plugins.
-  if (argc > 1 && std::string_view(argv[1]) == "--train-worker")
-    return train_worker(std::vector<std::string>(argv + 2, argv + argc));
-
-  Options options;
+// The command line, or the exit status when it says all there is to do (--help, --version, a
+// mistake).
+std::variant<Options, int> parse_command_line(int argc, char** argv) {
   static const std::vector<std::string_view> kOptions{
-      "-c",   "--model", "--no-model", "--config", "--device", "--plugin-dir",
-      "--json", "--bail", "--help",    "--version"};
+      "-c",           "--model", "--no-model", "--config", "--device",
+      "--plugin-dir", "--json",  "--bail",     "--help",   "--version"};
+  Options options;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    const bool takes_value =
-        arg == "-c" || arg == "--model" || arg == "--config" || arg == "--device" ||
-        arg == "--plugin-dir";
+    const bool takes_value = arg == "-c" || arg == "--model" || arg == "--config" ||
+                             arg == "--device" || arg == "--plugin-dir";
     if (takes_value && i + 1 == argc)
       return usage_error(fmt::format("missing value after '{}'", arg));
     if (arg == "-c") {
@@ -118,6 +122,86 @@ int main(int argc, char** argv) {
           fmt::format("unknown option '{}'{}", arg, poet::did_you_mean(arg, kOptions)));
     }
   }
+  return options;
+}
+
+// Loads the model poet starts with; false when one was asked for and could not be loaded.
+bool load_first_model(poet::Engine& engine, const Options& options, Terminal& terminal) {
+  if (!options.model) return true;
+  if (!options.model_given && !std::filesystem::exists(*options.model)) {
+    terminal.warning(fmt::format("the bundled model {} is missing: 'load' or 'train' one",
+                                 options.model->string()));
+    return true;
+  }
+  try {
+    const auto info = engine.load(*options.model);
+    if (terminal.interactive()) terminal.result(model_reply(info, "loaded").text);
+    return true;
+  } catch (const std::exception& error) {
+    terminal.error(error.what());
+    return false;
+  }
+}
+
+// The configuration file in force: --config, or poet.toml here if there is one.
+std::optional<std::filesystem::path> config_file_of(const Options& options) {
+  if (options.config) return options.config;
+  if (std::filesystem::exists("poet.toml")) return std::filesystem::path("poet.toml");
+  return std::nullopt;
+}
+
+// The decoder plugins, run as the configuration's [plugins] says; `failed` is set when it cannot
+// be read.
+poet::DecoderSet load_decoders(const Options& options,
+                               const std::optional<std::filesystem::path>& config_file,
+                               Terminal& terminal, bool& failed) {
+  poet::PluginPolicy plugins{{}, 1, poet::decoder_runner()};
+  if (config_file) {
+    try {
+      plugins.config = poet::load_config(*config_file).plugins;
+    } catch (const std::exception& error) {
+      terminal.error(error.what());
+      failed = true;
+    }
+  }
+  poet::DecoderSet decoders(poet::decoder_folders(options.plugin_dirs), std::move(plugins),
+                            reserved_option_names());
+  for (const auto& refused : decoders.refused())
+    terminal.warning(
+        fmt::format("decoder plugin {} refused: {}", refused.file.string(), refused.reason));
+  return decoders;
+}
+
+// Runs the lines the reader gives until the end, `quit` or, with --bail in a script, a failure;
+// whether any failed.
+bool run_lines(Shell& shell, LineReader& reader, Terminal& terminal, bool bail) {
+  bool any_failed = false;
+  for (int line_number = 1;; ++line_number) {
+    shell.notices().flush(terminal);
+    const auto line = reader.next();
+    if (!line) break;
+    terminal.set_line(line_number);
+    const Outcome outcome = shell.execute(*line);
+    if (outcome == Outcome::quit) break;
+    if (outcome == Outcome::failed) {
+      any_failed = true;
+      if (bail && !terminal.interactive()) break;
+    }
+  }
+  return any_failed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace poet::repl;
+  use_utf8_locale();
+  // A worker that `train --workers N` started: no prompt, no model, no plugins.
+  if (argc > 1 && std::string_view(argv[1]) == "--train-worker")
+    return train_worker(std::vector<std::string>(argv + 2, argv + argc));
+  const auto parsed = parse_command_line(argc, argv);
+  if (const int* status = std::get_if<int>(&parsed)) return *status;
+  const Options& options = std::get<Options>(parsed);
 
   std::optional<poet::Engine> engine;
   try {
@@ -126,7 +210,6 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "poet: {}\n", error.what());
     return 2;
   }
-
   const bool interactive = options.commands.empty() && isatty(STDIN_FILENO);
   Terminal terminal(stdout, stderr, interactive);
   terminal.set_json(options.json);
@@ -134,59 +217,18 @@ int main(int argc, char** argv) {
   std::optional<InterruptScope> interrupt;
   if (interactive) interrupt.emplace();
   const poet::RuntimeInfo runtime = poet::runtime_info();
-  if (const auto warning = poet::runtime_warning(runtime); !warning.empty()) {
+  if (const auto warning = poet::runtime_warning(runtime); !warning.empty())
     terminal.warning(warning);
-  }
   if (interactive) terminal.result(banner(runtime));
-  bool any_failed = false;
-  if (options.model && !options.model_given && !std::filesystem::exists(*options.model)) {
-    terminal.warning(fmt::format("the bundled model {} is missing: 'load' or 'train' one",
-                                 options.model->string()));
-  } else if (options.model) {
-    try {
-      const auto info = engine->load(*options.model);
-      if (interactive) terminal.result("loaded " + describe_model(info));
-    } catch (const std::exception& error) {
-      terminal.error(error.what());
-      any_failed = true;
-    }
-  }
-
+  bool any_failed = !load_first_model(*engine, options, terminal);
   // The plugins' isolation comes from the configuration; [model] and [train] are read by `train`.
-  const std::optional<std::filesystem::path> config_file =
-      options.config ? options.config
-      : std::filesystem::exists("poet.toml") ? std::optional<std::filesystem::path>("poet.toml")
-                                              : std::nullopt;
-  poet::PluginPolicy plugins{{}, 1, poet::decoder_runner()};
-  if (config_file) {
-    try {
-      plugins.config = poet::load_config(*config_file).plugins;
-    } catch (const std::exception& error) {
-      terminal.error(error.what());
-      any_failed = true;
-    }
-  }
-  poet::DecoderSet decoders(poet::decoder_folders(options.plugin_dirs), std::move(plugins));
-  for (const auto& refused : decoders.refused()) {
-    terminal.warning(
-        fmt::format("decoder plugin {} refused: {}", refused.file.string(), refused.reason));
-  }
+  const auto config_file = config_file_of(options);
+  poet::DecoderSet decoders = load_decoders(options, config_file, terminal, any_failed);
 
   Shell shell(terminal, *engine, decoders, config_file);
   auto reader = !options.commands.empty() ? list_reader(options.commands)
                 : interactive             ? prompt_reader(shell)
                                           : stream_reader();
-  for (int line_number = 1;; ++line_number) {
-    shell.notices().flush(terminal);
-    const auto line = reader->next();
-    if (!line) break;
-    terminal.set_line(line_number);
-    const Outcome outcome = shell.execute(*line);
-    if (outcome == Outcome::quit) break;
-    if (outcome == Outcome::failed) {
-      any_failed = true;
-      if (options.bail && !interactive) break;
-    }
-  }
+  any_failed = run_lines(shell, *reader, terminal, options.bail) || any_failed;
   return any_failed && !interactive ? 1 : 0;
 }

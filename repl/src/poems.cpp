@@ -2,165 +2,121 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
-#include <nlohmann/json.hpp>
 #include <random>
 
+#include "generation_settings.h"
 #include "interrupt.h"
-#include "poet/engine/decoders.h"
-#include "poet/engine/text.h"
-#include "poet/engine/writing.h"
+#include "poet/engine/error.h"
+#include "poet/engine/text/forms.h"
+#include "poet/engine/text/names.h"
+#include "poet/engine/text/text.h"
+#include "poet/engine/writing/writing.h"
 #include "shell.h"
-#include "words.h"
 
 namespace poet::repl {
 namespace {
 
-constexpr std::string_view kFormNames[] = {"五绝", "七绝", "五律", "七律", "auto", "free"};
-
-std::vector<std::string> names_of(const DecoderSet& decoders) {
-  const auto names = decoders.names();
-  return {names.begin(), names.end()};
+std::string joined_names(const std::vector<std::string_view>& names) {
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) text += i + 1 == names.size() ? " and " : ", ";
+    text += fmt::format("'{}'", names[i]);
+  }
+  return text;
 }
 
-const std::string* given(const std::vector<std::string>& args, std::string_view option) {
-  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == option) return &args[i + 1];
-  }
-  return nullptr;
-}
-
-// The options a poem command takes: its own, whose names the engine reserves (-n for the
-// one-letter one), then the decoder's parameters (--NAME VALUE).
-std::vector<std::string> poem_options(const Decoder* decoder) {
-  std::vector<std::string> options;
-  for (const std::string_view name : kReservedParamNames) {
-    options.push_back((name.size() == 1 ? "-" : "--") + std::string(name));
-  }
-  if (decoder != nullptr) {
-    for (const auto& param : decoder->params()) options.push_back("--" + param.name);
-  }
-  return options;
-}
-
-// The error for an option `decoder` does not take: when other loaded decoders that could write
-// the poem (an acrostic, for `acrostic`) have it as a parameter, which to write with instead.
-std::string unknown_option_error(const DecoderSet& decoders, const Decoder& decoder, bool acrostic,
-                                 const UnknownOption& error) {
+// The decoders that take `option` (a parameter or an alias, without its dashes).
+std::vector<std::string_view> owners_of(const DecoderSet& decoders, std::string_view option) {
   std::vector<std::string_view> owners;
-  if (error.option.rfind("--", 0) == 0) {
-    for (const auto& other : decoders.decoders()) {
-      if ((other->writes_acrostics() || !acrostic) &&
-          other->param(std::string_view(error.option).substr(2))) {
-        owners.push_back(other->name());
-      }
-    }
+  for (const auto& decoder : decoders.decoders()) {
+    if (decoder->option(option) != nullptr) owners.push_back(decoder->name());
   }
-  if (owners.empty()) return error.what();
-  std::string names;
-  for (std::size_t i = 0; i < owners.size(); ++i) {
-    if (i > 0) names += i + 1 == owners.size() ? " and " : ", ";
-    names += fmt::format("'{}'", owners[i]);
-  }
-  return fmt::format("unknown option '{}' for decoder '{}'; {} {} {} it: add --decoder {}",
-                     error.option, decoder.name(), owners.size() == 1 ? "decoder" : "decoders",
-                     names, owners.size() == 1 ? "has" : "have", owners[0]);
+  return owners;
 }
 
-// The decoder a poem command writes with: --decoder, else acrostic's own, else beam for --beam,
-// else the one `use` chose.
-std::string_view decoder_to_use(Shell& shell, const std::vector<std::string>& args, bool acrostic) {
-  if (const auto* name = given(args, "--decoder")) return *name;
-  if (acrostic) return "acrostic";
-  return given(args, "--beam") ? "beam" : std::string_view(shell.settings().decoder);
-}
-
-// A poem command's request, from the settings and its options.
-struct PoemJob {
-  std::shared_ptr<const Decoder> decoder;
-  std::vector<double> params;
-  FormChoice form;
-  MetreChoice metre;
-  std::u32string text;  // the beginning (gen) or the heads (acrostic)
-  std::u32string mood;
-  std::optional<std::uint64_t> seed;
-  int count = 1;
-};
-
-PoemJob parse_job(Shell& shell, const std::vector<std::string>& args, bool acrostic,
-                  std::string_view usage) {
+// The decoder a poem command writes with: --decoder, else the one `use` chose, unless one of the
+// options is an alias it lacks that one other decoder declares (--beam N: beam search).
+std::shared_ptr<const Decoder> decoder_for(Shell& shell, const Args& args) {
   const DecoderSet& decoders = shell.decoders();
-  const GenerationSettings& settings = shell.settings();
-  // The decoder first: its parameters are options too.
-  PoemJob job;
-  job.decoder = find_decoder(decoders, decoder_to_use(shell, args, acrostic));
-  const std::vector<std::string> options = poem_options(job.decoder.get());
-  ParsedArgs parsed;
-  try {
-    parsed = parse_options(args, {options.begin(), options.end()});
-  } catch (const UnknownOption& error) {
-    throw CommandError(unknown_option_error(decoders, *job.decoder, acrostic, error));
-  }
-  if (parsed.positional.size() != 1) throw CommandError(fmt::format("usage: {}", usage));
-
-  job.params = settings.values(*job.decoder);
-  job.form = settings.form;
-  job.metre = settings.metre;
-  job.seed = settings.seed;
-  job.count = settings.count;
-  const auto set_param = [&](std::string_view name, const std::string& value) {
-    const auto& params = job.decoder->params();
-    const auto it =
-        std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.name == name; });
-    try {
-      job.params[static_cast<std::size_t>(it - params.begin())] = it->parse(value);
-    } catch (const EngineError& error) {
-      throw CommandError(error.what());
+  if (const auto* name = args.option("--decoder")) return find_decoder(decoders, *name);
+  const auto chosen = find_decoder(decoders, shell.settings().decoder);
+  for (const auto& [option, value] : args.options) {
+    const std::string_view name = std::string_view(option).substr(2);
+    if (setting_by_option(option) != nullptr || chosen->option(name) != nullptr) continue;
+    std::vector<std::shared_ptr<const Decoder>> declaring;
+    for (const auto& decoder : decoders.decoders()) {
+      const auto& aliases = decoder->aliases();
+      if (std::any_of(aliases.begin(), aliases.end(),
+                      [&](const OptionAlias& a) { return a.option == name; }))
+        declaring.push_back(decoder);
     }
-  };
-  for (const auto& [option, value] : parsed.options) {
-    if (option == "--form") {
-      job.form = parse_form_choice(value);
-    } else if (MetreChoice::is_key(std::string_view(option).substr(2))) {
-      job.metre.set(std::string_view(option).substr(2), value);
-    } else if (option == "--mood") {
-      job.mood = decode_utf8(value);
-    } else if (option == "--seed") {
-      job.seed = parse_seed(value);
-    } else if (option == "-n") {
-      job.count = parse_count(value);
-    } else if (option == "--beam") {  // the beam width, whichever decoder searches with a beam
-      if (job.decoder->param("width")) {
-        set_param("width", value);
-      } else if (job.decoder->param("beam-width")) {
-        set_param("inner", "beam");
-        set_param("beam-width", value);
-      } else {
-        throw CommandError(fmt::format("decoder '{}' has no beam", job.decoder->name()));
-      }
-    } else if (option != "--decoder") {
-      set_param(std::string_view(option).substr(2), value);
-    }
+    if (declaring.size() == 1) return declaring[0];
   }
-  job.text = decode_utf8(parsed.positional[0]);
-  return job;
+  return chosen;
 }
 
-// Lays a poem out one line of verse per line as its characters arrive.
+// The error for an option the decoder does not take: which decoders have it, if any.
+Error unknown_option(const DecoderSet& decoders, const Decoder& decoder, std::string_view option) {
+  const auto owners = owners_of(decoders, option.substr(2));
+  if (owners.empty()) {
+    std::vector<std::string> known;
+    for (const Setting& setting : setting_table()) {
+      if (!setting.option.empty()) known.emplace_back(setting.option);
+    }
+    for (const auto& param : decoder.params()) known.push_back("--" + param.name);
+    for (const auto& alias : decoder.aliases()) known.push_back("--" + alias.option);
+    return Error::input(fmt::format(
+        "unknown option '{}'{}", option,
+        did_you_mean(option, std::vector<std::string_view>(known.begin(), known.end()))));
+  }
+  return Error::input(
+      fmt::format("unknown option '{}' for decoder '{}'; {} {} {} it: add --decoder {}", option,
+                  decoder.name(), owners.size() == 1 ? "decoder" : "decoders", joined_names(owners),
+                  owners.size() == 1 ? "has" : "have", owners[0]));
+}
+
+// The session's settings with a poem command's options applied, for this command only.
+Settings command_settings(Shell& shell, const Args& args, const Decoder& decoder) {
+  Settings settings = shell.settings();
+  settings.decoder = decoder.name();
+  for (const auto& [option, value] : args.options) {
+    if (option == "--decoder") continue;
+    if (const Setting* setting = setting_by_option(option)) {
+      setting->apply(settings, value, shell.decoders());
+    } else if (const DecoderParam* param = decoder.option(std::string_view(option).substr(2))) {
+      settings.set_param(decoder, *param, param->parse(value));
+    } else {
+      throw unknown_option(shell.decoders(), decoder, option);
+    }
+  }
+  check_settings(settings);
+  return settings;
+}
+
+// Lays a poem out one line of verse per line as its characters arrive; a line left open (a poem
+// stopped or failed half-way) is ended, so that what follows starts on a line of its own.
 class VerseLayout {
  public:
   explicit VerseLayout(Terminal& terminal) : terminal_(terminal) {}
+  ~VerseLayout() {
+    if (open_) terminal_.stream("\n");
+  }
+  VerseLayout(const VerseLayout&) = delete;
+  VerseLayout& operator=(const VerseLayout&) = delete;
+
   void add(const std::string& piece) {
     std::string out;
     for (const char32_t c : decode_utf8(piece)) {
       out += encode_utf8(c);
-      if (is_verse_punctuation(c)) out += '\n';
+      open_ = !is_verse_punctuation(c);
+      if (!open_) out += '\n';
     }
     terminal_.stream(out);
   }
 
  private:
   Terminal& terminal_;
+  bool open_ = false;
 };
 
 nlohmann::json param_values(const Decoder& decoder, const std::vector<double>& values) {
@@ -185,152 +141,248 @@ nlohmann::json param_values(const Decoder& decoder, const std::vector<double>& v
   return object;
 }
 
-std::string rhyme_group_name(const PoemJob& job, int group) {
-  return group_names(job.metre.book)[static_cast<std::size_t>(group)];
+// One written poem as --json gives it: everything it takes to write it again.
+nlohmann::json poem_fields(const WrittenPoem& poem, const Settings& settings,
+                           const Decoder& decoder, const std::u32string& text, bool acrostic,
+                           std::uint64_t seed, const Generation& generation) {
+  nlohmann::json fields{{"poem", poem.text},
+                        {"lines", poem.lines},
+                        {"form", std::string(form_name(classify_form(decode_utf8(poem.text))))},
+                        {"decoder", decoder.name()},
+                        {"params", param_values(decoder, settings.values(decoder))},
+                        {"rhyme", settings.metre.rhyme},
+                        {"tones", settings.metre.tones_name()},
+                        {"rhyme_book", std::string(book_name(settings.metre.book))},
+                        {"seed", seed},
+                        {"log_prob", poem.log_prob},
+                        {"model", generation.model_info().file.string()}};
+  fields[acrostic ? "heads" : "start"] = encode_utf8(text);
+  if (!settings.mood.empty()) fields["mood"] = encode_utf8(settings.mood);
+  if (poem.rhyme_group)
+    fields["rhyme_group"] =
+        group_names(settings.metre.book)[static_cast<std::size_t>(*poem.rhyme_group)];
+  if (!poem.notes.empty()) fields["notes"] = poem.notes;
+  if (!poem.warnings.empty()) fields["warnings"] = poem.warnings;
+  if (poem.unshown_warnings > 0) fields["more_warnings"] = poem.unshown_warnings;
+  return fields;
 }
 
-void write_poems(Shell& shell, const PoemJob& job, bool acrostic) {
+// gen and acrostic: `text` is the beginning or the heads.
+void write_poems(Shell& shell, const Args& args, bool acrostic) {
   Terminal& terminal = shell.terminal();
+  const auto decoder = decoder_for(shell, args);
+  const Settings settings = command_settings(shell, args, *decoder);
+  const std::u32string text = decode_utf8(args.positional[0]);
   MetreRule metre;  // no lexicon: no metre
-  if (job.metre.needs_lexicon()) metre = job.metre.rule(shell.metre_lexicon());
-  const bool live = job.decoder->streams() && !terminal.json();
+  if (settings.metre.needs_lexicon()) metre = settings.metre.rule(shell.metre_lexicon());
+  const bool live = decoder->streams() && !terminal.json();
   std::random_device entropy;
   const std::uint64_t first_seed =
-      job.seed ? *job.seed : (std::uint64_t{entropy()} << 32 | entropy());
-  for (int i = 0; i < job.count; ++i) {
+      settings.seed ? *settings.seed : (std::uint64_t{entropy()} << 32 | entropy());
+  for (int i = 0; i < settings.count; ++i) {
     const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(i);
     auto generation = shell.engine().begin_generation(seed);
     PoemRequest request;
-    (acrostic ? request.heads : request.start) = job.text;
-    request.mood = job.mood;
-    request.form = job.form.rule;
+    (acrostic ? request.heads : request.start) = text;
+    request.mood = settings.mood;
+    request.form = settings.form.rule;
     request.metre = metre;
-    request.params = job.params;
+    request.params = settings.values(*decoder);
     request.poem_index = i;
-    request.poem_count = job.count;
+    request.poem_count = settings.count;
     request.cancel = &interrupted();
-    VerseLayout layout(terminal);
-    if (live) request.on_text = [&](const std::string& piece) { layout.add(piece); };
     if (i > 0 && !terminal.json()) terminal.stream("\n");
     WrittenPoem poem;
-    try {
-      poem = write_poem(*generation, *job.decoder, request);
-    } catch (const Cancelled&) {
-      if (live) terminal.stream("\n");
-      throw CommandError("stopped");
+    {
+      VerseLayout layout(terminal);
+      if (live) request.on_text = [&](const std::string& piece) { layout.add(piece); };
+      poem = write_poem(*generation, *decoder, request);
+      if (!live && !terminal.json()) layout.add(poem.text);
     }
-    if (terminal.json()) {
-      nlohmann::json result{{"poem", poem.text},
-                            {"lines", poem.lines},
-                            {"form", std::string(form_name(classify_form(decode_utf8(poem.text))))},
-                            {"decoder", job.decoder->name()},
-                            {"params", param_values(*job.decoder, job.params)},
-                            {"rhyme", job.metre.rhyme},
-                            {"tones", job.metre.tones_name()},
-                            {"rhyme_book", std::string(book_name(job.metre.book))},
-                            {"seed", seed},
-                            {"log_prob", poem.log_prob},
-                            {"model", generation->model_info().file.string()}};
-      result[acrostic ? "heads" : "start"] = encode_utf8(job.text);
-      if (!job.mood.empty()) result["mood"] = encode_utf8(job.mood);
-      if (poem.rhyme_group) result["rhyme_group"] = rhyme_group_name(job, *poem.rhyme_group);
-      if (!poem.notes.empty()) result["notes"] = poem.notes;
-      if (!poem.warnings.empty()) result["warnings"] = poem.warnings;
-      terminal.json_result(result.dump());
-    } else if (!live) {
-      layout.add(poem.text);
+    Reply reply{poem_fields(poem, settings, *decoder, text, acrostic, seed, *generation), {}};
+    if (!terminal.json()) {
+      for (const auto& warning : poem.warnings) terminal.warning(warning);
+      if (poem.unshown_warnings > 0) {
+        terminal.warning(fmt::format("decoder '{}': and {} more warning{}", decoder->name(),
+                                     poem.unshown_warnings, poem.unshown_warnings == 1 ? "" : "s"));
+      }
+      // Where the metre gave way is part of the result, so a script sees it too.
+      for (const auto& note : poem.notes) reply.text += fmt::format("  ({})\n", note);
     }
-    if (terminal.json()) continue;
-    for (const auto& warning : poem.warnings) terminal.warning(warning);
-    // Where the metre gave way is part of the result, so a script sees it too.
-    for (const auto& note : poem.notes) terminal.result(fmt::format("  ({})", note));
+    terminal.reply(reply);
     if (terminal.interactive()) {
-      terminal.note(fmt::format("  {}, seed {}{}", job.decoder->name(), seed,
-                                poem.rhyme_group
-                                    ? fmt::format(", rhyme {}", rhyme_group_name(job, *poem.rhyme_group))
-                                    : ""));
+      terminal.note(fmt::format(
+          "  {}, seed {}{}", decoder->name(), seed,
+          reply.fields.contains("rhyme_group")
+              ? fmt::format(", rhyme {}", reply.fields["rhyme_group"].get<std::string>())
+              : ""));
     }
   }
+}
+
+// Tab after gen's or acrostic's words: after one of the decoder's options, its values; elsewhere,
+// the names of the options the decoder takes.
+Candidates decoder_options(Shell& shell, const std::vector<std::string>& before) {
+  Args args;
+  for (std::size_t i = 1; i + 1 < before.size(); ++i) {
+    if (before[i].rfind("--", 0) == 0) args.options.emplace_back(before[i], before[i + 1]);
+  }
+  std::shared_ptr<const Decoder> decoder;
+  try {
+    decoder = decoder_for(shell, args);
+  } catch (const Error&) {
+    return std::vector<std::string>{};
+  }
+  const std::string& last = before.back();
+  if (const DecoderParam* param =
+          last.rfind("--", 0) == 0 ? decoder->option(last.substr(2)) : nullptr) {
+    if (param->type == ParamType::choice) return param->choices;
+    if (param->type == ParamType::boolean) return std::vector<std::string>{"on", "off"};
+    return std::vector<std::string>{};
+  }
+  std::vector<std::string> names;
+  for (const auto& param : decoder->params()) names.push_back("--" + param.name);
+  // Every alias: another decoder's picks that decoder (--beam N).
+  for (const auto& other : shell.decoders().decoders()) {
+    for (const auto& alias : other->aliases()) {
+      if (std::find(names.begin(), names.end(), "--" + alias.option) == names.end())
+        names.push_back("--" + alias.option);
+    }
+  }
+  return names;
+}
+
+std::vector<Option> poem_options() {
+  std::vector<Option> options;
+  for (const Setting& setting : setting_table()) {
+    if (setting.option.empty()) continue;
+    options.push_back({setting.option, setting.value, setting.help,
+                       [&setting](Shell& shell, const std::vector<std::string>&) -> Candidates {
+                         return setting.values(shell.settings(), shell.decoders());
+                       }});
+  }
+  return options;
+}
+
+Command poem_command(std::string_view name, std::string_view arguments, std::string_view summary,
+                     std::string_view details, bool acrostic) {
+  Command command{name, arguments, 1, 1, summary, details, poem_options()};
+  command.run = acrostic ? [](Shell& shell, const Args& args) { write_poems(shell, args, true); }
+                         : [](Shell& shell, const Args& args) { write_poems(shell, args, false); };
+  command.decoder_options = decoder_options;
+  return command;
+}
+
+Command use_command() {
+  Command use{"use",
+              "<decoder>",
+              1,
+              1,
+              "choose the decoder gen and acrostic write with",
+              "'decoders' lists them."};
+  use.run = [](Shell& shell, const Args& args) {
+    const auto decoder = find_decoder(shell.decoders(), args.positional[0]);
+    shell.settings().decoder = decoder->name();
+    shell.terminal().reply(
+        {{{"decoder", decoder->name()}}, fmt::format("gen now uses '{}'", decoder->name())});
+  };
+  use.complete_arguments = [](Shell& shell, const std::vector<std::string>&) -> Candidates {
+    const auto names = shell.decoders().names();
+    return std::vector<std::string>(names.begin(), names.end());
+  };
+  return use;
+}
+
+Command set_command() {
+  Command set{
+      "set",
+      "<key> <value>",
+      2,
+      2,
+      "change a generation setting or decoder parameter",
+      "Keys: form, rhyme, tones, rhyme-book (as gen's options), seed (a number, or random),\n"
+      "  count (poems per gen), autoreload (on: load each checkpoint training writes), any\n"
+      "  parameter of the current decoder (set temperature 0.8), or DECODER.PARAM for another\n"
+      "  (set beam.width 4). A value outside its range is refused, and the old one stays."};
+  set.run = [](Shell& shell, const Args& args) {
+    const auto [key, value] =
+        set_setting(shell.settings(), args.positional[0], args.positional[1], shell.decoders());
+    if (key == "autoreload") shell.apply_autoreload();
+    shell.terminal().reply({{{"key", key}, {"value", value}}, fmt::format("{} {}", key, value)});
+  };
+  set.complete_arguments = [](Shell& shell, const std::vector<std::string>& before) -> Candidates {
+    if (before.size() == 1) return setting_keys(shell.settings(), shell.decoders());
+    if (before.size() != 2) return std::vector<std::string>{};
+    const std::string& key = before[1];
+    if (const Setting* setting = setting_by_key(key))
+      return setting->values(shell.settings(), shell.decoders());
+    const auto dot = key.find('.');
+    const auto decoder =
+        shell.decoders().find(dot == std::string::npos ? std::string_view(shell.settings().decoder)
+                                                       : std::string_view(key).substr(0, dot));
+    const DecoderParam* param =
+        decoder ? decoder->param(dot == std::string::npos ? key : key.substr(dot + 1)) : nullptr;
+    if (param == nullptr) return std::vector<std::string>{};
+    if (param->type == ParamType::choice) return param->choices;
+    if (param->type == ParamType::boolean) return std::vector<std::string>{"on", "off"};
+    return std::vector<std::string>{};
+  };
+  return set;
+}
+
+Command settings_command() {
+  Command settings{"settings", "", 0, 0, "show the generation settings"};
+  settings.run = [](Shell& shell, const Args&) {
+    const Settings& s = shell.settings();
+    Reply reply;
+    reply.fields["decoder"] = s.decoder;
+    reply.text = fmt::format("decoder     {}\n", s.decoder);
+    if (const auto current = shell.decoders().find(s.decoder)) {
+      const auto values = s.values(*current);
+      reply.fields["params"] = param_values(*current, values);
+      for (std::size_t i = 0; i < current->params().size(); ++i) {
+        const auto& param = current->params()[i];
+        reply.text += fmt::format("  {:<16}  {}\n", param.name, param.format(values[i]));
+      }
+    } else {
+      reply.text += "  (not loaded)\n";
+    }
+    for (const Setting& setting : setting_table()) {
+      if (setting.key.empty() || setting.show == nullptr) continue;
+      std::string field(setting.key);
+      std::replace(field.begin(), field.end(), '-', '_');
+      reply.fields[field] = setting.show(s);
+      reply.text += fmt::format("{:<10}  {}\n", setting.key, setting.show(s));
+    }
+    reply.text.pop_back();
+    shell.terminal().reply(reply);
+  };
+  return settings;
 }
 
 }  // namespace
 
-std::optional<std::vector<std::string>> complete_poem(Shell& shell,
-                                                      const std::vector<std::string>& before) {
-  const std::string& last = before.back();
-  if (last == "--decoder") return names_of(shell.decoders());
-  if (last == "--form")
-    return std::vector<std::string>(std::begin(kFormNames), std::end(kFormNames));
-  if (last.rfind("--", 0) == 0 && MetreChoice::is_key(std::string_view(last).substr(2)))
-    return shell.settings().metre.values(std::string_view(last).substr(2));
-  return poem_options(
-      shell.decoders().find(decoder_to_use(shell, before, before[0] == "acrostic")).get());
-}
-
-std::optional<std::vector<std::string>> complete_use(Shell& shell,
-                                                     const std::vector<std::string>& before) {
-  if (before.size() != 1) return std::vector<std::string>{};
-  return names_of(shell.decoders());
-}
-
-std::optional<std::vector<std::string>> complete_set(Shell& shell,
-                                                     const std::vector<std::string>& before) {
-  if (before.size() == 1) return shell.settings().keys(shell.decoders());
-  if (before.size() != 2) return std::vector<std::string>{};
-  const std::string& key = before[1];
-  if (key == "form") return std::vector<std::string>(std::begin(kFormNames), std::end(kFormNames));
-  if (key == "seed") return std::vector<std::string>{"random"};
-  if (key == "autoreload") return std::vector<std::string>{"on", "off"};
-  if (MetreChoice::is_key(key)) return shell.settings().metre.values(key);
-  const auto dot = key.find('.');
-  const auto decoder =
-      shell.decoders().find(dot == std::string::npos ? std::string_view(shell.settings().decoder)
-                                                     : std::string_view(key).substr(0, dot));
-  const DecoderParam* param =
-      decoder ? decoder->param(dot == std::string::npos ? key : key.substr(dot + 1)) : nullptr;
-  if (param == nullptr) return std::vector<std::string>{};
-  if (param->type == ParamType::choice) return param->choices;
-  if (param->type == ParamType::boolean) return std::vector<std::string>{"on", "off"};
-  return std::vector<std::string>{};
-}
-
-void run_gen(Shell& shell, const std::vector<std::string>& args) {
-  write_poems(shell, parse_job(shell, args, false, kGenUsage), false);
-}
-
-void run_acrostic(Shell& shell, const std::vector<std::string>& args) {
-  const PoemJob job = parse_job(shell, args, true, kAcrosticUsage);
-  if (!job.decoder->writes_acrostics()) {
-    throw CommandError(fmt::format("decoder '{}' does not write acrostics; try --decoder acrostic",
-                                   job.decoder->name()));
-  }
-  write_poems(shell, job, true);
-}
-
-void run_use(Shell& shell, const std::vector<std::string>& args) {
-  const auto decoder = find_decoder(shell.decoders(), args[0]);
-  shell.settings().decoder = decoder->name();
-  shell.terminal().result(fmt::format("gen now uses '{}'", decoder->name()));
-}
-
-void run_set(Shell& shell, const std::vector<std::string>& args) {
-  shell.terminal().result(shell.settings().set(args[0], args[1], shell.decoders()));
-  if (args[0] != "autoreload") return;
-  if (!shell.settings().autoreload) {
-    shell.engine().stop_watching();
-    return;
-  }
-  Notices& notices = shell.notices();
-  shell.engine().watch(std::chrono::seconds(1), [&notices](const std::optional<ModelInfo>& model,
-                                                           const std::string& error) {
-    notices.post(
-        model ? fmt::format("reloaded {} (step {})", model->file.string(), model->steps_trained)
-              : fmt::format("could not reload: {}", error));
-  });
-}
-
-void run_settings(Shell& shell, const std::vector<std::string>&) {
-  shell.terminal().result(shell.settings().describe(shell.decoders()));
+std::vector<Command> poem_commands() {
+  return {
+      poem_command(
+          "gen", "<start>", "write a poem that begins with <start>",
+          "By default a regulated poem rhymes in one group with no rhyme character twice and "
+          "keeps\n"
+          "  its tones at positions 2, 4, 6 and the line ends; when nothing fits, the rule gives "
+          "way\n"
+          "  and says where. Free poems have no metre. Ctrl-C stops the poem being written.",
+          false),
+      poem_command(
+          "acrostic", "<heads>", "write a 藏头诗: line i begins with the i-th of <heads>",
+          "One line per head character, in the form given (its line count must match) or, by\n"
+          "  default, lines of 5 or 7 as the first line goes. Any decoder writes it: poet writes "
+          "the\n"
+          "  heads, and the decoder the rest. The options are gen's.",
+          true),
+      use_command(),
+      set_command(),
+      settings_command(),
+  };
 }
 
 }  // namespace poet::repl

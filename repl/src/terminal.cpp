@@ -23,18 +23,20 @@ std::string Terminal::highlight(std::string_view text) const {
   return colour_ ? fmt::format("\x1b[31m{}\x1b[0m", text) : std::string(text);
 }
 
-void Terminal::result(std::string_view text) {
-  if (json_) {
-    json_result(nlohmann::json{{"command", command_}, {"result", text}}.dump());
+void Terminal::reply(const Reply& reply) {
+  if (!json_) {
+    if (!reply.text.empty()) result(reply.text);
     return;
   }
-  clear_status();
-  fmt::print(out_, "{}{}", text, text.empty() || text.back() != '\n' ? "\n" : "");
+  nlohmann::json object = reply.fields;
+  object["command"] = command_;
+  fmt::print(out_, "{}\n", object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   std::fflush(out_);
 }
 
-void Terminal::json_result(std::string_view object) {
-  fmt::print(out_, "{}\n", object);
+void Terminal::result(std::string_view text) {
+  clear_status();
+  fmt::print(out_, "{}{}", text, text.empty() || text.back() != '\n' ? "\n" : "");
   std::fflush(out_);
 }
 

@@ -3,10 +3,18 @@
 // NO_COLOR is set; in script mode every diagnostic names its input line.
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
 namespace poet::repl {
+
+// What a command returns: its fields, for --json, and its text, for a person. One or the other is
+// printed.
+struct Reply {
+  nlohmann::json fields = nlohmann::json::object();
+  std::string text;  // may be empty: nothing to show a person (a poem streamed already)
+};
 
 class Terminal {
  public:
@@ -22,8 +30,10 @@ class Terminal {
   // `text` marked as wrong (red) where colours are allowed; as it is elsewhere.
   std::string highlight(std::string_view text) const;
 
-  void result(std::string_view text);         // a command's output, on standard output
-  void json_result(std::string_view object);  // one JSON object, in --json mode
+  // A command's result, on standard output: with --json, its fields and the command's name as one
+  // JSON object on a line of its own; otherwise its text.
+  void reply(const Reply& reply);
+  void result(std::string_view text);   // text, on standard output (the banner, a poem's lines)
   void stream(std::string_view piece);  // part of a result, as it is written; no newline added
   void note(std::string_view text);     // news while a command runs, on standard error
   void warning(std::string_view text);  // on standard error

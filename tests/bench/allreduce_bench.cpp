@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "distributed.h"
-#include "poet/engine/model_config.h"
-#include "poet/engine/trainer.h"
+#include "poet/engine/model/model_config.h"
+#include "poet/engine/training/trainer.h"
+#include "training/distributed.h"
 
 namespace {
 

@@ -27,14 +27,14 @@
 #include <string>
 #include <vector>
 
-#include "checkpoint_file.h"
-#include "model.h"
-#include "poet/engine/corpus.h"
-#include "poet/engine/decoders.h"
-#include "poet/engine/engine.h"
-#include "poet/engine/runtime.h"
-#include "poet/engine/text.h"
-#include "poet/engine/writing.h"
+#include "model/checkpoint_file.h"
+#include "model/model.h"
+#include "poet/engine/files/corpus.h"
+#include "poet/engine/model/engine.h"
+#include "poet/engine/model/runtime.h"
+#include "poet/engine/plugins/decoders.h"
+#include "poet/engine/text/text.h"
+#include "poet/engine/writing/writing.h"
 #include "subprocess.h"
 
 namespace {

@@ -11,7 +11,8 @@
 //   - the same text figures for the real poems of the test split, as the reference;
 //   - ten poems by gen's default decoder, unedited.
 // With --metre, instead: rhyme and tones. For greedy, temperature (gen's default), beam and
-// acrostic (or the --setting ones), with gen's default metre rule (rhyme auto, tones loose, 平水韵)
+// acrostics written with temperature, as `acrostic` writes them (or the --setting ones), with
+// gen's default metre rule (rhyme auto, tones loose, 平水韵)
 // and without any, the poems of begin words × the four forms × seeds, checked as `check` checks
 // them: the share whose rhymes are all in one group, the share repeating a rhyme character, the
 // share of tone checks (positions 2/4/6 and line ends) passed, distinct-2, the model's perplexity
@@ -22,7 +23,8 @@
 // usage: poet_bench_quality [--model CKPT] [--seeds N] [--setting SETTING]... [--metre] [--quick]
 //   --model: default, the bundled model (corpora/tang.ckpt)
 //   --setting: a decoder and parameters to measure instead of the list below, e.g.
-//              "temperature temperature=0.7 top-p=0.95"
+//              "temperature temperature=0.7 top-p=0.95", or with --metre "acrostic beam" for
+//              acrostics
 //   --quick: two begin words and one seed, as a smoke test in the suite.
 
 #include <fmt/format.h>
@@ -39,12 +41,12 @@
 #include <vector>
 
 #include "generation_settings.h"
-#include "poet/engine/corpus.h"
-#include "poet/engine/decoders.h"
-#include "poet/engine/engine.h"
-#include "poet/engine/metre.h"
-#include "poet/engine/text.h"
-#include "poet/engine/writing.h"
+#include "poet/engine/files/corpus.h"
+#include "poet/engine/metre/metre.h"
+#include "poet/engine/model/engine.h"
+#include "poet/engine/plugins/decoders.h"
+#include "poet/engine/text/text.h"
+#include "poet/engine/writing/writing.h"
 
 namespace {
 
@@ -120,22 +122,32 @@ const std::vector<std::string> kSettings = {
     "temperature temperature=1 top-p=1",
 };
 
-// "temperature temperature=0.7 top-p=0.95": the decoder, and its parameters' values with those
-// given set as `set` would set them.
-std::pair<std::shared_ptr<const Decoder>, std::vector<double>> parse_setting(
-    const std::string& setting, const DecoderSet& decoders) {
+// A decoder, its parameters' values, and whether it writes acrostics (the begin words, one a line,
+// as heads).
+struct MeasuredSetting {
+  std::shared_ptr<const Decoder> decoder;
+  std::vector<double> params;
+  bool acrostic = false;
+};
+
+// "temperature temperature=0.7 top-p=0.95", or "acrostic temperature" for acrostics: the decoder,
+// and its parameters' values with those given set as `set` would set them.
+MeasuredSetting parse_setting(const std::string& setting, const DecoderSet& decoders) {
   std::istringstream words(setting);
   std::string name, assignment;
   words >> name;
+  const bool acrostic = name == "acrostic";
+  if (acrostic) words >> name;
   const auto decoder = repl::find_decoder(decoders, name);
-  repl::GenerationSettings values;
+  repl::Settings values;
   while (words >> assignment) {
     const auto equals = assignment.find('=');
     if (equals == std::string::npos)
       throw std::runtime_error(fmt::format("'{}' is not PARAM=VALUE", assignment));
-    values.set(name + "." + assignment.substr(0, equals), assignment.substr(equals + 1), decoders);
+    repl::set_setting(values, name + "." + assignment.substr(0, equals),
+                      assignment.substr(equals + 1), decoders);
   }
-  return {decoder, values.values(*decoder)};
+  return {decoder, values.values(*decoder), acrostic};
 }
 
 constexpr Form kForms[] = {Form::wujue, Form::qijue, Form::wulv, Form::qilv};
@@ -164,7 +176,7 @@ void metre_report(Engine& engine, const DecoderSet& decoders, const std::vector<
                   const std::filesystem::path& corpus, std::u32string_view begin_words, int seeds) {
   const MetreLexicon lexicon =
       MetreLexicon::read(std::filesystem::path(POET_CORPORA_DIR) / "metre.tsv");
-  const repl::GenerationSettings defaults;
+  const repl::Settings defaults;
   const MetreRule rule = defaults.metre.rule(lexicon);
   fmt::print(
       "| decoder | metre rule | poems | rhyme in one group | a rhyme repeated | tone checks passed "
@@ -173,8 +185,7 @@ void metre_report(Engine& engine, const DecoderSet& decoders, const std::vector<
   std::vector<std::string> samples;
   std::size_t poems_per_setting = 0;
   for (const std::string& setting : settings) {
-    const auto [decoder, params] = parse_setting(setting, decoders);
-    const bool acrostic = decoder->writes_acrostics();
+    const auto [decoder, params, acrostic] = parse_setting(setting, decoders);
     MetreStats stats[2];  // with the rule, without
     std::size_t index = 0;
     for (std::size_t word = 0; word < begin_words.size(); ++word) {
@@ -283,7 +294,7 @@ int main(int argc, char** argv) {
                info.steps_trained);
 
     if (metre) {
-      if (settings.empty()) settings = {"greedy", "temperature", "beam", "acrostic"};
+      if (settings.empty()) settings = {"greedy", "temperature", "beam", "acrostic temperature"};
       metre_report(engine, DecoderSet({POET_BUILT_IN_DECODERS}), settings, corpus, begin_words, seeds);
       return 0;
     }
@@ -312,18 +323,19 @@ int main(int argc, char** argv) {
 
     // 2. The decoders.
     const DecoderSet decoders({POET_BUILT_IN_DECODERS});
-    const std::string gen_default = repl::GenerationSettings{}.decoder;
+    const std::string gen_default = repl::Settings{}.decoder;
     // gen's metre rule, as gen writes.
     const MetreLexicon lexicon =
         MetreLexicon::read(std::filesystem::path(POET_CORPORA_DIR) / "metre.tsv");
-    const MetreRule gen_metre = repl::GenerationSettings{}.metre.rule(lexicon);
+    const MetreRule gen_metre = repl::Settings{}.metre.rule(lexicon);
     std::vector<std::string> samples;
     fmt::print(
         "\n| decoder | --form | poems | exact regulated form | repeated line | a character 3× in a "
         "row | characters used again | distinct-2 | perplexity of its poems | leaks | chars/s | "
         "ms/poem |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (const std::string& setting : settings) {
-      const auto [decoder, params] = parse_setting(setting, decoders);
+      const auto [decoder, params, acrostic] = parse_setting(setting, decoders);
+      if (acrostic) throw std::runtime_error("acrostics are measured with --metre");
       for (const bool with_form : {true, false}) {
         TextStats stats;
         double seconds = 0, log_prob = 0;

@@ -1,5 +1,5 @@
-// Decoder plugins through the ABI: the loader, the four built-in decoders, the form every decoder
-// must keep, and plugins that misbehave.
+// Decoder plugins through the ABI: the loader, the three built-in decoders, the form, the heads and
+// the metre every decoder must keep, and plugins that misbehave.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -9,10 +9,11 @@
 #include <thread>
 
 #include "model_fixture.h"
-#include "poet/engine/decoders.h"
-#include "poet/engine/metre.h"
-#include "poet/engine/text.h"
-#include "poet/engine/writing.h"
+#include "poet/engine/error.h"
+#include "poet/engine/metre/metre.h"
+#include "poet/engine/plugins/decoders.h"
+#include "poet/engine/text/text.h"
+#include "poet/engine/writing/writing.h"
 #include "scratch.h"
 
 namespace poet {
@@ -87,28 +88,44 @@ void expect_exact(const WrittenPoem& poem, Form form) {
 
 constexpr Form kForms[] = {Form::wujue, Form::qijue, Form::wulv, Form::qilv};
 
-TEST(DecoderSet, LoadsTheFourBuiltInDecodersWithTheirParameters) {
-  EXPECT_EQ(built_in().names(),
-            (std::vector<std::string_view>{"acrostic", "beam", "greedy", "temperature"}));
+TEST(DecoderSet, LoadsTheThreeBuiltInDecodersWithTheirParametersAndAliases) {
+  EXPECT_EQ(built_in().names(), (std::vector<std::string_view>{"beam", "greedy", "temperature"}));
   EXPECT_TRUE(built_in().refused().empty());
   const auto& temperature = decoder("temperature");
   ASSERT_NE(temperature.param("top-p"), nullptr);
   EXPECT_EQ(temperature.param("top-p")->default_value, 0.97);
   EXPECT_TRUE(temperature.streams());
   EXPECT_FALSE(decoder("beam").streams());
-  EXPECT_TRUE(decoder("acrostic").writes_acrostics());
-  EXPECT_EQ(decoder("acrostic").param("inner")->choices,
-            (std::vector<std::string>{"greedy", "sample", "beam"}));
+  EXPECT_FALSE(decoder("greedy").steps_heads());
+  ASSERT_EQ(decoder("beam").aliases().size(), 1u);
+  EXPECT_EQ(decoder("beam").aliases()[0].option, "beam");
+  EXPECT_EQ(decoder("beam").option("beam"), decoder("beam").param("width"));
+  EXPECT_EQ(decoder("temperature").option("beam"), nullptr);
+}
+
+// gen --seed 3 sets gen's seed: a parameter or an alias named `seed` could never be given there.
+// Only the whole name counts: top-p is not top.
+TEST(DecoderSet, RefusesAParameterOrAliasNamedLikeOneOfTheCommandsOwnOptions) {
+  const DecoderSet set({kBuiltIn}, std::nullopt, {"seed", "beam", "top-k", "top"});
+  EXPECT_EQ(set.names(), (std::vector<std::string_view>{"greedy"}));
+  ASSERT_EQ(set.refused().size(), 2u);
+  EXPECT_EQ(set.refused()[0].reason,
+            "decoder 'beam' has an alias 'beam', but that name is one of gen's own options");
+  EXPECT_EQ(
+      set.refused()[1].reason,
+      "decoder 'temperature' has a parameter 'top-k', but that name is one of gen's own options");
 }
 
 TEST(DecoderSet, RefusesBrokenPluginsWithTheReasonAndLoadsTheRest) {
   const DecoderSet set({kBuiltIn, kTestPlugins / "refused", kTestPlugins / "missing"});
-  EXPECT_EQ(set.decoders().size(), 4u);
+  EXPECT_EQ(set.decoders().size(), 3u);
   std::map<std::string, std::string> reasons;
   for (const auto& refused : set.refused())
     reasons[refused.file.filename().string()] = refused.reason;
-  EXPECT_EQ(reasons["test_wrong_abi.so"],
-            "it was built for decoder ABI version 100, but this poet speaks versions 1 to 2");
+  EXPECT_EQ(
+      reasons["test_wrong_abi.so"],
+      fmt::format("it was built for decoder ABI version {}, but this poet speaks versions 1 to {}",
+                  POET_DECODER_ABI_VERSION + 98, POET_DECODER_ABI_VERSION));
   EXPECT_EQ(reasons["test_no_entry.so"],
             "exports no 'poet_decoder_entry': it is not a poet decoder");
   EXPECT_EQ(reasons["test_init_fails.so"],
@@ -118,8 +135,8 @@ TEST(DecoderSet, RefusesBrokenPluginsWithTheReasonAndLoadsTheRest) {
 
 TEST(DecoderSet, RefusesASecondDecoderOfTheSameName) {
   const DecoderSet set({kBuiltIn, kBuiltIn});
-  EXPECT_EQ(set.decoders().size(), 4u);
-  ASSERT_EQ(set.refused().size(), 4u);
+  EXPECT_EQ(set.decoders().size(), 3u);
+  ASSERT_EQ(set.refused().size(), 3u);
   EXPECT_NE(set.refused()[0].reason.find("is already loaded from"), std::string::npos);
 }
 
@@ -145,18 +162,18 @@ TEST(DecoderSet, ReloadPicksUpARebuiltPlugin) {
 TEST(DecoderParam, ParsesWhatThePromptTypesAndSaysWhatItAccepts) {
   const DecoderParam& temperature = *decoder("temperature").param("temperature");
   EXPECT_EQ(temperature.parse("1.5"), 1.5);
-  EXPECT_THROW(temperature.parse("9"), EngineError);
+  EXPECT_THROW(temperature.parse("9"), Error);
   try {
     temperature.parse("warm");
     FAIL();
-  } catch (const EngineError& error) {
+  } catch (const Error& error) {
     EXPECT_STREQ(error.what(), "temperature must be a number from 0.05 to 5, not 'warm'");
   }
-  EXPECT_THROW(decoder("temperature").param("top-k")->parse("2.5"), EngineError);
-  const DecoderParam& inner = *decoder("acrostic").param("inner");
-  EXPECT_EQ(inner.parse("beam"), 2);
-  EXPECT_EQ(inner.format(2), "beam");
-  EXPECT_EQ(inner.accepted(), "greedy, sample or beam");
+  EXPECT_THROW(decoder("temperature").param("top-k")->parse("2.5"), Error);
+  const DecoderSet misbehaving({kTestPlugins / "misbehave_v1"});
+  const DecoderParam& mode = *misbehaving.find("misbehave")->param("mode");
+  EXPECT_EQ(mode.format(mode.parse("forbidden")), "forbidden");
+  EXPECT_EQ(mode.accepted().rfind("fail, forbidden, ", 0), 0u) << mode.accepted();
   EXPECT_EQ(decoder("beam").param("no-repeat-line")->parse("off"), 0);
 }
 
@@ -291,8 +308,7 @@ TEST_P(Deterministic, TheRepeatPenaltyKeepsEarlierCharactersAway) {
 }
 
 class EachDecoder : public testing::TestWithParam<const char*> {};
-INSTANTIATE_TEST_SUITE_P(BuiltIn, EachDecoder,
-                         testing::Values("greedy", "temperature", "beam", "acrostic"));
+INSTANTIATE_TEST_SUITE_P(BuiltIn, EachDecoder, testing::Values("greedy", "temperature", "beam"));
 
 TEST_P(EachDecoder, WritesEveryFormExactly) {
   for (const Form form : kForms) {
@@ -333,53 +349,71 @@ TEST_P(EachDecoder, StreamsExactlyThePoemItReturns) {
   EXPECT_EQ(write(decoder(GetParam()), request).text, streamed);
 }
 
-TEST(Acrostic, BeginsEveryLineWithItsHeadInEveryFormAndStrategy) {
+// An acrostic of the form's lines, its heads from the model's characters.
+PoemRequest acrostic(Form form, std::size_t skip = 3) {
+  PoemRequest request;
+  request.heads = characters(static_cast<std::size_t>(form_shape(form).lines), skip);
+  request.form = FormRule::exact(form);
+  return request;
+}
+
+void expect_heads(const WrittenPoem& poem, const std::u32string& heads) {
+  ASSERT_GE(poem.lines.size(), heads.size()) << poem.text;
+  for (std::size_t i = 0; i < heads.size(); ++i)
+    EXPECT_EQ(decode_utf8(poem.lines[i]).front(), heads[i]) << poem.text;
+}
+
+TEST_P(EachDecoder, WritesAnAcrosticInEveryFormThoughItKnowsNothingOfHeads) {
   for (const Form form : kForms) {
-    const FormShape shape = form_shape(form);
-    const std::u32string heads = characters(static_cast<std::size_t>(shape.lines), 3);
-    for (const double inner : {0.0, 1.0, 2.0}) {
-      SCOPED_TRACE(fmt::format("{} inner {}", form_name(form), inner));
-      PoemRequest request;
-      request.heads = heads;
-      request.form = FormRule::exact(form);
-      request.params = decoder("acrostic").default_values();
-      request.params[0] = inner;
-      const auto poem = write(decoder("acrostic"), request);
-      expect_exact(poem, form);
-      for (std::size_t i = 0; i < heads.size(); ++i)
-        EXPECT_EQ(decode_utf8(poem.lines[i]).front(), heads[i]);
-    }
+    SCOPED_TRACE(form_name(form));
+    const PoemRequest request = acrostic(form);
+    std::string streamed;
+    PoemRequest streaming = request;
+    streaming.on_text = [&](const std::string& piece) { streamed += piece; };
+    const auto poem = write(decoder(GetParam()), streaming);
+    expect_exact(poem, form);
+    expect_heads(poem, request.heads);
+    if (decoder(GetParam()).streams()) EXPECT_EQ(streamed, poem.text);
+  }
+}
+
+TEST(Acrostic, APluginBuiltBeforeAbi3StepsTheHeadsItselfAndIsHeldToThem) {
+  const DecoderSet old({kTestPlugins / "abi"});
+  const auto stepper = old.find("old-acrostic");
+  ASSERT_TRUE(stepper);
+  EXPECT_TRUE(stepper->steps_heads());
+  for (const Form form : kForms) {
+    const PoemRequest request = acrostic(form);
+    const auto poem = write(*stepper, request);
+    expect_exact(poem, form);
+    expect_heads(poem, request.heads);
   }
 }
 
 TEST(Acrostic, TheRepeatPenaltyKeepsEarlierCharactersAwayFromGreedyAndBeamLines) {
-  const Decoder& acrostic = decoder("acrostic");
-  for (const double inner : {0.0, 2.0}) {  // greedy, beam
+  for (const char* name : {"greedy", "beam"}) {
+    const Decoder& d = decoder(name);
     std::size_t plain = 0, penalised = 0;
     for (const Form form : kForms) {
-      SCOPED_TRACE(fmt::format("{} inner {}", form_name(form), inner));
-      PoemRequest request;
-      request.heads = characters(static_cast<std::size_t>(form_shape(form).lines), 3);
-      request.form = FormRule::exact(form);
-      request.params = with_param(acrostic, "repeat-penalty", 0);
-      request.params[0] = inner;
-      plain += reused_characters(write(acrostic, request));
-      request.params = with_param(acrostic, "repeat-penalty", 20);
-      request.params[0] = inner;
-      const auto poem = write(acrostic, request);
+      SCOPED_TRACE(fmt::format("{} {}", name, form_name(form)));
+      PoemRequest request = acrostic(form);
+      request.params = with_param(d, "repeat-penalty", 0);
+      plain += reused_characters(write(d, request));
+      request.params = with_param(d, "repeat-penalty", 20);
+      const auto poem = write(d, request);
       expect_exact(poem, form);
       // Only a head, which the poem must take, may be a character the poem already had.
       EXPECT_LE(reused_characters(poem), request.heads.size()) << poem.text;
       penalised += reused_characters(poem);
     }
-    EXPECT_GT(plain, penalised) << "inner " << inner << " never used a character twice";
+    EXPECT_GT(plain, penalised) << name << " never used a character twice";
   }
 }
 
 TEST(Acrostic, WithoutAFormWritesOneLinePerHead) {
   PoemRequest request;
   request.heads = characters(3, 5);
-  const auto poem = write(decoder("acrostic"), request);
+  const auto poem = write(decoder("temperature"), request);
   ASSERT_EQ(poem.lines.size(), 3u) << poem.text;
   EXPECT_EQ(decode_utf8(poem.lines.back()).back(), U'。');
 }
@@ -389,22 +423,21 @@ TEST(Acrostic, HeadsThatDoNotFitTheFormAreRefused) {
   request.heads = characters(4);
   request.form = FormRule::exact(Form::wulv);
   try {
-    write(decoder("acrostic"), request);
+    write(decoder("temperature"), request);
     FAIL();
-  } catch (const EngineError& error) {
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::input);
     EXPECT_STREQ(
         error.what(),
         "五律 (8 lines, 5 characters a line) has 8 lines, but 4 head characters were given");
   }
-  request.form = FormRule::automatic();
-  EXPECT_THROW(write(decoder("greedy"), request), EngineError);  // greedy writes no acrostics
 }
 
 TEST(WritePoem, RefusesABeginningThatBreaksTheForm) {
   EXPECT_THROW(write(decoder("greedy"), beginning(characters(6), FormRule::exact(Form::wujue))),
-               EngineError);
+               Error);
   EXPECT_THROW(write(decoder("greedy"), beginning(U"\U00020000")),
-               EngineError);  // not in the vocabulary
+               Error);  // not in the vocabulary
 }
 
 TEST(WritePoem, TheMoodSetsTheStateButIsNotPartOfThePoem) {
@@ -491,16 +524,15 @@ TEST(Metre, AnAcrosticKeepsHeadsThatBreakThePattern) {
     if (metre_lexicon().tone(c, RhymeBook::pingshui) == Tone::oblique && heads.size() < 4) heads += c;
   }
   ASSERT_EQ(heads.size(), 4u);
-  for (const double inner : {0.0, 1.0, 2.0}) {
+  for (const char* name : {"greedy", "temperature", "beam"}) {
+    SCOPED_TRACE(name);
     PoemRequest request;
     request.heads = heads;
     request.form = FormRule::exact(Form::wujue);
     request.metre = metre(RhymeMode::automatic, ToneMode::strict);
-    request.params = decoder("acrostic").default_values();
-    request.params[0] = inner;
-    const auto poem = write(decoder("acrostic"), request);
+    const auto poem = write(decoder(name), request);
     expect_exact(poem, Form::wujue);
-    for (std::size_t i = 0; i < heads.size(); ++i) EXPECT_EQ(decode_utf8(poem.lines[i]).front(), heads[i]);
+    expect_heads(poem, heads);
     expect_metre(poem);
   }
 }
@@ -539,10 +571,8 @@ std::string failure(const char* mode, const std::atomic<bool>* cancel = nullptr)
   request.cancel = cancel;
   try {
     write(*misbehave, request);
-  } catch (const Cancelled&) {
-    return "cancelled";
-  } catch (const EngineError& error) {
-    return error.what();
+  } catch (const Error& error) {
+    return error.kind() == ErrorKind::stopped ? "cancelled" : error.what();
   }
   return "no error";
 }

@@ -1,11 +1,12 @@
 // The checks the loader runs on every plugin's descriptor, on descriptors built in place.
 
-#include "decoder_descriptor.h"
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <limits>
+
+#include "plugins/decoder_descriptor.h"
+#include "poet/engine/error.h"
 
 namespace poet {
 namespace {
@@ -24,7 +25,7 @@ std::string refusal(const std::vector<poet_param_info>& params) {
   descriptor.decode = decode;
   try {
     read_descriptor(descriptor);
-  } catch (const PluginRefusal& error) {
+  } catch (const Error& error) {
     return error.what();
   }
   return "(accepted)";
@@ -62,20 +63,32 @@ TEST(DecoderDescriptor, RefusesAParameterDeclaredTwice) {
             "decoder 'test' declares the parameter 'width' twice");
 }
 
-// gen --seed 3 sets gen's seed: a parameter named `seed` could never be given there.
-TEST(DecoderDescriptor, RefusesAParameterNamedLikeOneOfGensOptions) {
-  for (const char* name :
-       {"decoder", "form", "mood", "seed", "n", "beam", "rhyme", "tones", "rhyme-book"}) {
-    EXPECT_EQ(refusal({{"top-p", POET_PARAM_REAL, 0.9, 0.01, 1, nullptr, ""},
-                       {name, POET_PARAM_INT, 1, 0, 9, nullptr, ""}}),
-              fmt::format("decoder 'test' has a parameter '{}', but that name is one of gen's own "
-                          "options",
-                          name));
+// What check_aliases says of aliases for a decoder with the parameters width and top-p.
+std::string alias_refusal(std::vector<OptionAlias> aliases) {
+  DecoderDescription description;
+  description.name = "test";
+  description.params.resize(2);
+  description.params[0].name = "width";
+  description.params[1].name = "top-p";
+  description.aliases = std::move(aliases);
+  try {
+    check_aliases(description);
+    return "(accepted)";
+  } catch (const Error& error) {
+    return error.what();
   }
-  // Only the whole name is reserved.
-  EXPECT_EQ(refusal({{"beam-width", POET_PARAM_INT, 8, 1, 64, nullptr, ""},
-                     {"seeds", POET_PARAM_INT, 1, 0, 9, nullptr, ""}}),
-            "(accepted)");
+}
+
+TEST(DecoderDescriptor, AnAliasIsANameOfItsOwnForOneOfTheParameters) {
+  EXPECT_EQ(alias_refusal({{"beam", "width"}, {"p", "top-p"}}), "(accepted)");
+  EXPECT_EQ(alias_refusal({{"beam", "depth"}}),
+            "decoder 'test' has an alias 'beam' for 'depth', which is not one of its parameters");
+  EXPECT_EQ(alias_refusal({{"top-p", "width"}}),
+            "decoder 'test' has an alias 'top-p' that is one of its parameters");
+  EXPECT_EQ(alias_refusal({{"beam", "width"}, {"beam", "top-p"}}),
+            "decoder 'test' has an alias 'beam' twice");
+  EXPECT_EQ(alias_refusal({{"Beam!", "width"}}),
+            "decoder 'test' has an alias 'Beam!' that is not made of a-z, 0-9 and '-'");
 }
 
 }  // namespace

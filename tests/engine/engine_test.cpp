@@ -1,7 +1,7 @@
 // The engine with LibTorch: the three cell types, checkpoints through the model, devices, the
 // generation service and hot-loading.
 
-#include "poet/engine/engine.h"
+#include "poet/engine/model/engine.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -12,9 +12,10 @@
 #include <thread>
 
 #include "model_fixture.h"
+#include "poet/engine/error.h"
+#include "poet/engine/files/corpus.h"
+#include "poet/engine/text/text.h"
 #include "scratch.h"
-#include "poet/engine/corpus.h"
-#include "poet/engine/text.h"
 
 namespace poet {
 namespace {
@@ -209,10 +210,10 @@ TEST(Generation, ClonesAreIndependent) {
   generation->step(&copy, &token, 1);
   EXPECT_EQ(std::vector<float>(generation->log_probs(original), generation->log_probs(original) + generation->vocabulary_size()), before);
   generation->release(copy);
-  EXPECT_THROW(generation->log_probs(copy), std::invalid_argument);
+  EXPECT_THROW(generation->log_probs(copy), Error);
   const StateId twice[] = {original, original};
   const int tokens[] = {token, token};
-  EXPECT_THROW(generation->step(twice, tokens, 2), std::invalid_argument);
+  EXPECT_THROW(generation->step(twice, tokens, 2), Error);
 }
 
 TEST(Generation, NamesACharacterOutsideTheVocabulary) {
@@ -222,7 +223,7 @@ TEST(Generation, NamesACharacterOutsideTheVocabulary) {
   try {
     generation->start(U"春𠀀");
     FAIL() << "an unknown character must be refused";
-  } catch (const EngineError& error) {
+  } catch (const Error& error) {
     EXPECT_STREQ(error.what(), "'𠀀' is not in the model's vocabulary");
   }
 }
@@ -230,7 +231,7 @@ TEST(Generation, NamesACharacterOutsideTheVocabulary) {
 TEST(Engine, ReportsWhatIsLoaded) {
   Engine engine(DeviceChoice::cpu);
   EXPECT_EQ(engine.model_info(), std::nullopt);
-  EXPECT_THROW(engine.begin_generation(0), EngineError);
+  EXPECT_THROW(engine.begin_generation(0), Error);
   const auto path = test::write_checkpoint("info.ckpt", CellType::gru, 3, 1234);
   const ModelInfo info = engine.load(path);
   EXPECT_EQ(info.config, test::small_config(CellType::gru));
@@ -247,8 +248,8 @@ TEST(Engine, FailedLoadKeepsTheOldModelServing) {
   engine.load(good);
   const auto bad = fs::path(test::scratch_dir()) / "bad.ckpt";
   std::ofstream(bad) << "not a checkpoint";
-  EXPECT_THROW(engine.load(bad), EngineError);
-  EXPECT_THROW(engine.load(fs::path(test::scratch_dir()) / "missing.ckpt"), EngineError);
+  EXPECT_THROW(engine.load(bad), Error);
+  EXPECT_THROW(engine.load(fs::path(test::scratch_dir()) / "missing.ckpt"), Error);
   EXPECT_EQ(engine.model_info()->file, fs::absolute(good));
   EXPECT_EQ(greedy(*engine.begin_generation(0), 5).size(), 5u);
 }
@@ -262,7 +263,7 @@ TEST(Engine, RefusesWeightsThatDoNotFitTheVocabulary) {
   try {
     engine.load(path);
     FAIL() << "a vocabulary that does not fit the weights must be refused";
-  } catch (const EngineError& error) {
+  } catch (const Error& error) {
     const int size = static_cast<int>(contents.vocabulary.size()) + Vocabulary::kSpecialCount;
     EXPECT_EQ(std::string(error.what()), fmt::format("'{}' has a vocabulary of {} tokens but weights for {}",
                                                      path.string(), size, size + 1));
@@ -275,7 +276,7 @@ TEST(Engine, RefusesWeightsOfAnotherShape) {
   const auto path = fs::path(test::scratch_dir()) / "wrong_shape.ckpt";
   checkpoint::write(path, contents);
   Engine engine(DeviceChoice::cpu);
-  EXPECT_THROW(engine.load(path), EngineError);
+  EXPECT_THROW(engine.load(path), Error);
 }
 
 TEST(Device, ChoosesTheCpuWhenThereIsNoGpuAndRefusesCudaClearly) {

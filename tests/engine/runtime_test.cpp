@@ -1,4 +1,4 @@
-#include "poet/engine/runtime.h"
+#include "poet/engine/model/runtime.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

@@ -1,15 +1,18 @@
-#include "poet/engine/trainer.h"
+#include "poet/engine/training/trainer.h"
 
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
+#include <torch/torch.h>
 
 #include <fstream>
 #include <thread>
 
-#include "scratch.h"
-#include "checkpoint_file.h"
+#include "model/checkpoint_file.h"
 #include "model_fixture.h"
-#include "poet/engine/engine.h"
+#include "poet/engine/error.h"
+#include "poet/engine/model/engine.h"
+#include "scratch.h"
 
 namespace poet {
 namespace {
@@ -125,6 +128,35 @@ TEST(Trainer, RmspropResumesExactlyToo) {
   EXPECT_EQ(a.optimizer_state.back().values, b.optimizer_state.back().values);
 }
 
+// AdamW resumes exactly, and its weight decay is at work: the weights differ from Adam's.
+TEST(Trainer, AdamwResumesExactlyAndDecaysTheWeights) {
+  TrainRequest request = tiny_request(CellType::lstm, "adamw");
+  request.train.optimizer = OptimizerKind::adamw;
+  request.train.weight_decay = 0.5;
+  const auto [straight, halves] = straight_and_in_halves(request, "adamw");
+  expect_same_run(straight, halves);
+  request.train.optimizer = OptimizerKind::adam;
+  const auto [adam, unused] = straight_and_in_halves(request, "adam");
+  EXPECT_NE(checkpoint::read(straight).tensors.front().values,
+            checkpoint::read(adam).tensors.front().values);
+}
+
+// A run takes the training thread's LibTorch threads and LibTorch's default generator only while
+// it runs, and gives them back: code beside it that draws from the generator draws as before.
+TEST(Trainer, GivesBackTheThreadsAndTheRandomGeneratorItTook) {
+  const std::atomic<bool> never{false};
+  TrainRequest request = tiny_request(CellType::rnn, "environment");
+  request.train.threads = 1;
+  request.out = fs::path(test::scratch_dir()) / "environment.ckpt";
+  at::set_num_threads(2);
+  torch::manual_seed(99);
+  train(request, {}, never);
+  EXPECT_EQ(at::get_num_threads(), 2);
+  const auto after = torch::rand({4});
+  torch::manual_seed(99);
+  EXPECT_TRUE(torch::rand({4}).equal(after));
+}
+
 TEST(Trainer, KeepsTheBestCheckpointApartAndTheHistoryAsCsv) {
   TrainRequest request = tiny_request(CellType::lstm, "history");
   const std::atomic<bool> never{false};
@@ -214,7 +246,7 @@ TEST(Trainer, RefusesToResumeAnInferenceCheckpoint) {
   try {
     train(request, {}, never);
     FAIL() << "a checkpoint without training state cannot be resumed";
-  } catch (const EngineError& error) {
+  } catch (const Error& error) {
     EXPECT_EQ(std::string(error.what()), "'" + request.resume->string() +
                                              "' has no training state (an inference checkpoint) and cannot be resumed");
   }
@@ -225,7 +257,7 @@ TEST(Trainer, ReportsACorpusWithNothingToTrainOn) {
   request.corpus = request.out.parent_path() / "empty.txt";
   std::ofstream(*request.corpus) << "\n";
   const std::atomic<bool> never{false};
-  EXPECT_THROW(train(request, {}, never), EngineError);
+  EXPECT_THROW(train(request, {}, never), Error);
 }
 
 TEST(Trainer, ADivergingRunStopsBeforeItSpoilsTheWeightsOrTheCheckpoint) {
@@ -239,7 +271,7 @@ TEST(Trainer, ADivergingRunStopsBeforeItSpoilsTheWeightsOrTheCheckpoint) {
   try {
     train(request, {}, stop);
     FAIL() << "the run did not diverge";
-  } catch (const EngineError& error) {
+  } catch (const Error& error) {
     const std::string message = error.what();
     EXPECT_EQ(message.rfind("training diverged after step ", 0), 0u) << message;
     EXPECT_NE(message.find("the last checkpoint, '" + request.out.string() + "'"), std::string::npos)
@@ -285,7 +317,7 @@ TEST(Trainer, NeverWritesOverItsCorpusOrASpecialFile) {
     try {
       train(request, {}, stop);
       FAIL() << out;
-    } catch (const EngineError& error) {
+    } catch (const Error& error) {
       EXPECT_EQ(std::string(error.what()).rfind("will not write checkpoint '" + out.string() + "'", 0), 0u)
           << error.what();
     }

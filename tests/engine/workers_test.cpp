@@ -12,11 +12,11 @@
 #include <regex>
 #include <thread>
 
-#include "checkpoint_file.h"
+#include "model/checkpoint_file.h"
 #include "model_fixture.h"
+#include "poet/engine/error.h"
+#include "poet/engine/training/trainer.h"
 #include "subprocess.h"
-#include "poet/engine/engine.h"
-#include "poet/engine/trainer.h"
 
 namespace poet {
 namespace {
@@ -46,13 +46,12 @@ float largest_difference(const std::vector<checkpoint::Tensor>& a, const std::ve
   return largest;
 }
 
-
-// What an EngineError says; "" if `work` throws none.
+// What an Error says; "" if `work` throws none.
 template <typename Work>
 std::string error_of(Work&& work) {
   try {
     work();
-  } catch (const EngineError& error) {
+  } catch (const Error& error) {
     return error.what();
   }
   return "";

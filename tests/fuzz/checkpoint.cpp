@@ -12,10 +12,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "checkpoint_file.h"
-#include "poet/engine/engine.h"
-#include "poet/engine/vocabulary.h"
-#include "training_state.h"
+#include "model/checkpoint_file.h"
+#include "poet/engine/error.h"
+#include "poet/engine/model/vocabulary.h"
+#include "training/training_state.h"
 
 namespace {
 
@@ -50,14 +50,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // What `load`, `loss` and `train --resume` read of the training state, if it is there.
     const auto& training = contents.training;
     if (const auto history = training.find("history"); history != training.end()) {
-      poet::history_from_json(*history);
+      poet::checkpoint::history_from_json(*history);
     }
     if (const auto config = training.find("config"); config != training.end()) {
       poet::train_config_from_json(*config);
     }
     training.value("step", std::int64_t{0});
-  } catch (const poet::EngineError&) {
-  } catch (const std::invalid_argument&) {  // a vocabulary that loading refuses as corrupt
+  } catch (const poet::Error&) {
+    // Every refusal is one: a damaged file, a vocabulary listing a character twice, training
+    // settings of the wrong kind.
   }
   return 0;
 }

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "decoder_descriptor.h"
-#include "poet/engine/engine.h"
+#include "plugins/decoder_descriptor.h"
+#include "poet/engine/error.h"
 
 namespace {
 
@@ -91,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   poet::DecoderDescription description;
   try {
     description = poet::read_descriptor(descriptor);
-  } catch (const poet::PluginRefusal&) {
+  } catch (const poet::Error&) {
     return 0;
   }
   for (const auto& param : description.params) {
@@ -99,7 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string shown = param.format(param.default_value);
     try {
       if (param.parse(shown) == param.default_value) continue;
-    } catch (const poet::EngineError&) {
+    } catch (const poet::Error&) {
     }
     fmt::print(stderr, "parameter '{}': its default {} shows as '{}', which does not read back\n",
                param.name, param.default_value, shown);

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "decoder_descriptor.h"
-#include "isolation_protocol.h"
-#include "poet/engine/engine.h"
+#include "plugins/decoder_descriptor.h"
+#include "plugins/isolation_protocol.h"
+#include "poet/engine/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::vector<std::byte> bytes(reinterpret_cast<const std::byte*>(data),
@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       poet::read_poem_order(message);
     }
   } catch (const poet::ProtocolError&) {
-  } catch (const poet::PluginRefusal&) {
+  } catch (const poet::Error&) {
   }
   return 0;
 }

@@ -1,11 +1,13 @@
 // The command line a user types at the prompt: split into words, then options taken out, with
 // the options `gen` takes.
+#include "words.h"
+
 #include <cstdint>
 #include <string_view>
 
-#include "words.h"
+#include "poet/engine/error.h"
 
-using poet::repl::CommandError;
+using poet::Error;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::vector<std::string_view> kOptions = {
@@ -18,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       poet::repl::whole_number<std::uint64_t>(value);
       poet::repl::whole_number<int>(value);
     }
-  } catch (const CommandError&) {
+  } catch (const Error&) {
   }
   return 0;
 }

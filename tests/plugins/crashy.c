@@ -126,14 +126,15 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
       return POET_ERROR;
     case ABORT:
       abort();
-    case ALLOCATE:
-      for (;;) {
+    case ALLOCATE: /* calling poet as it goes (a draw), so that only the memory limit ends it */
+      while (host->random(host->context) >= 0) {
         void** block = malloc(chunk);
         if (block == NULL) abort(); /* as xmalloc() does */
         memset(block, 1, chunk);
         *block = kept;
         kept = block;
       }
+      return POET_ERROR;
     case HANG:
       while (spin) {
       }
@@ -150,6 +151,14 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
   }
 }
 
+/* An alias, so that the tests see one cross from the runner (--how segfault). */
+static const poet_option_alias aliases[] = {{"how", "mode"}};
+static const poet_plugin_options options = {aliases, 1};
+
+static const void* get_extension(const char* id) {
+  return strcmp(id, POET_PLUGIN_EXT_OPTIONS) == 0 ? &options : NULL;
+}
+
 static const poet_decoder crashy = {POET_DECODER_ABI_VERSION,
                                     "crashy",
                                     "1.0.0",
@@ -161,6 +170,7 @@ static const poet_decoder crashy = {POET_DECODER_ABI_VERSION,
                                     decode,
                                     create,
                                     destroy,
-                                    model_changed};
+                                    model_changed,
+                                    get_extension};
 
 POET_DECODER_EXPORT const poet_decoder* poet_decoder_entry(void) { return &crashy; }

@@ -10,5 +10,5 @@ POET_DECODER_EXPORT int exported_as_a_plugin_entry_would_be(void) {
 
 int main(void) {
   const float log_probs[3] = {-2.0f, -0.5f, -INFINITY};
-  return exported_as_a_plugin_entry_would_be() == 2 && poet_sdk_argmax(log_probs, 3) == 1 ? 0 : 1;
+  return exported_as_a_plugin_entry_would_be() == 3 && poet_sdk_argmax(log_probs, 3) == 1 ? 0 : 1;
 }

@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Built twice: against today's headers, and as "abi2-reporter" against the frozen ABI 2 ones. */
+#ifndef REPORTER_NAME
+#define REPORTER_NAME "reporter"
+#endif
+
 enum { INSTANCE, FORM, VOCABULARY, METRE };
 
 static const poet_param_info params[] = {
@@ -202,7 +207,7 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
 
 static const poet_decoder reporter = {
     .abi_version = POET_DECODER_ABI_VERSION,
-    .name = "reporter",
+    .name = REPORTER_NAME,
     .version = "1.0.0",
     .help = "reports what the extensions said, for tests",
     .params = params,

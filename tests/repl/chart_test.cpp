@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "poet/engine/text.h"
+#include "poet/engine/text/text.h"
 
 namespace poet::repl {
 namespace {

@@ -1,11 +1,13 @@
 #include "shell.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <string>
 
+#include "poet/engine/error.h"
 #include "words.h"
 
 namespace poet::repl {
@@ -40,11 +42,31 @@ struct ShellFixture : ::testing::Test {
   Shell shell;
 };
 
-TEST(CommandTable, EveryCommandHasUsageAndSummary) {
+TEST(CommandTable, EveryCommandHasUsageSummaryAndOneHelpLinePerOption) {
   for (const auto& command : command_table()) {
-    EXPECT_EQ(command.usage.substr(0, command.name.size()), command.name);
+    EXPECT_EQ(usage(command).substr(0, command.name.size()), command.name);
     EXPECT_FALSE(command.summary.empty()) << command.name;
     EXPECT_LE(command.min_args, command.max_args) << command.name;
+    for (const Option& option : command.options) {
+      EXPECT_FALSE(option.help.empty()) << command.name << " " << option.name;
+      EXPECT_EQ(option.help.find('\n'), std::string_view::npos)
+          << command.name << " " << option.name;
+      EXPECT_NE(usage(command).find(fmt::format("[{} {}]", option.name, option.value)),
+                std::string::npos);
+      EXPECT_NE(help(command).find(option.help), std::string::npos)
+          << command.name << " " << option.name;
+    }
+  }
+}
+
+TEST(CommandTable, GenAndSetReadTheSameSettings) {
+  const Command& gen = *std::find_if(command_table().begin(), command_table().end(),
+                                     [](const Command& c) { return c.name == "gen"; });
+  for (const Setting& setting : setting_table()) {
+    if (setting.option.empty()) continue;
+    EXPECT_TRUE(std::any_of(gen.options.begin(), gen.options.end(), [&](const Option& o) {
+      return o.name == setting.option && o.help == setting.help;
+    })) << setting.option;
   }
 }
 
@@ -54,9 +76,12 @@ TEST(HelpText, ListsEveryCommandFromTheTable) {
     EXPECT_NE(text.find("\n  " + std::string(command.name)), std::string::npos) << command.name;
     EXPECT_NE(text.find(command.summary), std::string::npos) << command.name;
   }
-  EXPECT_NE(text.find("  train [options]  "), std::string::npos) << "options fold into [options]:\n"
-                                                                 << text;
-  EXPECT_NE(help_text("train").find("usage: train [--corpus FILE]"), std::string::npos);
+  EXPECT_NE(text.find("  train [status|stop] [options]  "), std::string::npos)
+      << "options fold into [options]:\n"
+      << text;
+  EXPECT_NE(help_text("train").find("usage: train [status|stop] [--corpus FILE]"),
+            std::string::npos);
+  EXPECT_NE(help_text("train").find("\n  --steps N "), std::string::npos) << help_text("train");
 }
 
 TEST(HelpText, ExplainsOneCommandOrSuggestsTheClosest) {
@@ -64,7 +89,7 @@ TEST(HelpText, ExplainsOneCommandOrSuggestsTheClosest) {
   try {
     help_text("qit");
     FAIL() << "help for an unknown command must fail";
-  } catch (const CommandError& error) {
+  } catch (const Error& error) {
     EXPECT_STREQ(error.what(), "no command 'qit' (did you mean 'quit'?)");
   }
 }
@@ -129,18 +154,19 @@ bool offers(const std::vector<std::string>& offered, const std::string& candidat
 TEST_F(ShellFixture, TabCompletesCommandsOptionsDecodersAndSettings) {
   EXPECT_TRUE(offers(tab(shell, ""), "acrostic"));
   EXPECT_TRUE(offers(tab(shell, "help "), "settings"));
-  EXPECT_EQ(tab(shell, "use "),
-            (std::vector<std::string>{"acrostic", "beam", "greedy", "temperature"}));
+  EXPECT_EQ(tab(shell, "use "), (std::vector<std::string>{"beam", "greedy", "temperature"}));
   EXPECT_TRUE(offers(tab(shell, "gen 月 "), "--temperature"));  // the current decoder's parameters
   EXPECT_TRUE(offers(tab(shell, "gen 月 "), "--mood"));
   EXPECT_TRUE(offers(tab(shell, "gen 月 --decoder beam "), "--no-repeat-line"));
   EXPECT_FALSE(offers(tab(shell, "gen 月 --decoder beam "), "--temperature"));
-  EXPECT_TRUE(offers(tab(shell, "acrostic 春夏 "), "--inner"));
+  EXPECT_TRUE(offers(tab(shell, "acrostic 春夏 "), "--top-p"));  // acrostic writes with any decoder
+  EXPECT_TRUE(
+      offers(tab(shell, "gen 月 "), "--beam"));  // beam search's alias, from another decoder
+  EXPECT_TRUE(offers(tab(shell, "gen 月 --beam 4 "), "--length-penalty"));
   EXPECT_TRUE(offers(tab(shell, "gen 月 --form "), "七律"));
   EXPECT_TRUE(offers(tab(shell, "set "), "top-p"));
   EXPECT_TRUE(offers(tab(shell, "set "), "beam.width"));
-  EXPECT_EQ(tab(shell, "set acrostic.inner "),
-            (std::vector<std::string>{"greedy", "sample", "beam"}));
+  EXPECT_EQ(tab(shell, "set tones "), (std::vector<std::string>{"off", "loose", "strict"}));
   EXPECT_EQ(tab(shell, "set beam.no-repeat-line "), (std::vector<std::string>{"on", "off"}));
   EXPECT_EQ(tab(shell, "decoders "), std::vector<std::string>{"reload"});
   EXPECT_EQ(tab(shell, "load "), std::vector<std::string>{"<file names>"});
@@ -153,15 +179,16 @@ TEST_F(ShellFixture, SetChecksValuesAgainstTheDecodersRanges) {
   terminal.set_line(1);
   EXPECT_EQ(shell.execute("set top-k 2.5"), Outcome::failed);
   EXPECT_EQ(shell.execute("set beam.width 65"), Outcome::failed);
-  EXPECT_EQ(shell.execute("set acrostic.inner sideways"), Outcome::failed);
+  EXPECT_EQ(shell.execute("set rhyme 不存在"), Outcome::failed);
   EXPECT_EQ(shell.execute("set seed -1"), Outcome::failed);
   EXPECT_EQ(shell.execute("set count 0"), Outcome::failed);
   EXPECT_EQ(diagnosed(),
             "line 1: top-k must be a whole number from 0 to 100000, not '2.5'\n"
             "line 1: width must be a whole number from 1 to 64, not '65'\n"
-            "line 1: inner must be greedy, sample or beam, not 'sideways'\n"
+            "line 1: rhyme is auto, off or a group of 平水韵 (一东 ... 十五咸), not '不存在'\n"
             "line 1: a seed is a whole number from 0 to 2^64-1, not '-1'\n"
             "line 1: the number of poems is a whole number from 1 to 100, not '0'\n");
+  EXPECT_EQ(shell.settings().metre.rhyme, "auto");  // a refused value keeps the old one
   EXPECT_EQ(shell.execute("set top-p 0.5"), Outcome::ok);
   EXPECT_EQ(shell.settings().values(*shell.decoders().find("temperature"))[2], 0.5);
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "poet/engine/error.h"
+
 namespace poet::repl {
 namespace {
 
@@ -22,9 +24,7 @@ TEST(SplitWords, BackslashEscapesTheNextCharacter) {
   EXPECT_EQ(split_words(R"(a\ b "c\"d")"), (Words{"a b", "c\"d"}));
 }
 
-TEST(SplitWords, UnterminatedQuoteIsAnError) {
-  EXPECT_THROW(split_words("gen \"湖"), CommandError);
-}
+TEST(SplitWords, UnterminatedQuoteIsAnError) { EXPECT_THROW(split_words("gen \"湖"), Error); }
 
 }  // namespace
 }  // namespace poet::repl

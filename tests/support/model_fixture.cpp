@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "poet/engine/files/corpus.h"
+#include "poet/engine/text/text.h"
 #include "scratch.h"
-#include "poet/engine/corpus.h"
-#include "poet/engine/text.h"
 
 namespace poet::test {
 

@@ -3,9 +3,9 @@
 
 #include <filesystem>
 
-#include "checkpoint_file.h"
-#include "model.h"
-#include "poet/engine/trainer.h"
+#include "model/checkpoint_file.h"
+#include "model/model.h"
+#include "poet/engine/training/trainer.h"
 
 namespace poet::test {
 

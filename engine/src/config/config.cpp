@@ -1,6 +1,7 @@
-#include "poet/engine/config.h"
+#include "poet/engine/config/config.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,13 +9,12 @@
 #include <functional>
 #include <limits>
 #include <sstream>
-#include <toml++/toml.h>
 #include <vector>
 
-#include "poet/engine/engine.h"
-#include "poet/engine/files.h"
-#include "poet/engine/limits.h"
-#include "poet/engine/names.h"
+#include "poet/engine/error.h"
+#include "poet/engine/files/files.h"
+#include "poet/engine/files/limits.h"
+#include "poet/engine/text/names.h"
 
 namespace poet {
 namespace {
@@ -34,7 +34,7 @@ T value_of(const toml::node& node, const std::string& source, std::string_view k
       : std::is_same_v<T, double>    ? "a number"
       : std::is_same_v<T, bool>      ? "true or false"
                                      : "an integer";
-  throw ConfigError(fmt::format("{}: {} must be {}", where(source, node.source()), key, kType));
+  throw Error::input(fmt::format("{}: {} must be {}", where(source, node.source()), key, kType));
 }
 
 // One known key: its name and how it sets the configuration from a TOML value.
@@ -51,9 +51,11 @@ T number_of(const toml::node& node, const std::string& source, std::string_view 
   } else {
     const auto value = value_of<std::int64_t>(node, source, key);
     if constexpr (std::is_unsigned_v<T>) {
-      if (value < 0) throw ConfigError(fmt::format("{}: {} must not be negative", where(source, node.source()), key));
+      if (value < 0)
+        throw Error::input(
+            fmt::format("{}: {} must not be negative", where(source, node.source()), key));
     } else if (value < std::numeric_limits<T>::min() || value > std::numeric_limits<T>::max()) {
-      throw ConfigError(fmt::format("{}: {} is out of range", where(source, node.source()), key));
+      throw Error::input(fmt::format("{}: {} is out of range", where(source, node.source()), key));
     }
     return static_cast<T>(value);
   }
@@ -74,8 +76,8 @@ Key choice_key(std::string_view name, T& (*field)(Config&), std::optional<T> (*p
             const auto text = value_of<std::string>(node, source, name);
             const auto value = parse(text);
             if (!value) {
-              throw ConfigError(fmt::format("{}: {} must be {}, not \"{}\"", where(source, node.source()), name,
-                                            choices, text));
+              throw Error::input(fmt::format("{}: {} must be {}, not \"{}\"",
+                                             where(source, node.source()), name, choices, text));
             }
             field(config) = *value;
           }};
@@ -93,8 +95,9 @@ const std::vector<Key>& model_keys() {
        [](Config& config, const toml::node& node, const std::string& source) {
          const auto* array = node.as_array();
          if (array == nullptr) {
-           throw ConfigError(fmt::format("{}: adaptive_cutoffs must be an array of integers, [] for a full softmax",
-                                         where(source, node.source())));
+           throw Error::input(fmt::format(
+               "{}: adaptive_cutoffs must be an array of integers, [] for a full softmax",
+               where(source, node.source())));
          }
          config.model.adaptive_cutoffs.clear();
          for (const auto& element : *array) {
@@ -117,23 +120,32 @@ const std::vector<Key>& model_keys() {
 
 const std::vector<Key>& train_keys() {
   static const std::vector<Key> keys = {
-      choice_key<OptimizerKind>("optimizer", [](Config& c) -> OptimizerKind& { return c.train.optimizer; },
-                                parse_optimizer, "\"adam\" or \"rmsprop\""),
-      number_key<double>("learning_rate", [](Config& c) -> double& { return c.train.learning_rate; }),
-      number_key<double>("final_learning_rate", [](Config& c) -> double& { return c.train.final_learning_rate; }),
-      number_key<std::int64_t>("warmup_steps", [](Config& c) -> std::int64_t& { return c.train.warmup_steps; }),
+      choice_key<OptimizerKind>(
+          "optimizer", [](Config& c) -> OptimizerKind& { return c.train.optimizer; },
+          parse_optimizer, "\"adam\", \"adamw\" or \"rmsprop\""),
+      number_key<double>("learning_rate",
+                         [](Config& c) -> double& { return c.train.learning_rate; }),
+      number_key<double>("final_learning_rate",
+                         [](Config& c) -> double& { return c.train.final_learning_rate; }),
+      number_key<std::int64_t>("warmup_steps",
+                               [](Config& c) -> std::int64_t& { return c.train.warmup_steps; }),
       number_key<double>("clip_norm", [](Config& c) -> double& { return c.train.clip_norm; }),
       number_key<int>("batch_size", [](Config& c) -> int& { return c.train.batch_size; }),
       number_key<int>("max_length", [](Config& c) -> int& { return c.train.max_length; }),
       number_key<int>("min_count", [](Config& c) -> int& { return c.train.min_count; }),
       number_key<int>("epochs", [](Config& c) -> int& { return c.train.epochs; }),
       number_key<std::int64_t>("steps", [](Config& c) -> std::int64_t& { return c.train.steps; }),
-      number_key<std::int64_t>("eval_every", [](Config& c) -> std::int64_t& { return c.train.eval_every; }),
-      number_key<std::int64_t>("checkpoint_every", [](Config& c) -> std::int64_t& { return c.train.checkpoint_every; }),
-      number_key<std::int64_t>("log_every", [](Config& c) -> std::int64_t& { return c.train.log_every; }),
+      number_key<std::int64_t>("eval_every",
+                               [](Config& c) -> std::int64_t& { return c.train.eval_every; }),
+      number_key<std::int64_t>("checkpoint_every",
+                               [](Config& c) -> std::int64_t& { return c.train.checkpoint_every; }),
+      number_key<std::int64_t>("log_every",
+                               [](Config& c) -> std::int64_t& { return c.train.log_every; }),
       number_key<std::uint64_t>("seed", [](Config& c) -> std::uint64_t& { return c.train.seed; }),
       number_key<int>("threads", [](Config& c) -> int& { return c.train.threads; }),
-      number_key<double>("metre_dropout", [](Config& c) -> double& { return c.train.metre_dropout; }),
+      number_key<double>("metre_dropout",
+                         [](Config& c) -> double& { return c.train.metre_dropout; }),
+      number_key<double>("weight_decay", [](Config& c) -> double& { return c.train.weight_decay; }),
   };
   return keys;
 }
@@ -150,8 +162,8 @@ Key names_key(std::string_view name, std::vector<std::string>& (*field)(Config&)
   return {name, [name, field](Config& config, const toml::node& node, const std::string& source) {
             const auto* array = node.as_array();
             if (array == nullptr) {
-              throw ConfigError(fmt::format("{}: {} must be an array of decoder names",
-                                            where(source, node.source()), name));
+              throw Error::input(fmt::format("{}: {} must be an array of decoder names",
+                                             where(source, node.source()), name));
             }
             field(config).clear();
             for (const auto& element : *array) {
@@ -174,8 +186,9 @@ const std::vector<Key>& plugin_keys() {
              : node.is_string() ? parse_size(*node.value<std::string>())
                                 : std::nullopt;
          if (!bytes || *bytes == 0) {
-           throw ConfigError(fmt::format("{}: memory_limit must be a size such as 1000000000, \"1000M\" or \"1G\"",
-                                         where(source, node.source())));
+           throw Error::input(fmt::format(
+               "{}: memory_limit must be a size such as 1000000000, \"1000M\" or \"1G\"",
+               where(source, node.source())));
          }
          config.plugins.limits.memory_bytes = *bytes;
        }},
@@ -183,8 +196,8 @@ const std::vector<Key>& plugin_keys() {
        [](Config& config, const toml::node& node, const std::string& source) {
          const double seconds = number_of<double>(node, source, "silence_limit");
          if (!(seconds >= 0.001 && seconds <= 1e6)) {
-           throw ConfigError(fmt::format("{}: silence_limit must be 0.001 to 1000000 seconds",
-                                         where(source, node.source())));
+           throw Error::input(fmt::format("{}: silence_limit must be 0.001 to 1000000 seconds",
+                                          where(source, node.source())));
          }
          config.plugins.limits.silence = std::chrono::milliseconds(std::llround(seconds * 1000));
        }},
@@ -213,7 +226,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
   try {
     table = toml::parse(text, source_name);
   } catch (const toml::parse_error& error) {
-    throw ConfigError(fmt::format("{}: {}", where(source_name, error.source()), error.description()));
+    throw Error::input(
+        fmt::format("{}: {}", where(source_name, error.source()), error.description()));
   }
   Config config;
   for (const auto& [section_name, section_node] : table) {
@@ -222,67 +236,48 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     const auto section = std::find_if(std::begin(kSections), std::end(kSections),
                                       [&](const Section& s) { return s.name == wanted_section; });
     if (section == std::end(kSections)) {
-      throw ConfigError(fmt::format("{}: unknown section [{}]{}", where(source_name, section_name.source()),
-                                    section_name.str(), did_you_mean(section_name.str(), names_of(kSections))));
+      throw Error::input(fmt::format("{}: unknown section [{}]{}",
+                                     where(source_name, section_name.source()), section_name.str(),
+                                     did_you_mean(section_name.str(), names_of(kSections))));
     }
     const auto* entries = section_node.as_table();
     if (entries == nullptr) {
-      throw ConfigError(fmt::format("{}: {} must be a [{}] section", where(source_name, section_node.source()),
-                                    section_name.str(), section_name.str()));
+      throw Error::input(fmt::format("{}: {} must be a [{}] section",
+                                     where(source_name, section_node.source()), section_name.str(),
+                                     section_name.str()));
     }
     const auto& keys = section->keys();
     for (const auto& [key_name, value] : *entries) {
       const std::string_view wanted_key = key_name.str();
       const auto key = std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == wanted_key; });
       if (key == keys.end()) {
-        throw ConfigError(fmt::format("{}: unknown key '{}' in [{}]{}", where(source_name, key_name.source()),
-                                      key_name.str(), section_name.str(), did_you_mean(key_name.str(), names_of(keys))));
+        throw Error::input(fmt::format(
+            "{}: unknown key '{}' in [{}]{}", where(source_name, key_name.source()), key_name.str(),
+            section_name.str(), did_you_mean(key_name.str(), names_of(keys))));
       }
       key->set(config, value, source_name);
     }
   }
-  try {
-    validate(config.model);
-  } catch (const std::invalid_argument& error) {
-    throw ConfigError(fmt::format("{}: [model] {}", source_name, error.what()));
-  }
-  try {
-    validate(config.train);
-  } catch (const std::invalid_argument& error) {
-    throw ConfigError(fmt::format("{}: [train] {}", source_name, error.what()));
-  }
-  try {
-    validate(config.model, config.train);
-  } catch (const std::invalid_argument& error) {
-    throw ConfigError(fmt::format("{}: {}", source_name, error.what()));
-  }
+  if (const auto problem = problem_with(config.model))
+    throw Error::input(fmt::format("{}: [model] {}", source_name, *problem));
+  if (const auto problem = problem_with(config.train))
+    throw Error::input(fmt::format("{}: [train] {}", source_name, *problem));
+  if (const auto problem = problem_with(config.model, config.train))
+    throw Error::input(fmt::format("{}: {}", source_name, *problem));
   for (const auto& name : config.plugins.in_process) {
     const auto& isolated = config.plugins.isolated;
     if (std::find(isolated.begin(), isolated.end(), name) != isolated.end()) {
-      throw ConfigError(fmt::format("{}: [plugins] '{}' is both in in_process and in isolated",
-                                    source_name, name));
+      throw Error::input(fmt::format("{}: [plugins] '{}' is both in in_process and in isolated",
+                                     source_name, name));
     }
   }
   return config;
 }
 
-bool PluginConfig::isolates(std::string_view decoder, bool built_in) const {
-  const auto listed = [&](const std::vector<std::string>& names) {
-    return std::find(names.begin(), names.end(), decoder) != names.end();
-  };
-  if (listed(isolated)) return true;
-  if (listed(in_process)) return false;
-  return isolate == PluginIsolation::all || (isolate == PluginIsolation::outside && !built_in);
-}
-
 Config load_config(const std::filesystem::path& file) {
-  try {
-    check_readable(file, "config");
-  } catch (const EngineError& error) {
-    throw ConfigError(error.what());
-  }
+  check_readable(file, "config");
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError(fmt::format("cannot read config '{}'", file.string()));
+  if (!in) throw Error::file(fmt::format("cannot read config '{}'", file.string()));
   std::stringstream text;
   text << in.rdbuf();
   return parse_config(text.str(), file.string());

@@ -1,4 +1,4 @@
-#include "poet/engine/corpus.h"
+#include "poet/engine/files/corpus.h"
 
 #include <fmt/format.h>
 
@@ -7,9 +7,10 @@
 #include <limits>
 #include <stdexcept>
 
-#include "poet/engine/files.h"
-#include "poet/engine/limits.h"
-#include "poet/engine/text.h"
+#include "poet/engine/error.h"
+#include "poet/engine/files/files.h"
+#include "poet/engine/files/limits.h"
+#include "poet/engine/text/text.h"
 
 namespace poet {
 namespace {
@@ -26,18 +27,18 @@ std::string field(std::string_view text) {
 Poem parse_prepared(std::string_view line) {
   const auto fields = split_fields(line, '\t');
   if (fields.size() != 5) {
-    throw std::invalid_argument(fmt::format("expected 5 tab-separated fields, found {}", fields.size()));
+    throw Error::input(fmt::format("expected 5 tab-separated fields, found {}", fields.size()));
   }
   const std::u32string text = decode_utf8(fields[4]);
-  if (const auto problem = verse_problem(text)) throw std::invalid_argument(*problem);
+  if (const auto problem = verse_problem(text)) throw Error::input(*problem);
   Poem poem = make_poem(std::string(fields[3]), std::string(fields[2]), std::string(fields[4]));
   if (fields[0] != split_name(poem.split)) {
-    throw std::invalid_argument(fmt::format("split '{}' does not match the text's hash ('{}')",
-                                            fields[0], split_name(poem.split)));
+    throw Error::input(fmt::format("split '{}' does not match the text's hash ('{}')", fields[0],
+                                   split_name(poem.split)));
   }
   if (fields[1] != form_name(poem.form)) {
-    throw std::invalid_argument(fmt::format("form '{}' does not match the text ('{}')", fields[1],
-                                            form_name(poem.form)));
+    throw Error::input(
+        fmt::format("form '{}' does not match the text ('{}')", fields[1], form_name(poem.form)));
   }
   return poem;
 }
@@ -47,7 +48,7 @@ Poem parse_plain(std::string_view line) {
   const std::string_view title = colon == std::string_view::npos ? "" : line.substr(0, colon);
   std::u32string text = decode_utf8(colon == std::string_view::npos ? line : line.substr(colon + 1));
   normalise_punctuation(text);
-  if (const auto problem = verse_problem(text)) throw std::invalid_argument(*problem);
+  if (const auto problem = verse_problem(text)) throw Error::input(*problem);
   return make_poem(std::string(title), "", encode_utf8(text));
 }
 
@@ -110,7 +111,7 @@ std::vector<CorpusProblem> read_corpus(const std::filesystem::path& path,
                                        const std::function<void(Poem&&)>& on_poem) {
   check_readable(path, "corpus");  // a FIFO or /dev/zero would be read without end
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot read corpus '{}'", path.string()));
+  if (!in) throw Error::file(fmt::format("cannot read corpus '{}'", path.string()));
   return read_corpus(in, path.string(), on_poem);
 }
 
@@ -152,20 +153,23 @@ std::vector<CorpusProblem> read_corpus(std::istream& in, const std::string& name
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (number == 1 && line.rfind("# poet corpus", 0) == 0) {
       if (line != kCorpusHeader) {
-        throw std::runtime_error(fmt::format("'{}' is a poet corpus of another format version: {}",
-                                             name, line.substr(0, line.find('\t'))));
+        throw Error::file(fmt::format("'{}' is a poet corpus of another format version: {}", name,
+                                      line.substr(0, line.find('\t'))));
       }
       prepared = true;
       continue;
     }
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    Poem poem;
     try {
-      on_poem(prepared ? parse_prepared(line) : parse_plain(line));
-    } catch (const std::invalid_argument& error) {
+      poem = prepared ? parse_prepared(line) : parse_plain(line);
+    } catch (const Error& error) {
       problems.push_back({number, error.what()});
+      continue;
     }
+    on_poem(std::move(poem));
   }
-  if (in.bad()) throw std::runtime_error(fmt::format("error reading corpus '{}'", name));
+  if (in.bad()) throw Error::file(fmt::format("error reading corpus '{}'", name));
   return problems;
 }
 

@@ -1,4 +1,4 @@
-#include "poet/engine/files.h"
+#include "poet/engine/files/files.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <utility>
 
-#include "poet/engine/engine.h"
+#include "poet/engine/error.h"
 
 namespace poet {
 namespace fs = std::filesystem;
@@ -33,18 +33,18 @@ void check_readable(const fs::path& path, std::string_view what) {
   std::error_code error;
   const fs::file_status status = fs::status(path, error);
   if (!fs::exists(status)) {
-    throw EngineError(fmt::format("cannot read {} '{}': {}", what, path.string(),
+    throw Error::file(fmt::format("cannot read {} '{}': {}", what, path.string(),
                                   error ? error.message() : "No such file or directory"));
   }
   if (!fs::is_regular_file(status)) {
-    throw EngineError(
+    throw Error::file(
         fmt::format("cannot read {} '{}': it is {}", what, path.string(), kind(status.type())));
   }
 }
 
 void check_writable(const fs::path& path, std::string_view what, const std::vector<fs::path>& inputs) {
   const auto refuse = [&](std::string_view why) {
-    return EngineError(fmt::format("will not write {} '{}': {}", what, path.string(), why));
+    return Error::file(fmt::format("will not write {} '{}': {}", what, path.string(), why));
   };
   if (path.empty() || path.filename().empty()) throw refuse("it names no file");
   std::error_code error;
@@ -106,7 +106,8 @@ void AtomicFile::commit() {
 void AtomicFile::fail(int error) {
   if (fd_ >= 0) ::close(std::exchange(fd_, -1));
   ::unlink(temporary_.c_str());
-  throw EngineError(fmt::format("cannot write {} '{}': {}", what_, path_.string(), std::strerror(error)));
+  throw Error::file(
+      fmt::format("cannot write {} '{}': {}", what_, path_.string(), std::strerror(error)));
 }
 
 }  // namespace poet

@@ -1,11 +1,11 @@
-#include "poet/engine/limits.h"
+#include "poet/engine/files/limits.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdlib>
 
-#include "poet/engine/engine.h"
+#include "poet/engine/error.h"
 
 namespace poet {
 namespace {
@@ -13,9 +13,9 @@ namespace {
 constexpr std::string_view kRaise = "POET_MEMORY_LIMIT raises it";
 
 [[noreturn]] void refuse(std::string_view what, std::uint64_t needs, const MemoryLimit& limit) {
-  throw EngineError(fmt::format("{} needs about {}, over poet's memory limit of {} ({}; {})", what,
-                                describe_bytes(needs), describe_bytes(limit.bytes), limit.origin,
-                                kRaise));
+  throw Error::limit(fmt::format("{} needs about {}, over poet's memory limit of {} ({}; {})", what,
+                                 describe_bytes(needs), describe_bytes(limit.bytes), limit.origin,
+                                 kRaise));
 }
 
 }  // namespace
@@ -41,7 +41,7 @@ MemoryLimit memory_limit() {
   if (const char* text = std::getenv("POET_MEMORY_LIMIT"); text != nullptr && *text != '\0') {
     const std::optional<std::uint64_t> bytes = parse_size(text);
     if (!bytes) {
-      throw EngineError(fmt::format(
+      throw Error::input(fmt::format(
           "POET_MEMORY_LIMIT must be a size such as 8000000000, 8000M or 8G, not '{}'", text));
     }
     return {*bytes, fmt::format("POET_MEMORY_LIMIT={}", text)};
@@ -51,32 +51,9 @@ MemoryLimit memory_limit() {
   return {machine / 2, fmt::format("half of this machine's {}", describe_bytes(machine))};
 }
 
-void check_model_fits(const ModelConfig& config, std::int64_t vocabulary_size) {
+void check_fits(std::string_view what, std::uint64_t bytes) {
   const MemoryLimit limit = memory_limit();
-  const auto needs = static_cast<std::uint64_t>(parameter_count(config, vocabulary_size)) * sizeof(float);
-  if (needs > limit.bytes) refuse(fmt::format("a model of {}", describe(config)), needs, limit);
-}
-
-void check_training_fits(const ModelConfig& config, std::int64_t vocabulary_size, int batch_size,
-                         int length) {
-  const MemoryLimit limit = memory_limit();
-  // Weights, their gradients and two optimizer moments; then what a batch keeps for the backward
-  // pass: each layer's gates and states at every position, and the output layer's scores.
-  const auto parameters = static_cast<std::uint64_t>(parameter_count(config, vocabulary_size));
-  const auto gates = static_cast<std::uint64_t>(gate_count(config.cell));
-  const std::uint64_t positions = static_cast<std::uint64_t>(batch_size) * static_cast<std::uint64_t>(length);
-  const std::uint64_t head = config.adaptive_cutoffs.empty()
-                                 ? static_cast<std::uint64_t>(vocabulary_size)
-                                 : static_cast<std::uint64_t>(config.adaptive_cutoffs.front());
-  const std::uint64_t per_position =
-      static_cast<std::uint64_t>(config.layers) * (gates + 2) * static_cast<std::uint64_t>(config.hidden_size) +
-      static_cast<std::uint64_t>(config.input_size()) + 2 * head;
-  const std::uint64_t needs = (4 * parameters + 2 * positions * per_position) * sizeof(float);
-  if (needs > limit.bytes) {
-    refuse(fmt::format("training a model of {} on batches of {} poems of {} characters",
-                       describe(config), batch_size, length),
-           needs, limit);
-  }
+  if (bytes > limit.bytes) refuse(what, bytes, limit);
 }
 
 void check_file_fits(const std::filesystem::path& file, std::string_view what) {
@@ -85,9 +62,9 @@ void check_file_fits(const std::filesystem::path& file, std::string_view what) {
   if (error) return;  // reading it will say what is wrong
   const MemoryLimit limit = memory_limit();
   if (size > limit.bytes) {
-    throw EngineError(fmt::format("{} '{}' is {}, over poet's memory limit of {} ({}; {})", what,
-                                  file.string(), describe_bytes(size), describe_bytes(limit.bytes),
-                                  limit.origin, kRaise));
+    throw Error::limit(fmt::format("{} '{}' is {}, over poet's memory limit of {} ({}; {})", what,
+                                   file.string(), describe_bytes(size), describe_bytes(limit.bytes),
+                                   limit.origin, kRaise));
   }
 }
 

@@ -1,4 +1,4 @@
-#include "poet/engine/metre.h"
+#include "poet/engine/metre/metre.h"
 
 #include <fmt/format.h>
 
@@ -6,10 +6,10 @@
 #include <array>
 #include <fstream>
 
-#include "poet/engine/engine.h"
-#include "poet/engine/files.h"
-#include "poet/engine/forms.h"
-#include "poet/engine/text.h"
+#include "poet/engine/error.h"
+#include "poet/engine/files/files.h"
+#include "poet/engine/text/forms.h"
+#include "poet/engine/text/text.h"
 
 namespace poet {
 namespace {
@@ -114,11 +114,11 @@ std::optional<int> parse_group(RhymeBook which, std::string_view name) {
 MetreLexicon MetreLexicon::read(const std::filesystem::path& file) {
   check_readable(file, "metre lexicon");
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw EngineError(fmt::format("cannot read metre lexicon '{}'", file.string()));
+  if (!in) throw Error::file(fmt::format("cannot read metre lexicon '{}'", file.string()));
   MetreLexicon lexicon;
   std::string line;
   const auto bad = [&](std::size_t number, std::string_view what) {
-    return EngineError(fmt::format("{}:{}: {}", file.string(), number, what));
+    return Error::file(fmt::format("{}:{}: {}", file.string(), number, what));
   };
   if (!std::getline(in, line) || line != kMetreLexiconHeader)
     throw bad(1, "not a poet metre lexicon (its first line should be the v1 header)");
@@ -129,7 +129,7 @@ MetreLexicon MetreLexicon::read(const std::filesystem::path& file) {
     try {
       std::transform(fields.begin(), fields.end(), text.begin(),
                      [](std::string_view f) { return decode_utf8(f); });
-    } catch (const std::invalid_argument& error) {
+    } catch (const Error& error) {  // not UTF-8
       throw bad(number, error.what());
     }
     if (text[0].size() != 1) throw bad(number, "the first field is not one character");

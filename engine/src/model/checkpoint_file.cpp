@@ -1,4 +1,4 @@
-#include "checkpoint_file.h"
+#include "model/checkpoint_file.h"
 
 #include <fmt/format.h>
 
@@ -11,13 +11,13 @@
 #include <limits>
 #include <numeric>
 #include <optional>
+#include <unordered_set>
 
-#include "poet/engine/engine.h"
-#include "poet/engine/files.h"
-#include "poet/engine/limits.h"
-#include "poet/engine/text.h"
-#include "poet/engine/vocabulary.h"
-#include "training_state.h"
+#include "poet/engine/error.h"
+#include "poet/engine/files/files.h"
+#include "poet/engine/files/limits.h"
+#include "poet/engine/model/vocabulary.h"
+#include "poet/engine/text/text.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the checkpoint format is little-endian");
 
@@ -28,6 +28,15 @@ constexpr char kMagic[8] = {'P', 'O', 'E', 'T', 'C', 'K', 'P', 'T'};
 constexpr std::size_t kPreambleSize = 32;
 constexpr std::size_t kChecksumSize = 8;
 constexpr std::string_view kOptimizerPrefix = "optimizer/";
+
+// The first character a vocabulary lists twice, if any.
+std::optional<char32_t> first_repeat(const std::vector<char32_t>& characters) {
+  std::unordered_set<char32_t> seen;
+  for (const char32_t c : characters) {
+    if (!seen.insert(c).second) return c;
+  }
+  return std::nullopt;
+}
 // The header poet writes nests four levels deep. Copying and writing JSON recurse, so a header
 // nested a million levels deep would overflow the stack.
 constexpr int kMaxHeaderDepth = 32;
@@ -116,7 +125,7 @@ ModelConfig model_from_json(const nlohmann::json& json) {
   if (json.contains("position_embedding_size")) {
     model.position_embedding_size = integer<int>(json["position_embedding_size"], "position_embedding_size");
   }
-  validate(model);
+  if (const auto problem = problem_with(model)) throw std::invalid_argument(*problem);
   return model;
 }
 
@@ -166,7 +175,7 @@ void write(const std::filesystem::path& path, const Contents& contents,
   std::uint64_t data_size = 0;
   const auto add_to_table = [&](const Tensor& tensor, std::string_view prefix) {
     if (element_count(tensor.shape) != static_cast<std::int64_t>(tensor.values.size())) {
-      throw EngineError(fmt::format("tensor '{}' has {} values for its shape", tensor.name,
+      throw Error::file(fmt::format("tensor '{}' has {} values for its shape", tensor.name,
                                     tensor.values.size()));
     }
     table.push_back({{"name", std::string(prefix) + tensor.name}, {"shape", tensor.shape}});
@@ -198,16 +207,18 @@ Contents read(const std::filesystem::path& path, const std::atomic<bool>* cancel
   check_file_fits(path, "checkpoint");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw EngineError(fmt::format("cannot read checkpoint '{}': {}", name, std::strerror(errno)));
+    throw Error::file(fmt::format("cannot read checkpoint '{}': {}", name, std::strerror(errno)));
   }
   // In pieces, so that Ctrl-C stops the read of a big file between two of them.
   std::string bytes;
   std::vector<char> piece(std::size_t{8} << 20);
   while (in.read(piece.data(), static_cast<std::streamsize>(piece.size())) || in.gcount() > 0) {
     bytes.append(piece.data(), static_cast<std::size_t>(in.gcount()));
-    if (cancel != nullptr && cancel->load()) throw EngineError(fmt::format("stopped reading '{}'", name));
+    if (cancel != nullptr && cancel->load())
+      throw Error::file(fmt::format("stopped reading '{}'", name));
   }
-  if (in.bad()) throw EngineError(fmt::format("cannot read checkpoint '{}': {}", name, std::strerror(errno)));
+  if (in.bad())
+    throw Error::file(fmt::format("cannot read checkpoint '{}': {}", name, std::strerror(errno)));
   Contents contents = parse(bytes, name);
   // The model the header describes is allocated from its shape before its weights are copied in:
   // a damaged header must not ask for more than the tensors hold. (A model that needs fewer is
@@ -217,48 +228,94 @@ Contents read(const std::filesystem::path& path, const std::atomic<bool>* cancel
   const std::int64_t needed = parameter_count(
       contents.model, static_cast<std::int64_t>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
   if (needed > held) {
-    throw EngineError(fmt::format("'{}' is corrupt: its model ({}) needs {} weights, its tensors hold {}",
-                                  name, describe(contents.model), needed, held));
+    throw Error::file(
+        fmt::format("'{}' is corrupt: its model ({}) needs {} weights, its tensors hold {}", name,
+                    describe(contents.model), needed, held));
   }
   return contents;
 }
 
-Contents parse(std::string_view bytes, const std::string& name) {
+namespace {
+
+// The preamble and the checksum checked: the header's size.
+std::uint64_t check_frame(std::string_view bytes, const std::string& name) {
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
-    throw EngineError(fmt::format("'{}' is not a poet checkpoint", name));
+    throw Error::file(fmt::format("'{}' is not a poet checkpoint", name));
   }
-  if (bytes.size() < kPreambleSize) throw EngineError(fmt::format("'{}' is truncated", name));
+  if (bytes.size() < kPreambleSize) throw Error::file(fmt::format("'{}' is truncated", name));
   std::uint32_t version;
   std::memcpy(&version, bytes.data() + 8, sizeof version);
   if (version != kFormatVersion) {
-    throw EngineError(fmt::format("'{}' is a version {} checkpoint; this poet reads version {}", name,
-                                  version, kFormatVersion));
+    throw Error::file(fmt::format("'{}' is a version {} checkpoint; this poet reads version {}",
+                                  name, version, kFormatVersion));
   }
   const std::uint64_t header_size = read_u64(bytes, 16);
   const std::uint64_t data_size = read_u64(bytes, 24);
   const std::uint64_t expected = kPreambleSize + header_size + data_size + kChecksumSize;
   if (header_size > bytes.size() || data_size > bytes.size() || bytes.size() < expected) {
-    throw EngineError(fmt::format("'{}' is truncated: {} bytes of {}", name, bytes.size(),
+    throw Error::file(fmt::format("'{}' is truncated: {} bytes of {}", name, bytes.size(),
                                   header_size > bytes.size() || data_size > bytes.size()
                                       ? std::string("a damaged size field")
                                       : std::to_string(expected)));
   }
   if (bytes.size() > expected) {
-    throw EngineError(fmt::format("'{}' is corrupt: {} bytes after its end", name, bytes.size() - expected));
+    throw Error::file(
+        fmt::format("'{}' is corrupt: {} bytes after its end", name, bytes.size() - expected));
   }
   Fnv1a hash;
   hash.add(bytes.data(), bytes.size() - kChecksumSize);
   if (hash.value() != read_u64(bytes, bytes.size() - kChecksumSize)) {
-    throw EngineError(fmt::format("'{}' is corrupt: its checksum does not match", name));
+    throw Error::file(fmt::format("'{}' is corrupt: its checksum does not match", name));
   }
+  return header_size;
+}
 
+// The tensors the header lists, from the data at `offset` on, each checked against what is left.
+void read_tensors(const nlohmann::json& table, std::string_view bytes, std::size_t offset,
+                  Contents& contents) {
+  for (const auto& entry : array(table, "tensors")) {
+    Tensor tensor{entry.at("name").get<std::string>(), {}, {}};
+    for (const auto& dimension : array(entry.at("shape"), "a tensor's shape")) {
+      tensor.shape.push_back(integer<std::int64_t>(dimension, "a tensor's shape"));
+    }
+    if (std::any_of(tensor.shape.begin(), tensor.shape.end(), [](auto d) { return d < 0; })) {
+      throw std::invalid_argument("tensor '" + tensor.name + "' has a negative dimension");
+    }
+    const auto count =
+        count_within(tensor.shape, (bytes.size() - kChecksumSize - offset) / sizeof(float));
+    if (!count) throw std::invalid_argument("tensor '" + tensor.name + "' runs past the data");
+    tensor.values.resize(*count);
+    // An empty vector's data() may be null, which memcpy may not be given even for 0 bytes.
+    if (*count > 0)
+      std::memcpy(tensor.values.data(), bytes.data() + offset, *count * sizeof(float));
+    offset += *count * sizeof(float);
+    if (!std::all_of(tensor.values.begin(), tensor.values.end(),
+                     [](float v) { return std::isfinite(v); })) {
+      throw std::invalid_argument(
+          "tensor '" + tensor.name +
+          "' holds values that are not finite numbers (was it saved from a run that diverged?)");
+    }
+    if (tensor.name.rfind(kOptimizerPrefix, 0) == 0) {
+      tensor.name.erase(0, kOptimizerPrefix.size());
+      contents.optimizer_state.push_back(std::move(tensor));
+    } else {
+      contents.tensors.push_back(std::move(tensor));
+    }
+  }
+  if (offset != bytes.size() - kChecksumSize)
+    throw std::invalid_argument("data left over after the tensors");
+}
+
+}  // namespace
+
+Contents parse(std::string_view bytes, const std::string& name) {
+  const std::uint64_t header_size = check_frame(bytes, name);
   Contents contents;
   try {
     const auto refuse_deep = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-      if (depth > kMaxHeaderDepth) {
+      if (depth > kMaxHeaderDepth)
         throw std::invalid_argument(
             fmt::format("its header nests deeper than {} levels", kMaxHeaderDepth));
-      }
       return true;
     };
     const auto header = nlohmann::json::parse(
@@ -267,39 +324,13 @@ Contents parse(std::string_view bytes, const std::string& name) {
     contents.model = model_from_json(header.at("model"));
     const std::u32string vocabulary = decode_utf8(header.at("vocabulary").get<std::string>());
     contents.vocabulary.assign(vocabulary.begin(), vocabulary.end());
+    if (const auto twice = first_repeat(contents.vocabulary))
+      throw std::invalid_argument(fmt::format("its vocabulary lists {} twice", describe(*twice)));
     contents.training = header.value("training", nlohmann::json::object());
-    check_training_json(contents.training);
-    std::size_t offset = kPreambleSize + header_size;
-    for (const auto& entry : array(header.at("tensors"), "tensors")) {
-      Tensor tensor{entry.at("name").get<std::string>(), {}, {}};
-      for (const auto& dimension : array(entry.at("shape"), "a tensor's shape")) {
-        tensor.shape.push_back(integer<std::int64_t>(dimension, "a tensor's shape"));
-      }
-      if (std::any_of(tensor.shape.begin(), tensor.shape.end(), [](auto d) { return d < 0; })) {
-        throw std::invalid_argument("tensor '" + tensor.name + "' has a negative dimension");
-      }
-      const auto count =
-          count_within(tensor.shape, (bytes.size() - kChecksumSize - offset) / sizeof(float));
-      if (!count) throw std::invalid_argument("tensor '" + tensor.name + "' runs past the data");
-      tensor.values.resize(*count);
-      // An empty vector's data() may be null, which memcpy may not be given even for 0 bytes.
-      if (*count > 0)
-        std::memcpy(tensor.values.data(), bytes.data() + offset, *count * sizeof(float));
-      offset += *count * sizeof(float);
-      if (!std::all_of(tensor.values.begin(), tensor.values.end(), [](float v) { return std::isfinite(v); })) {
-        throw std::invalid_argument("tensor '" + tensor.name +
-                                    "' holds values that are not finite numbers (was it saved from a run that diverged?)");
-      }
-      if (tensor.name.rfind(kOptimizerPrefix, 0) == 0) {
-        tensor.name.erase(0, kOptimizerPrefix.size());
-        contents.optimizer_state.push_back(std::move(tensor));
-      } else {
-        contents.tensors.push_back(std::move(tensor));
-      }
-    }
-    if (offset != bytes.size() - kChecksumSize) throw std::invalid_argument("data left over after the tensors");
+    check_training(contents.training);
+    read_tensors(header.at("tensors"), bytes, kPreambleSize + header_size, contents);
   } catch (const std::exception& error) {  // JSON, UTF-8 and range errors alike
-    throw EngineError(fmt::format("'{}' is corrupt: {}", name, error.what()));
+    throw Error::file(fmt::format("'{}' is corrupt: {}", name, error.what()));
   }
   return contents;
 }

@@ -20,7 +20,8 @@
 #include <string_view>
 #include <vector>
 
-#include "poet/engine/model_config.h"
+#include "poet/engine/model/history.h"
+#include "poet/engine/model/model_config.h"
 
 namespace poet::checkpoint {
 
@@ -40,17 +41,31 @@ struct Contents {
   nlohmann::json training = nlohmann::json::object();  // the trainer's counters and history
 };
 
-// Throws EngineError: "cannot write checkpoint 'PATH': No space left on device", or refuses a
+// Throws poet::Error: "cannot write checkpoint 'PATH': No space left on device", or refuses a
 // path that is not a regular file or is one of `inputs` (poet/engine/files.h).
 void write(const std::filesystem::path& path, const Contents& contents,
            const std::vector<std::filesystem::path>& inputs = {});
 
-// Throws EngineError with one line naming the problem: missing, not a checkpoint, another format
+// Throws poet::Error with one line naming the problem: missing, not a checkpoint, another format
 // version, truncated, corrupt (checksum), or inconsistent.
-// `cancel`, when set (Ctrl-C), stops the read: EngineError "stopped reading 'PATH'".
+// `cancel`, when set (Ctrl-C), stops the read: Error "stopped reading 'PATH'".
 Contents read(const std::filesystem::path& path, const std::atomic<bool>* cancel = nullptr);
 // The same from a file's bytes; `name` stands for the file in messages.
 Contents parse(std::string_view bytes, const std::string& name);
+
+// The training section's loss history, and back (history_from_json expects one check_training has
+// passed).
+nlohmann::json history_to_json(const std::vector<HistoryEntry>& history);
+std::vector<HistoryEntry> history_from_json(const nlohmann::json& rows);
+// Throws poet::Error unless each field `object` has of those `example` has is of the same kind: an
+// integer where `example` has one, any number where it has a real one, a number or null where it
+// has null (what nlohmann writes for a NaN). With `required`, `object` must have them all.
+void check_fields(const nlohmann::json& object, const nlohmann::json& example,
+                  const std::string& what, bool required);
+// Throws poet::Error unless a checkpoint's training section holds each counter and history row the
+// engine reads from it as the trainer writes it; absent fields are left to the reader (an exported
+// checkpoint has fewer). Its configuration is the trainer's to check.
+void check_training(const nlohmann::json& training);
 
 // A model configuration as a checkpoint's header holds it, and back (throws std::invalid_argument
 // or nlohmann::json::exception on a bad one).

@@ -1,4 +1,4 @@
-#include "poet/engine/engine.h"
+#include "poet/engine/model/engine.h"
 
 #include <c10/core/InferenceMode.h>
 #include <fmt/format.h>
@@ -7,12 +7,12 @@
 #include <condition_variable>
 #include <thread>
 
-#include "model.h"
-#include "poet/engine/limits.h"
-#include "poet/engine/positions.h"
-#include "poet/engine/text.h"
-#include "torch_errors.h"
-#include "training_state.h"
+#include "model/model.h"
+#include "model/torch_errors.h"
+#include "poet/engine/error.h"
+#include "poet/engine/files/limits.h"
+#include "poet/engine/model/positions.h"
+#include "poet/engine/text/text.h"
 
 namespace poet {
 
@@ -53,18 +53,14 @@ std::shared_ptr<const LoadedModel> load_model(const std::filesystem::path& file,
                                               const std::string& device,
                                               const std::atomic<bool>* cancel = nullptr) {
   checkpoint::Contents contents = checkpoint::read(file, cancel);
-  std::optional<Vocabulary> vocabulary;
-  try {
-    vocabulary.emplace(contents.vocabulary);
-  } catch (const std::invalid_argument& error) {
-    throw EngineError(fmt::format("'{}' is corrupt: {}", file.string(), error.what()));
-  }
-  CharRnn model = with_torch_errors(fmt::format("cannot load '{}'", file.string()),
-                                    [&] { return model_from(contents, file, torch_device(device)); });
+  Vocabulary vocabulary(contents.vocabulary);  // checkpoint::read has checked it
+  CharRnn model =
+      with_torch_errors(ErrorKind::file, fmt::format("cannot load '{}'", file.string()),
+                        [&] { return model_from(contents, file, torch_device(device)); });
 
   ModelInfo info;
   info.config = contents.model;
-  info.vocabulary_size = vocabulary->size();
+  info.vocabulary_size = vocabulary.size();
   for (const auto& parameter : model->parameters()) info.parameters += parameter.numel();
   info.device = device;
   // checkpoint::read has checked the training state's fields are of the kinds written here.
@@ -73,9 +69,10 @@ std::shared_ptr<const LoadedModel> load_model(const std::filesystem::path& file,
       it != contents.training.end() && it->is_number()) {
     info.valid_perplexity = it->get<double>();
   }
-  info.history = history_from_json(contents.training.value("history", nlohmann::json::array()));
+  info.history =
+      checkpoint::history_from_json(contents.training.value("history", nlohmann::json::array()));
   info.file = std::filesystem::absolute(file);
-  return std::make_shared<const LoadedModel>(std::move(info), std::move(*vocabulary),
+  return std::make_shared<const LoadedModel>(std::move(info), std::move(vocabulary),
                                              std::move(model));
 }
 
@@ -107,7 +104,7 @@ struct Generation::States {
   Slot& at(StateId id) {
     if (id < 0 || static_cast<std::size_t>(id) >= slots.size() ||
         !slots[static_cast<std::size_t>(id)].used) {
-      throw std::invalid_argument(fmt::format("no state {}", id));
+      throw Error::input(fmt::format("no state {}", id));
     }
     return slots[static_cast<std::size_t>(id)];
   }
@@ -146,7 +143,7 @@ std::vector<int> Generation::tokens(std::u32string_view text) const {
   for (const char32_t c : text) {
     const auto token = model_->vocabulary.find(c);
     if (!token)
-      throw EngineError(fmt::format("'{}' is not in the model's vocabulary", encode_utf8(c)));
+      throw Error::model(fmt::format("'{}' is not in the model's vocabulary", encode_utf8(c)));
     tokens.push_back(*token);
   }
   return tokens;
@@ -158,7 +155,7 @@ StateId Generation::start_tokens(const std::vector<int>& tokens) {
   std::vector<std::int64_t> input{Vocabulary::kStart};
   for (const int token : tokens) {
     if (token < 0 || token >= vocabulary_size())
-      throw std::invalid_argument(fmt::format("no token {}", token));
+      throw Error::input(fmt::format("no token {}", token));
     input.push_back(token);
   }
   PositionTracker tracker(lines_alike_);
@@ -212,10 +209,10 @@ void Generation::step(const StateId* states, const int* tokens, std::size_t coun
   for (std::size_t i = 0; i < count; ++i) {
     auto* slot = &states_->at(states[i]);
     if (std::find(slots.begin(), slots.end(), slot) != slots.end()) {
-      throw std::invalid_argument(fmt::format("state {} appears twice in one step", states[i]));
+      throw Error::input(fmt::format("state {} appears twice in one step", states[i]));
     }
     if (tokens[i] < 0 || tokens[i] >= vocabulary_size()) {
-      throw std::invalid_argument(fmt::format("no token {}", tokens[i]));
+      throw Error::input(fmt::format("no token {}", tokens[i]));
     }
     slots.push_back(slot);
     input.push_back(tokens[i]);
@@ -295,7 +292,7 @@ ModelInfo Engine::reload(const std::atomic<bool>* cancel) {
     std::lock_guard lock(mutex_);
     file = file_;
   }
-  if (file.empty()) throw EngineError("no checkpoint has been loaded yet");
+  if (file.empty()) throw Error::model("no checkpoint has been loaded yet");
   return load(file, cancel);
 }
 
@@ -312,7 +309,7 @@ std::shared_ptr<const LoadedModel> Engine::current() const {
 
 Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<Split> split) const {
   const auto model = current();
-  if (!model) throw EngineError("no model is loaded: load a checkpoint first");
+  if (!model) throw Error::model("no model is loaded: load a checkpoint first");
   Evaluation result;
   Poems poems;
   result.skipped_lines = read_corpus(corpus, [&](Poem&& poem) {
@@ -330,11 +327,11 @@ Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<S
                          }).size();
   result.poems = poems.size();
   if (poems.empty()) {
-    throw EngineError(
+    throw Error::file(
         fmt::format("'{}' has no poems{}", corpus.string(),
                     split ? fmt::format(" in its {} split", split_name(*split)) : ""));
   }
-  with_torch_errors(fmt::format("cannot evaluate '{}'", corpus.string()), [&] {
+  with_torch_errors(ErrorKind::file, fmt::format("cannot evaluate '{}'", corpus.string()), [&] {
     const bool metre = model->metre_inputs();
     result.perplexity = perplexity(model->model, poems, 64, model->form_tables(), metre);
     if (metre) result.metre_perplexity = perplexity(model->model, poems, 64, model->form_tables());
@@ -344,7 +341,7 @@ Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<S
 
 std::unique_ptr<Generation> Engine::begin_generation(std::uint64_t seed) const {
   auto model = current();
-  if (!model) throw EngineError("no model is loaded: load a checkpoint first");
+  if (!model) throw Error::model("no model is loaded: load a checkpoint first");
   return std::make_unique<Generation>(std::move(model), seed);
 }
 

@@ -1,4 +1,4 @@
-#include "model.h"
+#include "model/model.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -8,9 +8,9 @@
 #include <cmath>
 #include <numeric>
 
-#include "poet/engine/device.h"
-#include "poet/engine/engine.h"
-#include "poet/engine/positions.h"
+#include "poet/engine/error.h"
+#include "poet/engine/model/device.h"
+#include "poet/engine/model/positions.h"
 
 namespace poet {
 namespace {
@@ -28,7 +28,7 @@ Options stack_options(const ModelConfig& config) {
 
 CharRnnImpl::CharRnnImpl(const ModelConfig& config, int vocabulary_size)
     : config_(config), vocabulary_size_(vocabulary_size) {
-  validate(config);
+  if (const auto problem = problem_with(config)) throw Error::model(*problem);
   embedding_ =
       register_module("embedding", torch::nn::Embedding(vocabulary_size, config.embedding_size));
   if (config.position_inputs) {
@@ -83,7 +83,7 @@ std::pair<torch::Tensor, RnnState> CharRnnImpl::forward(const torch::Tensor& tok
     const int width = config_.form_input_count();
     if (!positions.defined() || positions.dim() != 3 || positions.size(0) != tokens.size(0) ||
         positions.size(1) != tokens.size(1) || positions.size(2) != width) {
-      throw std::invalid_argument(
+      throw Error::model(
           fmt::format("a model with form inputs needs [batch, time, {}] positions", width));
     }
     // Concatenated, not summed: the character's embedding keeps its own size and meaning, and the
@@ -109,7 +109,7 @@ std::pair<torch::Tensor, RnnState> CharRnnImpl::forward(const torch::Tensor& tok
 void CharRnnImpl::set_token_metre(const std::vector<MetreEntry>& metre) {
   if (!config_.metre_inputs) return;
   if (metre.size() != static_cast<std::size_t>(vocabulary_size_))
-    throw std::invalid_argument("the metre table needs one entry per token");
+    throw Error::model("the metre table needs one entry per token");
   constexpr int book = static_cast<int>(RhymeBook::pingshui);
   std::vector<float> values;
   for (const auto& entry : metre) {
@@ -194,14 +194,14 @@ void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights
   auto parameters = stored_tensors(model);
   if (fit == WeightFit::exact ? parameters.size() != weights.size()
                               : parameters.size() < weights.size()) {
-    throw EngineError(fmt::format("'{}' holds {} weight tensors; its {} model has {}",
+    throw Error::file(fmt::format("'{}' holds {} weight tensors; its {} model has {}",
                                   file.string(), weights.size(), describe(model->config()),
                                   parameters.size()));
   }
   for (const auto& tensor : weights) {
     auto* parameter = parameters.find(tensor.name);
     if (parameter == nullptr) {
-      throw EngineError(fmt::format("'{}' holds weights '{}' that its model does not have",
+      throw Error::file(fmt::format("'{}' holds weights '{}' that its model does not have",
                                     file.string(), tensor.name));
     }
     // The first layer's input weights of a model that reads fewer inputs: the columns of the
@@ -220,10 +220,10 @@ void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights
                                   tensor.name.rfind("head.", 0) == 0 ||
                                   tensor.name.rfind("adaptive.", 0) == 0;
       if (vocabulary_row && !tensor.shape.empty() && tensor.shape[0] != vocabulary_size) {
-        throw EngineError(fmt::format("'{}' has a vocabulary of {} tokens but weights for {}",
+        throw Error::file(fmt::format("'{}' has a vocabulary of {} tokens but weights for {}",
                                       file.string(), vocabulary_size, tensor.shape[0]));
       }
-      throw EngineError(fmt::format("'{}': weights '{}' have shape {} where the model needs {}",
+      throw Error::file(fmt::format("'{}': weights '{}' have shape {} where the model needs {}",
                                     file.string(), tensor.name, fmt::join(tensor.shape, "x"),
                                     fmt::join(parameter->sizes(), "x")));
     }
@@ -253,7 +253,7 @@ std::optional<DeviceChoice> parse_device(std::string_view name) {
 std::string resolve_device(DeviceChoice choice) {
   const bool cuda = torch::cuda::is_available();
   if (choice == DeviceChoice::cuda && !cuda) {
-    throw std::runtime_error("device 'cuda' was asked for, but LibTorch sees no CUDA GPU here");
+    throw Error::input("device 'cuda' was asked for, but LibTorch sees no CUDA GPU here");
   }
   return choice != DeviceChoice::cpu && cuda ? "cuda" : "cpu";
 }

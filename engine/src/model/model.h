@@ -6,11 +6,11 @@
 
 #include <filesystem>
 
-#include "checkpoint_file.h"
-#include "poet/engine/metre.h"
-#include "poet/engine/model_config.h"
-#include "poet/engine/positions.h"
-#include "poet/engine/vocabulary.h"
+#include "model/checkpoint_file.h"
+#include "poet/engine/metre/metre.h"
+#include "poet/engine/model/model_config.h"
+#include "poet/engine/model/positions.h"
+#include "poet/engine/model/vocabulary.h"
 
 namespace poet {
 
@@ -78,12 +78,12 @@ std::vector<checkpoint::Tensor> weights_of(CharRnn& model);
 // the same model reading fewer inputs (a run that starts from it with inputs added): the model's
 // other tensors keep what they hold, and its first layer's weights for the added inputs start at 0.
 enum class WeightFit { exact, fewer_inputs };
-// Fills a model with a checkpoint's weights; throws EngineError when they do not fit it.
+// Fills a model with a checkpoint's weights; throws poet::Error when they do not fit it.
 void load_weights(CharRnn& model, const std::vector<checkpoint::Tensor>& weights,
                   const std::filesystem::path& file, WeightFit fit = WeightFit::exact);
 
 // A model built from a checkpoint's configuration and filled with its weights on `device`.
-// Throws EngineError when the weights do not fit the configuration or the vocabulary.
+// Throws poet::Error when the weights do not fit the configuration or the vocabulary.
 CharRnn model_from(const checkpoint::Contents& contents, const std::filesystem::path& file,
                    const torch::Device& device);
 

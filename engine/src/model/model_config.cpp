@@ -1,11 +1,11 @@
-#include "poet/engine/model_config.h"
+#include "poet/engine/model/model_config.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <stdexcept>
 
-#include "poet/engine/positions.h"
+#include "poet/engine/model/positions.h"
 
 namespace poet {
 
@@ -33,22 +33,23 @@ bool ModelConfig::operator==(const ModelConfig& other) const {
          (!position_inputs || position_embedding_size == other.position_embedding_size);  // else unused
 }
 
-void validate(const ModelConfig& config) {
-  const auto check = [](bool ok, std::string_view what) {
-    if (!ok) throw std::invalid_argument(std::string(what));
-  };
-  check(config.embedding_size >= 1 && config.embedding_size <= 8192, "embedding_size must be 1 to 8192");
-  check(config.hidden_size >= 1 && config.hidden_size <= 8192, "hidden_size must be 1 to 8192");
-  check(config.layers >= 1 && config.layers <= 16, "layers must be 1 to 16");
-  check(config.dropout >= 0 && config.dropout < 1, "dropout must be at least 0 and below 1");
-  check(config.position_embedding_size >= 1 && config.position_embedding_size <= 1024,
-        "position_embedding_size must be 1 to 1024");
-  check(!config.metre_inputs || config.position_inputs,
-        "metre_inputs needs position_inputs: the metre asks by line and column");
+std::optional<std::string> problem_with(const ModelConfig& config) {
+  if (!(config.embedding_size >= 1 && config.embedding_size <= 8192))
+    return std::string("embedding_size must be 1 to 8192");
+  if (!(config.hidden_size >= 1 && config.hidden_size <= 8192))
+    return std::string("hidden_size must be 1 to 8192");
+  if (!(config.layers >= 1 && config.layers <= 16)) return std::string("layers must be 1 to 16");
+  if (!(config.dropout >= 0 && config.dropout < 1))
+    return std::string("dropout must be at least 0 and below 1");
+  if (!(config.position_embedding_size >= 1 && config.position_embedding_size <= 1024))
+    return std::string("position_embedding_size must be 1 to 1024");
+  if (!(!config.metre_inputs || config.position_inputs))
+    return std::string("metre_inputs needs position_inputs: the metre asks by line and column");
   for (std::size_t i = 0; i < config.adaptive_cutoffs.size(); ++i) {
-    check(config.adaptive_cutoffs[i] > (i == 0 ? 0 : config.adaptive_cutoffs[i - 1]),
-          "adaptive_cutoffs must be positive and increasing");
+    if (!(config.adaptive_cutoffs[i] > (i == 0 ? 0 : config.adaptive_cutoffs[i - 1])))
+      return std::string("adaptive_cutoffs must be positive and increasing");
   }
+  return std::nullopt;
 }
 
 int gate_count(CellType cell) { return cell == CellType::lstm ? 4 : cell == CellType::gru ? 3 : 1; }

@@ -1,8 +1,8 @@
-#include "poet/engine/positions.h"
+#include "poet/engine/model/positions.h"
 
 #include <algorithm>
 
-#include "poet/engine/vocabulary.h"
+#include "poet/engine/model/vocabulary.h"
 
 namespace poet {
 namespace {
@@ -44,45 +44,31 @@ std::vector<MetreEntry> token_metre(const Vocabulary& vocabulary, const MetreLex
   return metre;
 }
 
-void PositionTracker::follow_metre(std::int64_t token, bool mark, const FormTables& tables) {
-  if (token == Vocabulary::kStart) {
-    metre_.emplace(input_rule(), std::vector<int>{5, 7});
-  } else if (!metre_) {
-    return;  // a sequence that did not begin with <start>: nothing to follow
-  } else if (mark) {
-    metre_->end_line(column_);
-  } else if (token != Vocabulary::kEnd && token != Vocabulary::kPad) {
-    // The cursor compares characters only for identity (a rhyme used twice), so the token stands
-    // for its character.
-    const auto t = static_cast<std::size_t>(token);
-    metre_->add(static_cast<char32_t>(token), t < tables.metre.size() ? tables.metre[t] : MetreEntry{},
-                line_, column_);
-  }
-}
-
 PositionInputs PositionTracker::feed(std::int64_t token, const FormTables& tables) {
-  const bool mark = is_mark(token, tables.marks);
-  // The cursor takes a character at the place it stands in before the column counts it.
-  if (!tables.metre.empty()) follow_metre(token, mark, tables);
   if (token == Vocabulary::kStart) {
-    line_ = column_ = first_length_ = 0;
-  } else if (mark) {
-    if (line_ == 0) first_length_ = column_;
-    ++line_;
-    column_ = 0;
+    cursor_ = PoemCursor();
+    if (!tables.metre.empty()) cursor_.follow_metre(input_rule(), {5, 7});
+  } else if (is_mark(token, tables.marks)) {
+    cursor_.add_mark(U'，');  // which mark does not matter where no form is kept
   } else if (token != Vocabulary::kEnd && token != Vocabulary::kPad) {
-    ++column_;  // a character, <unk> included
+    // A character, <unk> included. The metre compares characters only for identity (a rhyme used
+    // twice), so the token stands for its character.
+    const auto t = static_cast<std::size_t>(token);
+    cursor_.add_character(static_cast<char32_t>(token),
+                          t < tables.metre.size() ? tables.metre[t] : MetreEntry{});
   }
+  const int line = cursor_.line(), column = cursor_.column(), first = cursor_.first_length();
   PositionInputs inputs;
-  inputs.column = std::min(column_, PositionInputs::kCap);
-  inputs.line = std::min(line_, PositionInputs::kCap);
-  if (lines_alike_ && line_ > 0 && first_length_ > 0 && column_ <= first_length_) {
-    inputs.left = 1 + std::min(first_length_ - column_, PositionInputs::kCap);
+  inputs.column = std::min(column, PositionInputs::kCap);
+  inputs.line = std::min(line, PositionInputs::kCap);
+  if (lines_alike_ && line > 0 && first > 0 && column <= first) {
+    inputs.left = 1 + std::min(first - column, PositionInputs::kCap);
   }
-  if (metre_ && lines_alike_ && token != Vocabulary::kEnd) {
-    const MetreCursor::Next next = metre_->next(line_, column_);
+  const MetreCursor* metre = cursor_.metre();
+  if (metre != nullptr && lines_alike_ && token != Vocabulary::kEnd) {
+    const MetreCursor::Next next = metre->next(line, column);
     inputs.tone = static_cast<int>(next.tones);
-    if (next.rhyme) inputs.rhyme = metre_->group() ? 2 + *metre_->group() : 1;
+    if (next.rhyme) inputs.rhyme = metre->group() ? 2 + *metre->group() : 1;
   }
   return inputs;
 }

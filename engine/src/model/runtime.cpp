@@ -1,4 +1,4 @@
-#include "poet/engine/runtime.h"
+#include "poet/engine/model/runtime.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <utility>
 
-#include "poet/engine/engine.h"
+#include "poet/engine/error.h"
 
 namespace poet {
 
@@ -20,13 +20,13 @@ inline std::string torch_message(const c10::Error& error) {
   return message.substr(0, message.find('\n'));
 }
 
-// Runs `work()`; a LibTorch error becomes EngineError("CONTEXT: message").
+// Runs `work()`; a LibTorch error becomes Error(kind, "CONTEXT: message").
 template <typename Work>
-decltype(auto) with_torch_errors(std::string_view context, Work&& work) {
+decltype(auto) with_torch_errors(ErrorKind kind, std::string_view context, Work&& work) {
   try {
     return std::forward<Work>(work)();
   } catch (const c10::Error& error) {
-    throw EngineError(fmt::format("{}: {}", context, torch_message(error)));
+    throw Error(kind, fmt::format("{}: {}", context, torch_message(error)));
   }
 }
 

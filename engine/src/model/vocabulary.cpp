@@ -1,11 +1,12 @@
-#include "poet/engine/vocabulary.h"
+#include "poet/engine/model/vocabulary.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <stdexcept>
 
-#include "poet/engine/text.h"
+#include "poet/engine/error.h"
+#include "poet/engine/text/text.h"
 
 namespace poet {
 
@@ -33,8 +34,7 @@ Vocabulary::Vocabulary(std::vector<char32_t> characters) : characters_(std::move
   for (std::size_t i = 0; i < characters_.size(); ++i) {
     const int token = static_cast<int>(i) + kSpecialCount;
     if (!tokens_.emplace(characters_[i], token).second) {
-      throw std::invalid_argument(
-          fmt::format("vocabulary lists {} twice", describe(characters_[i])));
+      throw Error::file(fmt::format("vocabulary lists {} twice", describe(characters_[i])));
     }
     displays_.push_back(encode_utf8(characters_[i]));
     if (is_verse_punctuation(characters_[i])) punctuation_.push_back(token);
@@ -56,13 +56,13 @@ std::vector<int> Vocabulary::encode(std::u32string_view text) const {
 
 char32_t Vocabulary::character(int token) const {
   if (is_special(token) || token < 0 || token >= size()) {
-    throw std::out_of_range(fmt::format("token {} is not a character", token));
+    throw Error::model(fmt::format("token {} is not a character", token));
   }
   return characters_[static_cast<std::size_t>(token - kSpecialCount)];
 }
 
 const std::string& Vocabulary::display(int token) const {
-  if (token < 0 || token >= size()) throw std::out_of_range(fmt::format("no token {}", token));
+  if (token < 0 || token >= size()) throw Error::model(fmt::format("no token {}", token));
   return displays_[static_cast<std::size_t>(token)];
 }
 

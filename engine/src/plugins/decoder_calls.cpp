@@ -1,4 +1,4 @@
-#include "decoder_calls.h"
+#include "plugins/decoder_calls.h"
 
 #include <cstring>
 
@@ -60,9 +60,11 @@ const void* HostTable::extension(const char* id) const {
 
 poet_decoder normalised_descriptor(const poet_decoder& descriptor) {
   poet_decoder copy{};
-  // ABI 1 ended at decode(); a plugin built for it has nothing past that to read.
-  const std::size_t size =
-      descriptor.abi_version >= 2 ? sizeof copy : offsetof(poet_decoder, create);
+  // ABI 1 ended at decode() and ABI 2 at model_changed(); a plugin built for either has nothing
+  // past that to read.
+  const std::size_t size = descriptor.abi_version >= 3   ? sizeof copy
+                           : descriptor.abi_version == 2 ? offsetof(poet_decoder, get_extension)
+                                                         : offsetof(poet_decoder, create);
   std::memcpy(&copy, &descriptor, size);
   return copy;
 }

@@ -9,27 +9,29 @@
 #include <vector>
 
 #include "poet/decoder.h"
-#include "poet/engine/decoders.h"
+#include "poet/decoder_ext.h"
+#include "poet/engine/plugins/decoders.h"
 
 namespace poet {
-
-// Why a plugin is refused: one line.
-struct PluginRefusal : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // What a descriptor says, once checked.
 struct DecoderDescription {
   std::string name, version, help;
   bool streams = false;
-  bool writes_acrostics = false;
+  bool steps_heads = false;
   std::vector<DecoderParam> params;
+  std::vector<OptionAlias> aliases;
 };
 
 // Checks the ABI version, the name, decode() and the parameter table (each parameter's name,
-// type, range, default and choices); throws PluginRefusal naming the first problem. Calls none
-// of the plugin's functions.
+// type, range, default and choices); throws Error::plugin naming the first problem. Calls none
+// of the plugin's functions, so it leaves the aliases out.
 DecoderDescription read_descriptor(const poet_decoder& descriptor);
+// The aliases an ABI 3 plugin declares (poet.options/1), unchecked: this calls its
+// get_extension().
+std::vector<OptionAlias> read_aliases(const poet_decoder& descriptor);
+// Throws Error::plugin unless every alias is a name of its own that names one of the parameters.
+void check_aliases(const DecoderDescription& description);
 // The same checks on a description that another process read (poet-decoder-runner, where the
 // plugin's own code ran and could have spoilt it): poet trusts nothing it did not check itself.
 DecoderDescription check_description(const DecoderDescription& description);
@@ -41,9 +43,9 @@ struct OpenedPlugin {
   DecoderDescription description;
 };
 
-// dlopen()s a plugin and reads its descriptor; throws PluginRefusal saying why it cannot be used.
+// dlopen()s a plugin and reads its descriptor; throws Error::plugin saying why it cannot be used.
 OpenedPlugin open_plugin(const std::filesystem::path& file);
-// Runs the plugin's init(), if it has one; throws PluginRefusal with the reason it gives.
+// Runs the plugin's init(), if it has one; throws Error::plugin with the reason it gives.
 void start_plugin(const OpenedPlugin& plugin);
 
 }  // namespace poet

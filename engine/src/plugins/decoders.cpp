@@ -1,4 +1,4 @@
-#include "poet/engine/decoders.h"
+#include "poet/engine/plugins/decoders.h"
 
 #include <dlfcn.h>
 #include <fmt/format.h>
@@ -8,11 +8,11 @@
 #include <cstdlib>
 #include <iterator>
 
-#include "decoder_calls.h"
-#include "decoder_descriptor.h"
-#include "isolation.h"
-#include "poet/engine/engine.h"
-#include "poet/engine/names.h"
+#include "plugins/decoder_calls.h"
+#include "plugins/decoder_descriptor.h"
+#include "plugins/isolation.h"
+#include "poet/engine/error.h"
+#include "poet/engine/text/names.h"
 
 namespace poet {
 namespace {
@@ -36,13 +36,7 @@ std::vector<std::string> split(std::string_view text, char separator) {
 
 DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
   if (info.name == nullptr || !valid_name(info.name)) {
-    throw PluginRefusal(fmt::format("decoder '{}' has a parameter with an invalid name", decoder));
-  }
-  if (std::find(std::begin(kReservedParamNames), std::end(kReservedParamNames), info.name) !=
-      std::end(kReservedParamNames)) {
-    throw PluginRefusal(
-        fmt::format("decoder '{}' has a parameter '{}', but that name is one of gen's own options",
-                    decoder, info.name));
+    throw Error::plugin(fmt::format("decoder '{}' has a parameter with an invalid name", decoder));
   }
   DecoderParam param;
   param.name = info.name;
@@ -65,12 +59,12 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
     case POET_PARAM_CHOICE:
       param.type = ParamType::choice;
       if (info.choices == nullptr || *info.choices == '\0') {
-        throw PluginRefusal(fmt::format("parameter '{}' is a choice with no choices", param.name));
+        throw Error::plugin(fmt::format("parameter '{}' is a choice with no choices", param.name));
       }
       param.choices = split(info.choices, '|');
       for (auto it = param.choices.begin(); it != param.choices.end(); ++it) {
         if (it->empty() || std::find(param.choices.begin(), it, *it) != it) {
-          throw PluginRefusal(fmt::format("parameter '{}' has an empty or repeated choice in '{}'",
+          throw Error::plugin(fmt::format("parameter '{}' has an empty or repeated choice in '{}'",
                                           param.name, info.choices));
         }
       }
@@ -78,18 +72,18 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
       param.max_value = static_cast<double>(param.choices.size() - 1);
       break;
     default:
-      throw PluginRefusal(
+      throw Error::plugin(
           fmt::format("parameter '{}' has an unknown type {}", param.name, info.type));
   }
   // Only a finite number can be typed to `set` (and a plugin can do nothing sane with the rest).
   if (!std::isfinite(param.default_value) || !std::isfinite(param.min_value) ||
       !std::isfinite(param.max_value)) {
-    throw PluginRefusal(
+    throw Error::plugin(
         fmt::format("parameter '{}' has a default or a bound that is not finite", param.name));
   }
   if (!(param.min_value <= param.max_value) || !(param.default_value >= param.min_value) ||
       !(param.default_value <= param.max_value)) {
-    throw PluginRefusal(fmt::format("parameter '{}' has its default {} outside its range {} to {}",
+    throw Error::plugin(fmt::format("parameter '{}' has its default {} outside its range {} to {}",
                                     param.name, info.default_value, param.min_value,
                                     param.max_value));
   }
@@ -100,7 +94,7 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
   };
   if (param.type != ParamType::real &&
       !(whole(param.default_value) && whole(param.min_value) && whole(param.max_value))) {
-    throw PluginRefusal(
+    throw Error::plugin(
         fmt::format("parameter '{}' is a whole number, but its default {} or range {} to {} is not",
                     param.name, info.default_value, param.min_value, param.max_value));
   }
@@ -112,17 +106,17 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
 DecoderDescription read_descriptor(const poet_decoder& descriptor) {
   if (descriptor.abi_version < POET_DECODER_ABI_OLDEST ||
       descriptor.abi_version > POET_DECODER_ABI_VERSION) {
-    throw PluginRefusal(
-        fmt::format("it was built for decoder ABI version {}, but this poet speaks versions {} to {}",
-                    descriptor.abi_version, POET_DECODER_ABI_OLDEST, POET_DECODER_ABI_VERSION));
+    throw Error::plugin(fmt::format(
+        "it was built for decoder ABI version {}, but this poet speaks versions {} to {}",
+        descriptor.abi_version, POET_DECODER_ABI_OLDEST, POET_DECODER_ABI_VERSION));
   }
   if (descriptor.name == nullptr || !valid_name(descriptor.name)) {
-    throw PluginRefusal("its name is missing or not made of a-z, 0-9 and '-'");
+    throw Error::plugin("its name is missing or not made of a-z, 0-9 and '-'");
   }
   if (descriptor.decode == nullptr)
-    throw PluginRefusal(fmt::format("decoder '{}' has no decode()", descriptor.name));
+    throw Error::plugin(fmt::format("decoder '{}' has no decode()", descriptor.name));
   if (descriptor.param_count > 0 && descriptor.params == nullptr) {
-    throw PluginRefusal(fmt::format("decoder '{}' declares {} parameters but no table",
+    throw Error::plugin(fmt::format("decoder '{}' declares {} parameters but no table",
                                     descriptor.name, descriptor.param_count));
   }
   DecoderDescription description;
@@ -130,13 +124,13 @@ DecoderDescription read_descriptor(const poet_decoder& descriptor) {
   description.version = descriptor.version != nullptr ? descriptor.version : "";
   description.help = descriptor.help != nullptr ? descriptor.help : "";
   description.streams = (descriptor.capabilities & POET_CAP_STREAMS) != 0;
-  description.writes_acrostics = (descriptor.capabilities & POET_CAP_HEADS) != 0;
+  description.steps_heads = (descriptor.capabilities & POET_CAP_HEADS) != 0;
   for (std::size_t i = 0; i < descriptor.param_count; ++i) {
     DecoderParam param = read_param(descriptor.params[i], description.name);
     // `set NAME` could reach only the first of two.
     if (std::any_of(description.params.begin(), description.params.end(),
                     [&](const DecoderParam& earlier) { return earlier.name == param.name; })) {
-      throw PluginRefusal(fmt::format("decoder '{}' declares the parameter '{}' twice",
+      throw Error::plugin(fmt::format("decoder '{}' declares the parameter '{}' twice",
                                       description.name, param.name));
     }
     description.params.push_back(std::move(param));
@@ -164,14 +158,56 @@ DecoderDescription check_description(const DecoderDescription& description) {
   descriptor.version = description.version.c_str();
   descriptor.help = description.help.c_str();
   descriptor.capabilities = (description.streams ? POET_CAP_STREAMS : 0u) |
-                            (description.writes_acrostics ? POET_CAP_HEADS : 0u);
+                            (description.steps_heads ? POET_CAP_HEADS : 0u);
   descriptor.params = params.data();
   descriptor.param_count = params.size();
   // Never called: the checks only look at whether there is one.
   descriptor.decode = [](const poet_host*, const poet_request*, poet_state*) -> int32_t {
     return POET_ERROR;
   };
-  return read_descriptor(descriptor);
+  DecoderDescription checked = read_descriptor(descriptor);
+  checked.aliases = description.aliases;
+  check_aliases(checked);
+  return checked;
+}
+
+void check_aliases(const DecoderDescription& description) {
+  for (auto it = description.aliases.begin(); it != description.aliases.end(); ++it) {
+    const auto refuse = [&](std::string_view why) {
+      return Error::plugin(
+          fmt::format("decoder '{}' has an alias '{}' {}", description.name, it->option, why));
+    };
+    if (!valid_name(it->option)) throw refuse("that is not made of a-z, 0-9 and '-'");
+    const auto named = [&](const std::string& name) {
+      return [&name](const DecoderParam& param) { return param.name == name; };
+    };
+    const auto& params = description.params;
+    if (std::any_of(params.begin(), params.end(), named(it->option)))
+      throw refuse("that is one of its parameters");
+    if (std::none_of(params.begin(), params.end(), named(it->param)))
+      throw refuse(fmt::format("for '{}', which is not one of its parameters", it->param));
+    if (std::any_of(description.aliases.begin(), it,
+                    [&](const OptionAlias& a) { return a.option == it->option; }))
+      throw refuse("twice");
+  }
+}
+
+std::vector<OptionAlias> read_aliases(const poet_decoder& descriptor) {
+  if (descriptor.abi_version < 3 || descriptor.get_extension == nullptr) return {};
+  const auto* options =
+      static_cast<const poet_plugin_options*>(descriptor.get_extension(POET_PLUGIN_EXT_OPTIONS));
+  if (options == nullptr) return {};
+  if (options->alias_count > 0 && options->aliases == nullptr)
+    throw Error::plugin(fmt::format("decoder '{}' declares {} aliases but no table",
+                                    descriptor.name, options->alias_count));
+  std::vector<OptionAlias> aliases;
+  for (std::size_t i = 0; i < options->alias_count; ++i) {
+    const poet_option_alias& alias = options->aliases[i];
+    if (alias.option == nullptr || alias.param == nullptr)
+      throw Error::plugin(fmt::format("decoder '{}' has an alias without a name", descriptor.name));
+    aliases.push_back({alias.option, alias.param});
+  }
+  return aliases;
 }
 
 // ---- parameters ----------------------------------------------------------------------------
@@ -197,7 +233,7 @@ std::string DecoderParam::accepted() const {
 
 double DecoderParam::parse(std::string_view text) const {
   const auto bad = [&] {
-    return EngineError(fmt::format("{} must be {}, not '{}'", name, accepted(), text));
+    return Error::input(fmt::format("{} must be {}, not '{}'", name, accepted(), text));
   };
   if (type == ParamType::boolean) {
     if (text == "on" || text == "true" || text == "1" || text == "yes") return 1;
@@ -234,6 +270,15 @@ std::string DecoderParam::format(double value) const {
   return {};
 }
 
+bool PluginConfig::isolates(std::string_view decoder, bool built_in) const {
+  const auto listed = [&](const std::vector<std::string>& names) {
+    return std::find(names.begin(), names.end(), decoder) != names.end();
+  };
+  if (listed(isolated)) return true;
+  if (listed(in_process)) return false;
+  return isolate == PluginIsolation::all || (isolate == PluginIsolation::outside && !built_in);
+}
+
 Decoder::Decoder() = default;
 Decoder::~Decoder() = default;
 
@@ -241,6 +286,13 @@ const DecoderParam* Decoder::param(std::string_view name) const {
   const auto it =
       std::find_if(params_.begin(), params_.end(), [&](const auto& p) { return p.name == name; });
   return it == params_.end() ? nullptr : &*it;
+}
+
+const DecoderParam* Decoder::option(std::string_view name) const {
+  if (const DecoderParam* own = param(name)) return own;
+  const auto it = std::find_if(aliases_.begin(), aliases_.end(),
+                               [&](const auto& a) { return a.option == name; });
+  return it == aliases_.end() ? nullptr : param(it->param);
 }
 
 std::vector<double> Decoder::default_values() const {
@@ -251,8 +303,11 @@ std::vector<double> Decoder::default_values() const {
 
 // ---- loading -------------------------------------------------------------------------------
 
-DecoderSet::DecoderSet(std::vector<std::filesystem::path> folders, std::optional<PluginPolicy> policy)
-    : folders_(std::move(folders)), policy_(std::move(policy)) {
+DecoderSet::DecoderSet(std::vector<std::filesystem::path> folders,
+                       std::optional<PluginPolicy> policy, std::vector<std::string> reserved_names)
+    : folders_(std::move(folders)),
+      policy_(std::move(policy)),
+      reserved_names_(std::move(reserved_names)) {
   reload();
 }
 
@@ -280,24 +335,48 @@ void DecoderSet::reload() {
 
 OpenedPlugin open_plugin(const std::filesystem::path& file) {
   void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) throw PluginRefusal(fmt::format("cannot be loaded: {}", ::dlerror()));
+  if (handle == nullptr) throw Error::plugin(fmt::format("cannot be loaded: {}", ::dlerror()));
   std::shared_ptr<void> library(handle, [](void* h) { ::dlclose(h); });
   void* symbol = ::dlsym(handle, POET_DECODER_ENTRY_NAME);
   if (symbol == nullptr) {
-    throw PluginRefusal(
+    throw Error::plugin(
         fmt::format("exports no '{}': it is not a poet decoder", POET_DECODER_ENTRY_NAME));
   }
   const poet_decoder* descriptor = reinterpret_cast<poet_decoder_entry_fn>(symbol)();
   if (descriptor == nullptr)
-    throw PluginRefusal(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
-  return {std::move(library), descriptor, read_descriptor(*descriptor)};
+    throw Error::plugin(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
+  DecoderDescription description = read_descriptor(*descriptor);
+  description.aliases = read_aliases(*descriptor);
+  check_aliases(description);
+  return {std::move(library), descriptor, std::move(description)};
 }
 
 void start_plugin(const OpenedPlugin& plugin) {
   if (plugin.descriptor->init == nullptr) return;
   if (const char* message = plugin.descriptor->init()) {
-    throw PluginRefusal(
+    throw Error::plugin(
         fmt::format("decoder '{}' could not start: {}", plugin.description.name, message));
+  }
+}
+
+// A parameter or alias named like one of the commands' own options could never be given there.
+void DecoderSet::refuse_reserved(const DecoderDescription& description) const {
+  const auto reserved = [&](const std::string& name) {
+    return std::find(reserved_names_.begin(), reserved_names_.end(), name) != reserved_names_.end();
+  };
+  for (const auto& param : description.params) {
+    if (reserved(param.name)) {
+      throw Error::plugin(fmt::format(
+          "decoder '{}' has a parameter '{}', but that name is one of gen's own options",
+          description.name, param.name));
+    }
+  }
+  for (const auto& alias : description.aliases) {
+    if (reserved(alias.option)) {
+      throw Error::plugin(
+          fmt::format("decoder '{}' has an alias '{}', but that name is one of gen's own options",
+                      description.name, alias.option));
+    }
   }
 }
 
@@ -305,7 +384,7 @@ void DecoderSet::load_file(const std::filesystem::path& file, bool built_in) {
   try {
     const auto refuse_twice = [&](const std::string& name) {
       if (const auto loaded = find(name)) {
-        throw PluginRefusal(fmt::format("a decoder named '{}' is already loaded from {}", name,
+        throw Error::plugin(fmt::format("a decoder named '{}' is already loaded from {}", name,
                                         loaded->file().string()));
       }
     };
@@ -320,6 +399,7 @@ void DecoderSet::load_file(const std::filesystem::path& file, bool built_in) {
       description = opened->description;
     }
     refuse_twice(description.name);
+    refuse_reserved(description);
     if (policy_ && policy_->config.isolates(description.name, built_in)) {
       decoder->isolated_ = std::make_unique<IsolatedDecoder>(policy_->runner, file, description.name,
                                                              policy_->config.limits);
@@ -334,10 +414,11 @@ void DecoderSet::load_file(const std::filesystem::path& file, bool built_in) {
     decoder->help_ = std::move(description.help);
     decoder->file_ = file;
     decoder->streams_ = description.streams;
-    decoder->writes_acrostics_ = description.writes_acrostics;
+    decoder->steps_heads_ = description.steps_heads;
     decoder->params_ = std::move(description.params);
+    decoder->aliases_ = std::move(description.aliases);
     decoders_.push_back(std::move(decoder));
-  } catch (const PluginRefusal& refusal) {
+  } catch (const Error& refusal) {
     refused_.push_back({file, refusal.what()});
   }
 }

@@ -1,4 +1,4 @@
-#include "isolation.h"
+#include "plugins/isolation.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -16,7 +16,8 @@
 #include <system_error>
 #include <thread>
 
-#include "poet/engine/limits.h"
+#include "poet/engine/error.h"
+#include "poet/engine/files/limits.h"
 
 namespace poet {
 namespace {
@@ -88,8 +89,8 @@ RunnerProcess::RunnerProcess(const fs::path& runner, const char* mode, const fs:
   int ends[2];
   // Close-on-exec, so that no other process poet starts meanwhile inherits either end.
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0)
-    throw EngineError(fmt::format("cannot make a socket for a decoder: {}",
-                                  std::generic_category().message(errno)));
+    throw Error::plugin(fmt::format("cannot make a socket for a decoder: {}",
+                                    std::generic_category().message(errno)));
   socket_ = UniqueFd(ends[0]);
   const UniqueFd theirs(ends[1]);
 
@@ -119,7 +120,7 @@ RunnerProcess::RunnerProcess(const fs::path& runner, const char* mode, const fs:
   ::posix_spawnattr_destroy(&attributes);
   if (error != 0) {
     pid_ = -1;
-    throw EngineError(
+    throw Error::plugin(
         fmt::format("cannot start {}: {}", runner_path, std::generic_category().message(error)));
   }
 }
@@ -195,22 +196,20 @@ DecoderDescription probe_plugin(const fs::path& runner, const fs::path& plugin,
       case RunnerProcess::Heard::message:
         break;
       case RunnerProcess::Heard::closed:
-        throw PluginRefusal(
+        throw Error::plugin(
             describe_end(process.finish(kQuitGrace), limits.memory_bytes, " while loading"));
       default:
-        throw PluginRefusal(
+        throw Error::plugin(
             fmt::format("did not finish loading in {} and was stopped", seconds(limits.silence)));
     }
     MessageReader message(packet.bytes);
-    if (message.kind() == MessageKind::refused) throw PluginRefusal(message.get_string());
+    if (message.kind() == MessageKind::refused) throw Error::plugin(message.get_string());
     if (message.kind() != MessageKind::described) throw ProtocolError("it did not describe itself");
     DecoderDescription description = check_description(read_description(message));
     process.finish(kQuitGrace);
     return description;
   } catch (const ProtocolError& error) {
-    throw PluginRefusal(fmt::format("broke poet's protocol while loading: {}", error.what()));
-  } catch (const EngineError& error) {
-    throw PluginRefusal(error.what());
+    throw Error::plugin(fmt::format("broke poet's protocol while loading: {}", error.what()));
   }
 }
 
@@ -232,7 +231,7 @@ IsolatedDecoder::~IsolatedDecoder() {
 
 void IsolatedDecoder::crashed(const std::string& what) {
   process_.reset();
-  throw PluginCrash(
+  throw Error::plugin(
       fmt::format("decoder '{}' {}; it starts afresh for the next poem", name_, what));
 }
 
@@ -252,14 +251,14 @@ void IsolatedDecoder::start(std::size_t param_count) {
   MessageReader message(packet.bytes);
   if (message.kind() == MessageKind::refused) {
     process_.reset();
-    throw EngineError(
+    throw Error::plugin(
         fmt::format("decoder '{}' can no longer be loaded: {}", name_, message.get_string()));
   }
   if (message.kind() != MessageKind::described) throw ProtocolError("it did not describe itself");
   const DecoderDescription description = read_description(message);
   if (description.name != name_ || description.params.size() != param_count) {
     process_.reset();
-    throw EngineError(fmt::format(
+    throw Error::plugin(fmt::format(
         "{} has changed since decoder '{}' was loaded from it; `decoders reload` reads it again",
         plugin_.string(), name_));
   }
@@ -500,7 +499,7 @@ int32_t IsolatedDecoder::decode(DecoderCalls& calls, const poet_request& request
         in_poem = false;
         const auto status = call.get<int32_t>();
         *result = call.get<poet_state>();
-        if (overreach_) throw EngineError(*overreach_);
+        if (overreach_) throw Error::plugin(*overreach_);
         return status;
       }
       answer(calls, call);

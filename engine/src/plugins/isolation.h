@@ -17,22 +17,16 @@
 #include <string>
 #include <vector>
 
-#include "decoder_calls.h"
-#include "decoder_descriptor.h"
-#include "isolation_protocol.h"
-#include "poet/engine/config.h"
-#include "poet/engine/engine.h"
+#include "plugins/decoder_calls.h"
+#include "plugins/decoder_descriptor.h"
+#include "plugins/isolation_protocol.h"
+#include "poet/engine/error.h"
+#include "poet/engine/plugins/decoders.h"
 
 namespace poet {
 
-// An isolated decoder that died or hung in the middle of a poem: "decoder 'crashy' crashed
-// (SIGSEGV, segmentation fault); it starts afresh for the next poem".
-struct PluginCrash : EngineError {
-  using EngineError::EngineError;
-};
-
 // Loads a plugin in a runner of its own, runs its init() there and returns its description,
-// the same as read_descriptor() gives in process; throws PluginRefusal saying why it cannot be
+// the same as read_descriptor() gives in process; throws Error::plugin saying why it cannot be
 // used ("crashed while loading (SIGBUS, bus error)" among the reasons).
 DecoderDescription probe_plugin(const std::filesystem::path& runner,
                                 const std::filesystem::path& plugin, const IsolationLimits& limits);
@@ -54,8 +48,8 @@ class IsolatedDecoder {
   // Writes one poem in the plugin's process, its questions answered by `calls`; `request`'s
   // instance is the process's own and ignored here. Returns the plugin's status, or
   // POET_CANCELLED once *cancel is set (the plugin is stopped if it does not return within a
-  // second). Throws PluginCrash when the process dies or goes silent for the silence limit, and
-  // EngineError when the plugin held more states at once than kMaxStates, or when its file can
+  // second). Throws Error::plugin when the process dies or goes silent for the silence limit,
+  // and when the plugin held more states at once than kMaxStates, or when its file can
   // no longer be loaded or now holds another decoder.
   int32_t decode(DecoderCalls& calls, const poet_request& request, std::size_t param_count,
                  std::uint64_t model_serial, poet_state* result, const std::atomic<bool>* cancel);

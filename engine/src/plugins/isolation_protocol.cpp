@@ -1,4 +1,4 @@
-#include "isolation_protocol.h"
+#include "plugins/isolation_protocol.h"
 
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <system_error>
 
-#include "poet/engine/limits.h"
+#include "poet/engine/files/limits.h"
 
 namespace poet {
 
@@ -180,7 +180,7 @@ PoemOrder read_poem_order(MessageReader& message) {
 
 void write_description(MessageWriter& message, const DecoderDescription& description) {
   message.put_string(description.name).put_string(description.version).put_string(description.help);
-  message.put<std::uint8_t>(description.streams).put<std::uint8_t>(description.writes_acrostics);
+  message.put<std::uint8_t>(description.streams).put<std::uint8_t>(description.steps_heads);
   message.put(static_cast<std::uint32_t>(description.params.size()));
   for (const DecoderParam& param : description.params) {
     message.put_string(param.name).put(param.type);
@@ -189,6 +189,9 @@ void write_description(MessageWriter& message, const DecoderDescription& descrip
     for (const std::string& choice : param.choices) message.put_string(choice);
     message.put_string(param.help);
   }
+  message.put(static_cast<std::uint32_t>(description.aliases.size()));
+  for (const OptionAlias& alias : description.aliases)
+    message.put_string(alias.option).put_string(alias.param);
 }
 
 DecoderDescription read_description(MessageReader& message) {
@@ -197,7 +200,7 @@ DecoderDescription read_description(MessageReader& message) {
   description.version = message.get_string();
   description.help = message.get_string();
   description.streams = message.get<std::uint8_t>() != 0;
-  description.writes_acrostics = message.get<std::uint8_t>() != 0;
+  description.steps_heads = message.get<std::uint8_t>() != 0;
   for (auto params = message.get<std::uint32_t>(); params > 0; --params) {
     DecoderParam& param = description.params.emplace_back();
     param.name = message.get_string();
@@ -209,6 +212,11 @@ DecoderDescription read_description(MessageReader& message) {
     for (auto choices = message.get<std::uint32_t>(); choices > 0; --choices)
       param.choices.push_back(message.get_string());
     param.help = message.get_string();
+  }
+  for (auto aliases = message.get<std::uint32_t>(); aliases > 0; --aliases) {
+    OptionAlias& alias = description.aliases.emplace_back();
+    alias.option = message.get_string();
+    alias.param = message.get_string();
   }
   return description;
 }

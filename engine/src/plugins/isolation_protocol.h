@@ -21,8 +21,9 @@
 #include <utility>
 #include <vector>
 
-#include "decoder_descriptor.h"
+#include "plugins/decoder_descriptor.h"
 #include "poet/decoder_ext.h"
+#include "poet/engine/error.h"
 
 namespace poet {
 
@@ -94,9 +95,11 @@ class MessageWriter {
   std::vector<std::byte> bytes_;
 };
 
-// A message that breaks the protocol: too short, or of a kind not expected there.
-struct ProtocolError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// A message that breaks the protocol: too short, or of a kind not expected there. Its own type
+// because poet answers it differently where it arises: while loading, the plugin is refused; in
+// the middle of a poem, its process is ended.
+struct ProtocolError : Error {
+  explicit ProtocolError(const std::string& what) : Error(ErrorKind::plugin, what) {}
 };
 
 // A message's fields, read in order; throws ProtocolError past its end.

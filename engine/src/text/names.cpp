@@ -1,4 +1,4 @@
-#include "poet/engine/names.h"
+#include "poet/engine/text/names.h"
 
 #include <algorithm>
 

@@ -1,9 +1,10 @@
-#include "poet/engine/text.h"
+#include "poet/engine/text/text.h"
 
 #include <fmt/format.h>
 
 #include <cstdint>
-#include <stdexcept>
+
+#include "poet/engine/error.h"
 
 namespace poet {
 namespace {
@@ -26,17 +27,17 @@ std::u32string decode_utf8(std::string_view text) {
     const auto lead = static_cast<unsigned char>(text[i]);
     const int extra = continuation_bytes(lead);
     if (extra < 0 || text.size() - i <= static_cast<std::size_t>(extra)) {
-      throw std::invalid_argument(fmt::format("invalid UTF-8 at byte {}", i));
+      throw Error::input(fmt::format("invalid UTF-8 at byte {}", i));
     }
     char32_t c = extra == 0 ? lead : lead & (0x3F >> extra);
     for (int k = 1; k <= extra; ++k) {
       const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next >> 6) != 0x2) throw std::invalid_argument(fmt::format("invalid UTF-8 at byte {}", i));
+      if ((next >> 6) != 0x2) throw Error::input(fmt::format("invalid UTF-8 at byte {}", i));
       c = (c << 6) | (next & 0x3F);
     }
     static constexpr char32_t kSmallest[] = {0, 0x80, 0x800, 0x10000};
     if (c < kSmallest[extra] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-      throw std::invalid_argument(fmt::format("invalid UTF-8 at byte {}", i));
+      throw Error::input(fmt::format("invalid UTF-8 at byte {}", i));
     }
     out += c;
     i += static_cast<std::size_t>(extra) + 1;

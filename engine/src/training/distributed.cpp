@@ -3,10 +3,10 @@
 // processes can fail. Compiled with USE_C10D_GLOO (engine/CMakeLists.txt), which the c10d headers
 // need to declare ProcessGroupGloo.
 
-#include "distributed.h"
+#include "training/distributed.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
+#include <c10/util/Logging.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -17,9 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <c10/util/Logging.h>
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -31,7 +30,8 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
-#include "torch_errors.h"
+#include "model/torch_errors.h"
+#include "poet/engine/error.h"
 
 extern char** environ;
 
@@ -169,23 +169,12 @@ int spawn(const std::vector<std::string>& arguments, const std::vector<std::stri
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (error != 0)
-    throw EngineError(fmt::format("cannot start a worker '{}': {}", arguments[0], std::strerror(error)));
+    throw Error::training(
+        fmt::format("cannot start a worker '{}': {}", arguments[0], std::strerror(error)));
   return pid;
 }
 
 const std::string kLostContact = "lost contact";
-
-// OpenBLAS's pool in this process, resized while it shares the cores with local workers.
-int blas_threads(std::optional<int> set = std::nullopt) {
-  using Get = int (*)();
-  using Set = void (*)(int);
-  const auto get = reinterpret_cast<Get>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-  const auto put = reinterpret_cast<Set>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (get == nullptr || put == nullptr) return 0;
-  const int before = get();
-  if (set && *set > 0) put(*set);
-  return before;
-}
 
 std::string rank_key(std::string_view what, int rank) { return fmt::format("poet/{}/{}", what, rank); }
 
@@ -193,7 +182,8 @@ std::string rank_key(std::string_view what, int rank) { return fmt::format("poet
 
 StoreAddress parse_store_address(const std::string& text) {
   const auto bad = [&](std::string_view why) {
-    return EngineError(fmt::format("the store address '{}' {}: give HOST:PORT, e.g. 10.0.0.1:29500", text, why));
+    return Error::input(
+        fmt::format("the store address '{}' {}: give HOST:PORT, e.g. 10.0.0.1:29500", text, why));
   };
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) throw bad("has no HOST:PORT");
@@ -240,15 +230,18 @@ WorkerGroup::WorkerGroup(const Workers& workers)
     impl_->store = c10::make_intrusive<c10d::TCPStore>(address_.host, options);
     address_.port = impl_->store->getPort();
   } catch (const std::exception& error) {
-    throw EngineError(rank_ == 0 ? fmt::format("cannot open the store on port {}: {}", address_.port, first_line(error))
-                                 : fmt::format("{} cannot reach the store at {} within {} (is rank 0 started there?)",
-                                               joining, address(), seconds_of(timeout_)));
+    throw Error::training(
+        rank_ == 0
+            ? fmt::format("cannot open the store on port {}: {}", address_.port, first_line(error))
+            : fmt::format("{} cannot reach the store at {} within {} (is rank 0 started there?)",
+                          joining, address(), seconds_of(timeout_)));
   }
 
   // Each rank is claimed once, and every worker must agree on the size of the world.
   try {
     if (impl_->store->add(rank_key("rank", rank_), 1) != 1)
-      throw EngineError(fmt::format("{} cannot join: another worker has rank {} already", joining, rank_));
+      throw Error::training(
+          fmt::format("{} cannot join: another worker has rank {} already", joining, rank_));
     const std::string size_key = "poet/world_size";
     if (rank_ == 0) {
       const std::string size = std::to_string(size_);
@@ -257,20 +250,21 @@ WorkerGroup::WorkerGroup(const Workers& workers)
       const auto value = impl_->store->get(size_key);
       const int theirs = std::stoi(std::string(value.begin(), value.end()));
       if (theirs != size_)
-        throw EngineError(fmt::format("{} cannot join: rank 0 runs a world of {} workers, not {} (--world-size)",
-                                      joining, theirs, size_));
+        throw Error::training(
+            fmt::format("{} cannot join: rank 0 runs a world of {} workers, not {} (--world-size)",
+                        joining, theirs, size_));
     }
-  } catch (const EngineError&) {
+  } catch (const Error&) {
     throw;
   } catch (const std::exception& error) {
-    throw EngineError(fmt::format("{} cannot join at {}: {}", joining, address(), first_line(error)));
+    throw Error::training(
+        fmt::format("{} cannot join at {}: {}", joining, address(), first_line(error)));
   }
 
   // This machine's other workers: the same program, told their ranks and where to meet.
   if (workers.count > 1) {
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const auto environment = worker_environment(std::max(1, cores / workers.count));
-    blas_threads_ = blas_threads(std::max(1, cores / workers.count));
     for (int rank = rank_ + 1; rank < rank_ + workers.count; ++rank) {
       auto arguments = workers.command;
       for (auto& argument : worker_arguments(workers, rank, address())) arguments.push_back(std::move(argument));
@@ -299,8 +293,7 @@ WorkerGroup::WorkerGroup(const Workers& workers)
         message += fmt::format("; worker {} (pid {}) {}", child.rank, child.pid, *how);
     }
     end_children(std::chrono::seconds(0));
-    if (blas_threads_ > 0) blas_threads(blas_threads_);
-    throw EngineError(message);
+    throw Error::training(message);
   }
 }
 
@@ -342,7 +335,6 @@ WorkerGroup::~WorkerGroup() {
   // The local workers end with the run (or, lost, have ended); any left after a grace are killed.
   end_children(std::chrono::seconds(failed_ ? 3 : 30));
   impl_->store.reset();
-  if (blas_threads_ > 0) blas_threads(blas_threads_);
 }
 
 std::string WorkerGroup::address() const {
@@ -423,7 +415,8 @@ void WorkerGroup::report_failure(const std::string& message) {
 void WorkerGroup::lost(const std::string& what) {
   failed_ = true;
   const std::string who = who_is_lost();
-  throw WorkerLost(who.empty() ? fmt::format("lost contact with the other workers ({})", what) : who);
+  throw Error::training(who.empty() ? fmt::format("lost contact with the other workers ({})", what)
+                                    : who);
 }
 
 // After an exchange failed: each rank that notices says so in the store, and any rank that has
@@ -477,6 +470,63 @@ std::string WorkerGroup::who_is_lost() {
                                  silent.size() == 1 ? "its machine" : "their machines"));
   }
   return fmt::format("{}", fmt::join(failed, "; "));
+}
+
+// The step's one exchange, in one bucket: every parameter's gradient end to end, then whether
+// each has one (a parameter none of the shares reached keeps none, as with one process), then this
+// worker's summed loss and whether it is asked to stop. Summed over the workers.
+Exchanged exchange(WorkerGroup& group, CharRnn& model, double loss, bool stop) {
+  torch::NoGradGuard no_grad;
+  const auto parameters = model->parameters();
+  std::vector<torch::Tensor> parts;
+  std::vector<float> tail;
+  for (const auto& parameter : parameters) {
+    const auto& gradient = parameter.grad();
+    parts.push_back(gradient.defined() ? gradient.reshape(-1) : torch::zeros({parameter.numel()}));
+    tail.push_back(gradient.defined() ? 1.0F : 0.0F);
+  }
+  tail.push_back(static_cast<float>(loss));
+  tail.push_back(stop ? 1.0F : 0.0F);
+  parts.push_back(torch::tensor(tail));
+  auto bucket = torch::cat(parts);
+  group.allreduce_sum(bucket);
+
+  std::int64_t offset = 0;
+  const auto sums = bucket.narrow(0, bucket.numel() - static_cast<std::int64_t>(tail.size()),
+                                  static_cast<std::int64_t>(tail.size()));
+  const auto* sum = sums.data_ptr<float>();
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    auto parameter = parameters[i];
+    const auto gradient = bucket.narrow(0, offset, parameter.numel()).view_as(parameter);
+    offset += parameter.numel();
+    if (sum[i] == 0) continue;
+    if (parameter.grad().defined()) {
+      parameter.mutable_grad().copy_(gradient);
+    } else {
+      parameter.mutable_grad() = gradient.clone();
+    }
+  }
+  return {sum[parameters.size()], sum[parameters.size() + 1] > 0};
+}
+
+// Rank 0 hands the others the training poems, as one tensor: every poem's length, then every
+// poem's tokens.
+void share_poems(WorkerGroup& group, Poems& poems, std::int64_t count, std::int64_t tokens) {
+  auto flat = torch::zeros({count + tokens}, torch::kLong);
+  if (group.rank() == 0) {
+    auto* out = flat.data_ptr<std::int64_t>();
+    for (const auto& poem : poems) *out++ = static_cast<std::int64_t>(poem.size());
+    for (const auto& poem : poems) out = std::copy(poem.begin(), poem.end(), out);
+  }
+  group.broadcast({flat});
+  if (group.rank() == 0) return;
+  const auto* in = flat.data_ptr<std::int64_t>();
+  const auto* token = in + count;
+  poems.resize(static_cast<std::size_t>(count));
+  for (auto& poem : poems) {
+    poem.assign(token, token + *in++);
+    token += poem.size();
+  }
 }
 
 }  // namespace poet

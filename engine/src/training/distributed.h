@@ -13,22 +13,18 @@
 #include <string>
 #include <vector>
 
-#include "poet/engine/engine.h"
-#include "poet/engine/trainer.h"
+#include "model/model.h"
+#include "poet/engine/error.h"
+#include "poet/engine/training/trainer.h"
 
 namespace poet {
 
-// HOST:PORT (an IPv6 host in brackets: [::1]:29500). Throws EngineError.
+// HOST:PORT (an IPv6 host in brackets: [::1]:29500). Throws Error::input.
 struct StoreAddress {
   std::string host;
   std::uint16_t port = 0;
 };
 StoreAddress parse_store_address(const std::string& text);
-
-// A worker was lost: it died, stopped answering, or failed. The message names it.
-struct WorkerLost : EngineError {
-  using EngineError::EngineError;
-};
 
 // One process's membership of a run of `world_size` processes.
 class WorkerGroup {
@@ -36,7 +32,7 @@ class WorkerGroup {
   // Rank 0 opens the store (port 0: a free one); the others connect to it. Then the ranks this
   // process starts itself (workers.count - 1 after its own) are spawned with
   // workers.worker_command, and all meet: this returns once every rank has joined, or throws
-  // EngineError naming those that did not within workers.timeout_seconds.
+  // Error::training naming those that did not within workers.timeout_seconds.
   explicit WorkerGroup(const Workers& workers);
   ~WorkerGroup();  // leaves the group; the local workers are waited for, then killed
   WorkerGroup(const WorkerGroup&) = delete;
@@ -54,8 +50,8 @@ class WorkerGroup {
 
   // Every rank gets rank 0's values of `tensors`, sent as one flat buffer of their type.
   void broadcast(const std::vector<torch::Tensor>& tensors);
-  // Sums `flat` (one tensor) over the ranks, in place. Throws WorkerLost naming the worker when
-  // one is lost before the timeout.
+  // Sums `flat` (one tensor) over the ranks, in place. Throws Error::training naming the worker
+  // when one is lost before the timeout.
   void allreduce_sum(torch::Tensor& flat);
 
   // Tells the other ranks why this one is leaving (they name it in their own messages).
@@ -81,7 +77,22 @@ class WorkerGroup {
   void end_children(std::chrono::seconds grace);
   std::vector<Child> children_;
   bool failed_ = false;
-  int blas_threads_ = 0;  // OpenBLAS's pool before this process shared the cores, to restore
 };
+
+// What one step's exchange sums over the workers.
+struct Exchanged {
+  double loss = 0;    // the whole batch's summed loss
+  bool stop = false;  // some worker was asked to stop
+};
+
+// The step's one exchange, in one bucket: every parameter's gradient end to end, then whether each
+// has one (a parameter none of the shares reached keeps none, as with one process), then this
+// worker's summed loss and whether it is asked to stop. Summed over the workers; each parameter's
+// gradient becomes the sum.
+Exchanged exchange(WorkerGroup& group, CharRnn& model, double loss, bool stop);
+
+// Rank 0 hands the others the training poems, as one tensor: every poem's length, then every
+// poem's tokens. The others pass an empty `poems` and the counts from the plan.
+void share_poems(WorkerGroup& group, Poems& poems, std::int64_t count, std::int64_t tokens);
 
 }  // namespace poet

@@ -1,24 +1,16 @@
 #pragma once
-// The training state a checkpoint carries in its JSON header (internal to the engine): the run's
-// configuration, counters and loss history.
+// The training settings a checkpoint carries in its JSON header (internal to the engine); the
+// counters and the loss history beside them are the model's (model/checkpoint_file.h).
 
 #include <nlohmann/json.hpp>
 
-#include "poet/engine/trainer.h"
+#include "poet/engine/training/trainer.h"
 
 namespace poet {
 
 nlohmann::json to_json(const TrainConfig& config);
+// Throws poet::Error naming the first field that is missing or of the wrong kind, before reading
+// any (nlohmann would turn 1e300 into an integer with undefined behaviour).
 TrainConfig train_config_from_json(const nlohmann::json& json);
-
-nlohmann::json to_json(const std::vector<HistoryEntry>& history);
-std::vector<HistoryEntry> history_from_json(const nlohmann::json& json);
-
-// Throws std::invalid_argument unless a checkpoint's training section (its "training" object)
-// holds each field the engine reads from it as the trainer writes it: an integer where it writes
-// one (nlohmann would turn 1e300 into an integer with undefined behaviour), a number (or null,
-// for a NaN), a string, every key of a configuration and of a history row. Absent fields are
-// left to the reader: an exported checkpoint has fewer.
-void check_training_json(const nlohmann::json& training);
 
 }  // namespace poet

@@ -20,7 +20,9 @@
  * The ABI grows the way CLAP's does: structs only ever gain fields at their end, and what a
  * decoder may ask beyond poet_host it asks by name through get_extension() (the form, the
  * vocabulary, the metre lexicon, warnings: poet/decoder_ext.h), each extension's name carrying
- * its own version. A plugin built for ABI 1 keeps loading and working unchanged. */
+ * its own version; what poet may ask of a plugin beyond its descriptor it asks the same way,
+ * through the descriptor's own get_extension() (ABI 3). A plugin built for ABI 1 or 2 keeps
+ * loading and working unchanged. */
 #ifndef POET_DECODER_H
 #define POET_DECODER_H
 
@@ -33,7 +35,7 @@ extern "C" {
 
 /* The version this header describes. poet loads a plugin built for any version from
  * POET_DECODER_ABI_OLDEST to this one, and refuses one built for a newer version. */
-#define POET_DECODER_ABI_VERSION 2
+#define POET_DECODER_ABI_VERSION 3
 #define POET_DECODER_ABI_OLDEST 1
 
 /* Marks the one symbol a plugin exports, whatever visibility it is compiled with. */
@@ -78,7 +80,11 @@ typedef struct poet_param_info {
 
 /* Capabilities a decoder declares in poet_decoder.capabilities. */
 #define POET_CAP_STREAMS 0x1u /* it calls poet_host.show as it goes, so text appears live */
-#define POET_CAP_HEADS 0x2u   /* it writes acrostics: line i begins with poet_request.heads[i] */
+/* Kept for plugins built before ABI 3: the decoder steps an acrostic's heads itself (line i
+ * begins with poet_request.heads[i]). For every other decoder the host writes the heads: where a
+ * line must begin with one, the host steps it, so a decoder that knows nothing of acrostics
+ * writes them too. New plugins leave it out. */
+#define POET_CAP_HEADS 0x2u
 
 /* Where a state stands in its poem. */
 typedef struct poet_position {
@@ -137,8 +143,10 @@ typedef struct poet_host {
 
 /* One poem to write. */
 typedef struct poet_request {
-  poet_state start;        /* has read the poem's beginning; the decoder may step or release it */
-  const poet_token* heads; /* POET_CAP_HEADS decoders: the first character of each line */
+  poet_state start;        /* has read the poem's beginning (and an acrostic's first head, unless
+                            * the decoder has POET_CAP_HEADS); the decoder may step or release it */
+  const poet_token* heads; /* an acrostic's heads, the first character of each line, which the
+                            * host writes (a POET_CAP_HEADS decoder steps them itself) */
   size_t head_count;       /* 0 unless this is an acrostic */
   const double* params;    /* one value per entry of poet_decoder.params, in that order */
 
@@ -179,6 +187,11 @@ typedef struct poet_decoder {
    * `load`, `reload` or a training run's autoreload): the vocabulary, its size and every table
    * built from them may have changed. */
   void (*model_changed)(void* instance, const poet_host* host);
+
+  /* ABI 3 and later: read only from a descriptor whose abi_version is 3 or more. Optional. */
+  /* The plugin's extension named `id` (POET_PLUGIN_EXT_* in poet/decoder_ext.h), or NULL when it
+   * has none by that name. What it returns stays valid while the library is loaded. */
+  const void* (*get_extension)(const char* id);
 } poet_decoder;
 
 /* The entry every plugin exports under POET_DECODER_ENTRY_NAME:

@@ -1,11 +1,16 @@
-/* poet/decoder_ext.h: the host's extensions, asked for by name with poet_host.get_extension.
+/* poet/decoder_ext.h: the extensions, asked for by name. The host's (POET_EXT_*), which a
+ * decoder asks for with poet_host.get_extension:
  *
  *   const poet_ext_form* form = host->get_extension(host->context, POET_EXT_FORM);
  *   if (form != NULL) form->place(host->context, state, &place);
  *
+ * and the plugin's (POET_PLUGIN_EXT_*), which poet asks a decoder for with its descriptor's
+ * get_extension (ABI 3), at the end of this file.
+ *
  * An extension's name carries its version ("poet.form/1"): a change that would break a plugin
  * gets a new name, and the host goes on answering the old one, so a plugin keeps working with
- * every later poet. Every function takes host->context first. Plain C99, like poet/decoder.h. */
+ * every later poet. Every host function takes host->context first. Plain C99, like
+ * poet/decoder.h. */
 #ifndef POET_DECODER_EXT_H
 #define POET_DECODER_EXT_H
 
@@ -104,6 +109,26 @@ typedef struct poet_ext_log {
    * poem and counts the rest. */
   void (*warn)(void* context, const char* message);
 } poet_ext_log;
+
+/* ==== the plugin's extensions: what poet asks of a decoder
+ * ========================================= */
+
+/* ---- options: short names the prompt offers for the decoder's parameters ------------------- */
+#define POET_PLUGIN_EXT_OPTIONS "poet.options/1"
+
+/* `gen --beam 8` for the parameter "width" of the beam decoder: the option is the alias, 8 the
+ * parameter's value. When the decoder a poem is written with has no such option, poet writes it
+ * with the decoder that declares the alias (when several do, --decoder must say which). An alias
+ * is named as a parameter is, and may not be one of the decoder's own parameters. */
+typedef struct poet_option_alias {
+  const char* option; /* "beam" (given as --beam) */
+  const char* param;  /* "width": one of the decoder's parameters */
+} poet_option_alias;
+
+typedef struct poet_plugin_options {
+  const poet_option_alias* aliases;
+  size_t alias_count;
+} poet_plugin_options;
 
 #ifdef __cplusplus
 }

@@ -20,11 +20,12 @@
 #include <system_error>
 #include <thread>
 
-#include "decoder_calls.h"
-#include "decoder_descriptor.h"
-#include "isolation_protocol.h"
-#include "poet/engine/limits.h"
-#include "remote_calls.h"
+#include "plugins/decoder_calls.h"
+#include "plugins/decoder_descriptor.h"
+#include "plugins/isolation_protocol.h"
+#include "plugins/runner/remote_calls.h"
+#include "poet/engine/error.h"
+#include "poet/engine/files/limits.h"
 
 // Read by AddressSanitizer's runtime alone, in a sanitized build: a plugin's crash must end this
 // process by its signal, so that poet can name it, and an allocation past the memory limit must
@@ -145,8 +146,8 @@ int run(std::string_view mode, const char* plugin_file, const char* memory) {
     start_plugin(*plugin);
     write_description(description, plugin->description);
     if (description.bytes().size() > kMaxMessage)
-      throw PluginRefusal(fmt::format("it describes itself in more than {} bytes", kMaxMessage));
-  } catch (const PluginRefusal& refusal) {
+      throw Error::plugin(fmt::format("it describes itself in more than {} bytes", kMaxMessage));
+  } catch (const Error& refusal) {
     send(MessageWriter(MessageKind::refused).put_string(refusal.what()));
     return 0;
   }

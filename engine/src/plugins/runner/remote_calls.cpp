@@ -1,4 +1,4 @@
-#include "remote_calls.h"
+#include "plugins/runner/remote_calls.h"
 
 #include <unistd.h>
 

@@ -6,8 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "decoder_calls.h"
-#include "isolation_protocol.h"
+#include "plugins/decoder_calls.h"
+#include "plugins/isolation_protocol.h"
 
 namespace poet {
 

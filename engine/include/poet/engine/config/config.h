@@ -28,39 +28,11 @@
 #include <string_view>
 #include <vector>
 
-#include "poet/engine/model_config.h"
-#include "poet/engine/trainer.h"
+#include "poet/engine/model/model_config.h"
+#include "poet/engine/plugins/decoders.h"
+#include "poet/engine/training/trainer.h"
 
 namespace poet {
-
-// "poet.toml:3:14: hidden_size must be 1 to 8192".
-struct ConfigError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Which decoder plugins run in a process of their own, where a crash, a hang or a runaway
-// allocation costs only that process, and what each such process may take.
-enum class PluginIsolation {
-  outside,  // the plugins of --plugin-dir and POET_PLUGIN_PATH; the built-in ones run in poet
-  all,
-  none
-};
-
-// What each isolated plugin's process may take (memory_limit, silence_limit).
-struct IsolationLimits {
-  std::uint64_t memory_bytes = 1'000'000'000;  // address space ("1G")
-  std::chrono::milliseconds silence{60'000};   // this long without a call to poet, it is stopped
-};
-
-struct PluginConfig {
-  PluginIsolation isolate = PluginIsolation::outside;
-  std::vector<std::string> in_process;  // decoders by name, whatever `isolate` says
-  std::vector<std::string> isolated;
-  IsolationLimits limits;
-
-  // Whether the decoder of this name runs isolated; `built_in`: it was found beside poet.
-  bool isolates(std::string_view decoder, bool built_in) const;
-};
 
 struct Config {
   ModelConfig model;
@@ -69,7 +41,8 @@ struct Config {
 };
 
 // Keys that are absent keep their defaults; unknown sections and keys are errors, with the
-// closest known name suggested.
+// closest known name suggested: Error::input naming the file, line and column ("poet.toml:3:14:
+// hidden_size must be 1 to 8192").
 Config parse_config(std::string_view text, const std::string& source_name);
 Config load_config(const std::filesystem::path& file);
 

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "poet/engine/forms.h"
+#include "poet/engine/text/forms.h"
 
 namespace poet {
 

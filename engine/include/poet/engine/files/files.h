@@ -14,11 +14,11 @@
 
 namespace poet {
 
-// Throws EngineError ("cannot read checkpoint '/tmp': it is a directory") unless `path` is a
+// Throws poet::Error ("cannot read checkpoint '/tmp': it is a directory") unless `path` is a
 // regular file that exists; `what` names it in the message ("checkpoint", "config", "corpus").
 void check_readable(const std::filesystem::path& path, std::string_view what);
 
-// Throws EngineError unless `path` may be written: see above. `inputs` are the files the same
+// Throws poet::Error unless `path` may be written: see above. `inputs` are the files the same
 // command reads, which it must not overwrite (compared as files, so links and other spellings of
 // the same path count).
 void check_writable(const std::filesystem::path& path, std::string_view what,
@@ -28,7 +28,7 @@ void check_writable(const std::filesystem::path& path, std::string_view what,
 // remembered and reported by commit(); destroying it uncommitted removes the temporary.
 class AtomicFile {
  public:
-  // Checks the path (check_writable) and opens the temporary; throws EngineError.
+  // Checks the path (check_writable) and opens the temporary; throws poet::Error.
   AtomicFile(std::filesystem::path path, std::string_view what,
              const std::vector<std::filesystem::path>& inputs = {});
   ~AtomicFile();
@@ -37,7 +37,7 @@ class AtomicFile {
 
   void write(const void* data, std::size_t size);
   void write(std::string_view text) { write(text.data(), text.size()); }
-  // Flushes, syncs and renames over the path; throws EngineError naming the file and the error
+  // Flushes, syncs and renames over the path; throws poet::Error naming the file and the error
   // ("cannot write checkpoint 'a.ckpt': No space left on device"), leaving no temporary.
   void commit();
 

@@ -11,8 +11,6 @@
 #include <string>
 #include <string_view>
 
-#include "poet/engine/model_config.h"
-
 namespace poet {
 
 // The longest poem poet reads from a file or writes, in characters; longer ones in a corpus are
@@ -23,7 +21,7 @@ struct MemoryLimit {
   std::uint64_t bytes = 0;
   std::string origin;  // "half of this machine's 23.4 GB" or "POET_MEMORY_LIMIT=48G"
 };
-// Throws EngineError for a POET_MEMORY_LIMIT that is not a size.
+// Throws poet::Error for a POET_MEMORY_LIMIT that is not a size.
 MemoryLimit memory_limit();
 
 // A size as POET_MEMORY_LIMIT and poet.toml take it: bytes, or with a K, M or G suffix ("48G",
@@ -33,14 +31,11 @@ std::optional<std::uint64_t> parse_size(std::string_view text);
 // "1.5 GB", "820 MB".
 std::string describe_bytes(std::uint64_t bytes);
 
-// Throws EngineError unless a model of this shape fits the limit: for generation, its weights;
-// for training, its weights, gradients and optimizer moments and the activations of a batch of
-// `batch_size` poems of `length` characters (roughly: the message says "about").
-void check_model_fits(const ModelConfig& config, std::int64_t vocabulary_size);
-void check_training_fits(const ModelConfig& config, std::int64_t vocabulary_size, int batch_size,
-                         int length);
+// Throws Error::limit unless `bytes`, what `what` needs ("training a model of ..."), fits the
+// limit; the message says "about", for an estimate.
+void check_fits(std::string_view what, std::uint64_t bytes);
 
-// Throws EngineError unless a file of this size may be read whole into memory.
+// Throws poet::Error unless a file of this size may be read whole into memory.
 void check_file_fits(const std::filesystem::path& file, std::string_view what);
 
 }  // namespace poet

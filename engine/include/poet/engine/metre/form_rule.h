@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "poet/engine/forms.h"
+#include "poet/engine/text/forms.h"
 
 namespace poet {
 
@@ -33,45 +33,6 @@ struct FormRule {
 
   // For messages: "五律 (8 lines of 5)", "5 or 7 characters a line, 4 or 8 lines", ...
   std::string describe() const;
-};
-
-// Where a poem being written stands against its rule, and what may come next.
-class FormCursor {
- public:
-  explicit FormCursor(const FormRule& rule) : rule_(&rule) {}
-
-  bool allows_character() const;  // a character of verse (anything but a mark)
-  bool allows_mark(char32_t mark) const;
-  bool allows_end() const;
-
-  // Callers check allows_*() first.
-  void add(char32_t c);  // a character or a mark
-  void end() { finished_ = true; }
-
-  // The length the current line will have, once only one is possible (the form's only length,
-  // or the first line's under same_length); 0 while it may still end at several, and past the
-  // last line.
-  int line_length() const;
-  // Lines after the current one, once the form fixes their number (0 past the last line); -1
-  // while it does not.
-  int lines_left() const;
-  int longest_line() const;
-
-  int line() const { return line_; }
-  int column() const { return column_; }
-  bool finished() const { return finished_; }
-
- private:
-  bool past_last_line() const;
-  bool room_for(int characters) const;
-
-  const FormRule* rule_;
-  int line_ = 0;
-  int column_ = 0;
-  int first_length_ = 0;  // once the first line is closed
-  int total_ = 0;
-  bool closed_ = false;  // the last line ended with 。？！；
-  bool finished_ = false;
 };
 
 }  // namespace poet

@@ -54,7 +54,7 @@ std::string metre_line(char32_t c, const MetreEntry& entry);
 
 class MetreLexicon {
  public:
-  // Reads corpora/metre.tsv; throws EngineError naming the file and line of what is wrong.
+  // Reads corpora/metre.tsv; throws poet::Error naming the file and line of what is wrong.
   static MetreLexicon read(const std::filesystem::path& file);
 
   MetreEntry entry(char32_t c) const;  // an empty entry for a character it lacks

@@ -14,13 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "poet/engine/corpus.h"
-#include "poet/engine/device.h"
-#include "poet/engine/model_config.h"
-#include "poet/engine/positions.h"
-#include "poet/engine/random.h"
-#include "poet/engine/trainer.h"
-#include "poet/engine/vocabulary.h"
+#include "poet/engine/error.h"
+#include "poet/engine/files/corpus.h"
+#include "poet/engine/model/device.h"
+#include "poet/engine/model/history.h"
+#include "poet/engine/model/model_config.h"
+#include "poet/engine/model/positions.h"
+#include "poet/engine/model/random.h"
+#include "poet/engine/model/vocabulary.h"
 
 namespace poet {
 
@@ -37,11 +38,6 @@ struct Evaluation {
   std::optional<double> metre_perplexity;
   std::size_t skipped_lines = 0;  // lines of the file that do not parse
   std::size_t too_long = 0;       // poems longer than kLongestPoem (limits.h), left out
-};
-
-// A failure the user should see as one line: a bad checkpoint, an unknown character, no model.
-struct EngineError : std::runtime_error {
-  using std::runtime_error::runtime_error;
 };
 
 struct ModelInfo {
@@ -73,7 +69,7 @@ class Generation {
   const Vocabulary& vocabulary() const;
   int vocabulary_size() const;
 
-  // The tokens of `text`; throws EngineError naming the first character the vocabulary lacks:
+  // The tokens of `text`; throws poet::Error naming the first character the vocabulary lacks:
   // '𠀀' is not in the model's vocabulary.
   std::vector<int> tokens(std::u32string_view text) const;
   // A state that has read <start> and then `prefix` (tokens() says which character is missing).
@@ -131,7 +127,7 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   // Loads a checkpoint onto the device and makes it the model new generations use. On any
-  // failure it throws EngineError and the model loaded before keeps serving; so it does when
+  // failure it throws poet::Error and the model loaded before keeps serving; so it does when
   // `cancel` (Ctrl-C) is set while the file is read.
   ModelInfo load(const std::filesystem::path& checkpoint, const std::atomic<bool>* cancel = nullptr);
   // Loads the last file given to load() again.
@@ -140,11 +136,11 @@ class Engine {
   const std::string& device() const { return device_; }  // "cpu" or "cuda"
 
   // The current model's perplexity on a corpus file (either format); with `split`, only that
-  // split's poems. Throws EngineError when no model is loaded or the file has no such poems.
+  // split's poems. Throws poet::Error when no model is loaded or the file has no such poems.
   Evaluation evaluate(const std::filesystem::path& corpus,
                       std::optional<Split> split = std::nullopt) const;
 
-  // A generation on the current model; throws EngineError when no model is loaded.
+  // A generation on the current model; throws poet::Error when no model is loaded.
   std::unique_ptr<Generation> begin_generation(std::uint64_t seed) const;
 
   // Watching (off by default): when the loaded file is replaced on disk, by a training run for

@@ -44,8 +44,8 @@ struct ModelConfig {
   bool operator==(const ModelConfig& other) const;
 };
 
-// Throws std::invalid_argument naming the first value out of range.
-void validate(const ModelConfig& config);
+// The first value out of range, said for the user; nothing when every value is in range.
+std::optional<std::string> problem_with(const ModelConfig& config);
 
 // How many weights a model of this shape has over a vocabulary of `vocabulary_size` tokens
 // (special ones included), worked out from the shape alone, as LibTorch lays the layers out: so

@@ -19,7 +19,7 @@
 #include <optional>
 #include <vector>
 
-#include "poet/engine/metre.h"
+#include "poet/engine/metre/poem_cursor.h"
 
 namespace poet {
 
@@ -58,7 +58,7 @@ std::vector<bool> mark_tokens(const Vocabulary& vocabulary);
 // Each token's entry in a lexicon (only the 平水韵 side, which the metre inputs read).
 std::vector<MetreEntry> token_metre(const Vocabulary& vocabulary, const MetreLexicon& lexicon);
 
-// Follows a sequence of tokens one at a time.
+// Follows a sequence of tokens one at a time, with the poem cursor every text is read with.
 class PositionTracker {
  public:
   PositionTracker() = default;
@@ -67,13 +67,8 @@ class PositionTracker {
   PositionInputs feed(std::int64_t token, const FormTables& tables);
 
  private:
-  void follow_metre(std::int64_t token, bool mark, const FormTables& tables);
-
   bool lines_alike_ = false;
-  int line_ = 0;
-  int column_ = 0;
-  int first_length_ = 0;  // once the first line is closed
-  std::optional<MetreCursor> metre_;  // with metre inputs, from <start> on
+  PoemCursor cursor_;  // from the last <start>, with the metre the inputs follow
 };
 
 // Whether every line of a poem's tokens closed by a mark is as long as the first (and there is one).

@@ -3,6 +3,8 @@
 // characters (plugins/include/poet/decoder.h is their ABI). A plugin that cannot be used is
 // refused with a reason, never loaded half-way, and never takes poet down.
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -12,18 +14,37 @@
 #include <vector>
 
 #include "poet/decoder.h"
-#include "poet/engine/config.h"
 
 namespace poet {
 
 class DecoderInstance;
 class IsolatedDecoder;
+struct DecoderDescription;
 
-// The names of gen's and acrostic's own options (--form, -n, ...), in the order their usage shows
-// them. A decoder parameter of one of these names could never be given on their command line, so
-// a plugin that declares one is refused.
-inline constexpr std::string_view kReservedParamNames[] = {
-    "decoder", "form", "mood", "seed", "n", "beam", "rhyme", "tones", "rhyme-book"};
+// Which decoder plugins run in a process of their own, where a crash, a hang or a runaway
+// allocation costs only that process, and what each such process may take.
+enum class PluginIsolation {
+  outside,  // the plugins of --plugin-dir and POET_PLUGIN_PATH; the built-in ones run in poet
+  all,
+  none
+};
+
+// What each isolated plugin's process may take (memory_limit, silence_limit).
+struct IsolationLimits {
+  std::uint64_t memory_bytes = 1'000'000'000;  // address space ("1G")
+  std::chrono::milliseconds silence{60'000};   // this long without a call to poet, it is stopped
+};
+
+// poet.toml's [plugins].
+struct PluginConfig {
+  PluginIsolation isolate = PluginIsolation::outside;
+  std::vector<std::string> in_process;  // decoders by name, whatever `isolate` says
+  std::vector<std::string> isolated;
+  IsolationLimits limits;
+
+  // Whether the decoder of this name runs isolated; `built_in`: it was found beside poet.
+  bool isolates(std::string_view decoder, bool built_in) const;
+};
 
 enum class ParamType { integer, real, boolean, choice };
 
@@ -36,13 +57,20 @@ struct DecoderParam {
   std::vector<std::string> choices;  // ParamType::choice: the value is an index into these
   std::string help;
 
-  // Reads a value as typed at the prompt ("0.8", "on", "beam"); throws EngineError saying what
+  // Reads a value as typed at the prompt ("0.8", "on", "beam"); throws poet::Error saying what
   // this parameter accepts.
   double parse(std::string_view text) const;
   // The value as the prompt shows it.
   std::string format(double value) const;
   // "a number from 0.05 to 5", "on or off", "greedy, sample or beam", ...
   std::string accepted() const;
+};
+
+// A short option the prompt offers for a parameter: `--beam 8` sets beam's "width" (the plugin's
+// poet.options/1 extension).
+struct OptionAlias {
+  std::string option;  // "beam"
+  std::string param;   // "width"
 };
 
 // One loaded plugin. It keeps its library loaded for as long as anyone holds it.
@@ -53,11 +81,16 @@ class Decoder {
   const std::string& help() const { return help_; }
   const std::filesystem::path& file() const { return file_; }
   bool streams() const { return streams_; }
-  bool writes_acrostics() const { return writes_acrostics_; }
+  // It steps an acrostic's heads itself (POET_CAP_HEADS, from before ABI 3); the host writes them
+  // for every other decoder.
+  bool steps_heads() const { return steps_heads_; }
   // In a process of its own (poet-decoder-runner), where a crash or hang costs only its poem.
   bool isolated() const { return isolated_ != nullptr; }
   const std::vector<DecoderParam>& params() const { return params_; }
   const DecoderParam* param(std::string_view name) const;
+  const std::vector<OptionAlias>& aliases() const { return aliases_; }
+  // The parameter an option sets: the parameter of that name, or the one an alias names.
+  const DecoderParam* option(std::string_view name) const;
   std::vector<double> default_values() const;
 
   Decoder();
@@ -78,8 +111,9 @@ class Decoder {
   std::string name_, version_, help_;
   std::filesystem::path file_;
   bool streams_ = false;
-  bool writes_acrostics_ = false;
+  bool steps_heads_ = false;
   std::vector<DecoderParam> params_;
+  std::vector<OptionAlias> aliases_;
 };
 
 struct RefusedPlugin {
@@ -98,10 +132,13 @@ struct PluginPolicy {
 // tried; a name already loaded from an earlier file is refused. Without a policy every plugin
 // is loaded into poet's process; with one, every file is first probed in a runner, so a damaged
 // one costs a process, never poet, and the policy says which then stay isolated.
+// `reserved_names`: the options of the commands that write with decoders (the prompt's --form,
+// --seed, ...), which no parameter or alias may take, since it could never be given there.
 class DecoderSet {
  public:
   explicit DecoderSet(std::vector<std::filesystem::path> folders,
-                      std::optional<PluginPolicy> policy = std::nullopt);
+                      std::optional<PluginPolicy> policy = std::nullopt,
+                      std::vector<std::string> reserved_names = {});
   ~DecoderSet();
 
   // Loads (again) every plugin in the folders: a rebuilt plugin is picked up without restarting.
@@ -115,9 +152,11 @@ class DecoderSet {
 
  private:
   void load_file(const std::filesystem::path& file, bool built_in);
+  void refuse_reserved(const DecoderDescription& description) const;
 
   std::vector<std::filesystem::path> folders_;
   std::optional<PluginPolicy> policy_;
+  std::vector<std::string> reserved_names_;
   std::vector<std::shared_ptr<const Decoder>> decoders_;
   std::vector<RefusedPlugin> refused_;
 };

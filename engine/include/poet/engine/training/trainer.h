@@ -9,11 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "poet/engine/model_config.h"
+#include "poet/engine/model/history.h"
+#include "poet/engine/model/model_config.h"
 
 namespace poet {
 
-enum class OptimizerKind { adam, rmsprop };
+enum class OptimizerKind { adam, adamw, rmsprop };
 
 struct TrainConfig {
   OptimizerKind optimizer = OptimizerKind::adam;
@@ -36,25 +37,17 @@ struct TrainConfig {
   // drawn anew every step, so that the model also predicts from positions alone: `eval`'s headline
   // figure for it.
   double metre_dropout = 0;
+  double weight_decay = 0.01;  // AdamW's decoupled weight decay, per step and unit of learning rate
 
   bool operator==(const TrainConfig& other) const;
 };
 
 std::string_view optimizer_name(OptimizerKind kind);
 std::optional<OptimizerKind> parse_optimizer(std::string_view name);
-void validate(const TrainConfig& config);  // throws std::invalid_argument
-// What the two must agree on (metre_dropout needs metre inputs); throws std::invalid_argument.
-void validate(const ModelConfig& model, const TrainConfig& train);
-
-// One row of the loss history: a training loss, a validation perplexity, or both.
-struct HistoryEntry {
-  std::int64_t step = 0;
-  double epoch = 0;                  // epochs done, fractional
-  std::optional<double> train_loss;  // mean per character over the steps since the last entry
-  std::optional<double> valid_perplexity;
-  double wall_seconds = 0;  // training time since the run first started, across resumes
-  double tokens_per_second = 0;
-};
+// The first value out of range, said for the user; nothing when every value is in range.
+std::optional<std::string> problem_with(const TrainConfig& config);
+// What the two must agree on (metre_dropout needs metre inputs).
+std::optional<std::string> problem_with(const ModelConfig& model, const TrainConfig& train);
 
 struct TrainProgress {
   std::int64_t step = 0;
@@ -84,8 +77,8 @@ struct Workers {
   int total() const { return world_size.value_or(count); }
   bool distributed() const { return count != 1 || world_size || rank != 0 || !store.empty(); }
 };
-// Throws std::invalid_argument naming the first value out of range.
-void validate(const Workers& workers);
+// The first value out of range, or nothing.
+std::optional<std::string> problem_with(const Workers& workers);
 // The options that make a worker of this run rank `rank`: --rank R --world-size N --store
 // HOST:PORT --timeout S (`train`'s own options).
 std::vector<std::string> worker_arguments(const Workers& workers, int rank, const std::string& store);
@@ -132,7 +125,7 @@ struct TrainResult {
 
 // Trains until the last step or until `stop` becomes true (with several workers, any one's stop
 // stops them all after the same step), checkpointing on the way and at the
-// end, so stopping at any moment leaves a checkpoint to resume from. Throws EngineError, also when
+// end, so stopping at any moment leaves a checkpoint to resume from. Throws poet::Error, also when
 // the run diverges (a loss or gradient that is not a finite number): it stops before the step
 // that would spoil the weights, and the last checkpoint stays as it was.
 TrainResult train(const TrainRequest& request, const TrainEvents& events,
@@ -140,15 +133,6 @@ TrainResult train(const TrainRequest& request, const TrainEvents& events,
 
 // The path of the best checkpoint kept beside `latest`: model.ckpt → model.best.ckpt.
 std::filesystem::path best_checkpoint_path(const std::filesystem::path& latest);
-// The loss history kept beside a checkpoint, as CSV: model.ckpt → model.loss.csv.
-std::filesystem::path history_csv_path(const std::filesystem::path& checkpoint);
-
-// The loss history stored in a checkpoint.
-std::vector<HistoryEntry> read_history(const std::filesystem::path& checkpoint);
-// Written atomically; never over one of `inputs` (poet/engine/files.h).
-void write_history_csv(const std::filesystem::path& file, const std::vector<HistoryEntry>& history,
-                       const std::vector<std::filesystem::path>& inputs = {});
-
 // Copies a checkpoint for generation only: its model, vocabulary and loss history, without the
 // optimizer's state (with Adam, two thirds of the file). The copy cannot be resumed.
 void write_inference_checkpoint(const std::filesystem::path& checkpoint,

@@ -1,7 +1,8 @@
 #pragma once
 // Writing a poem: the host side of the decoder ABI. It starts the model on the poem's beginning,
-// hands a decoder plugin the callbacks of poet/decoder.h, keeps every state's text against the
-// poem's form, streams what the decoder settles, and checks what comes back.
+// hands a decoder plugin the callbacks of poet/decoder.h, holds every state to the poem's
+// constraints (its form, an acrostic's heads, its metre), streams what the decoder settles, and
+// checks what comes back.
 
 #include <atomic>
 #include <cstdint>
@@ -10,16 +11,16 @@
 #include <string>
 #include <vector>
 
-#include "poet/engine/decoders.h"
-#include "poet/engine/engine.h"
-#include "poet/engine/form_rule.h"
-#include "poet/engine/metre.h"
+#include "poet/engine/metre/form_rule.h"
+#include "poet/engine/metre/metre.h"
+#include "poet/engine/model/engine.h"
+#include "poet/engine/plugins/decoders.h"
 
 namespace poet {
 
 struct PoemRequest {
   std::u32string start;  // the poem's first characters (gen); may be empty
-  std::u32string heads;  // one character per line (acrostic); empty otherwise
+  std::u32string heads;  // one character per line (acrostic), which any decoder writes under
   std::u32string mood;   // a line read into the model first to set the mood; not part of the poem
   FormRule form = FormRule::automatic();
   // Rhyme and tones, for the regulated forms (5 or 7 characters a line, marks as in 律诗); a free
@@ -39,17 +40,15 @@ struct WrittenPoem {
   double log_prob = 0;             // the model's, of the tokens the decoder chose
   std::optional<int> rhyme_group;  // of the request's rhyme book, when the metre rule chose one
   std::vector<std::string> notes;  // where the metre gave way, and why ("line 6: ...")
-  std::vector<std::string> warnings;  // what the decoder warned of ("decoder 'x': ...")
+  std::vector<std::string>
+      warnings;  // what the decoder warned of ("decoder 'x': ..."), the first few
+  std::size_t unshown_warnings = 0;  // and how many more it gave
 };
 
-// Thrown when Ctrl-C stopped the poem; what was streamed stays on the screen.
-struct Cancelled : EngineError {
-  Cancelled() : EngineError("stopped") {}
-};
-
-// Writes one poem with `decoder` on `generation`'s model. Throws EngineError for a request that
-// cannot be written (a character outside the vocabulary, heads that do not fit the form, a
-// beginning that breaks it) or a decoder that fails or breaks the ABI, and Cancelled.
+// Writes one poem with `decoder` on `generation`'s model. Throws Error::input for a request that
+// cannot be written (heads that do not fit the form, a beginning that breaks it), Error::model for
+// a character outside the vocabulary, Error::plugin for a decoder that fails or breaks the ABI,
+// and Error::stopped() for Ctrl-C.
 WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const PoemRequest& request);
 
 }  // namespace poet
