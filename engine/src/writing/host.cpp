@@ -34,6 +34,7 @@ class Host final : public DecoderCalls {
   Host(Generation& generation, const Decoder& decoder, const FormRule& rule,
        const PoemRequest& request, const std::vector<int>& heads)
       : generation_(generation),
+        decoder_(decoder),
         vocabulary_(generation.vocabulary()),
         rule_(rule),
         request_(request),
@@ -60,7 +61,8 @@ class Host final : public DecoderCalls {
   std::size_t unshown_warnings() const { return warning_count_ - warnings_.size(); }
   bool interrupted() const { return request_.cancel != nullptr && request_.cancel->load(); }
 
-  // The finished poem in `state`, after the rest of its text is shown; throws Error::plugin.
+  // The finished poem in `state`, after the rest of its text is shown; throws Error::plugin
+  // naming the decoder when it is not one.
   WrittenPoem finish(poet_state state);
 
   // ---- poet_host --------------------------------------------------------------------------
@@ -215,6 +217,7 @@ class Host final : public DecoderCalls {
   }
 
   Generation& generation_;
+  const Decoder& decoder_;
   const Vocabulary& vocabulary_;
   const FormRule& rule_;
   const PoemRequest& request_;
@@ -281,11 +284,13 @@ void Host::metre_ask(poet_state state, poet_metre_ask* ask) {
 }
 
 WrittenPoem Host::finish(poet_state state) {
+  const auto refuse = [&](std::string_view what) {
+    return Error::plugin(fmt::format("decoder '{}' {}", decoder_.name(), what));
+  };
   const auto* found = find(state, "decode() returned");
-  if (found == nullptr) throw Error::plugin(*misuse_);
-  if (!found->cursor.finished()) throw Error::plugin("returned a poem that is not finished");
-  if (!stream(found->text))
-    throw Error::plugin("returned a poem that does not continue the text it showed");
+  if (found == nullptr) throw refuse(*misuse_);
+  if (!found->cursor.finished()) throw refuse("returned a poem that is not finished");
+  if (!stream(found->text)) throw refuse("returned a poem that does not continue the text it showed");
   WrittenPoem poem;
   poem.log_prob = found->log_prob;
   poem.notes = found->notes;
@@ -332,12 +337,7 @@ WrittenPoem outcome(Host& host, const Decoder& decoder, int32_t status, poet_sta
                                                 : host.decoder_message()));
   }
   if (status != POET_OK) throw failure(fmt::format("returned an unknown status {}", status));
-  WrittenPoem poem;
-  try {
-    poem = host.finish(result);
-  } catch (const Error& error) {
-    throw failure(error.what());
-  }
+  WrittenPoem poem = host.finish(result);
   for (const auto& warning : host.warnings())
     poem.warnings.push_back(fmt::format("decoder '{}': {}", decoder.name(), warning));
   poem.unshown_warnings = host.unshown_warnings();
