@@ -6,7 +6,7 @@
 
 enum { TEMPERATURE, TOP_K, TOP_P };
 
-/* The defaults are those of README's quality report under which poems written with the metre rule
+/* The defaults are those of the quality report in docs/figures.md under which poems written with the metre rule
  * are about as varied as as many real Tang poems (distinct-2): plain nucleus sampling. */
 static const poet_param_info params[] = {
     {"temperature", POET_PARAM_REAL, 1, 0.05, 5, NULL,

@@ -1,4 +1,4 @@
-// poet_bench_quality: the poems a model writes, measured. For a checkpoint it prints, as README
+// poet_bench_quality: the poems a model writes, measured. For a checkpoint it prints, as docs/figures.md
 // tables:
 //   - per-character perplexity on the test and validation splits of the Tang corpus (for a model
 //     with metre inputs, also the conditioned figure);

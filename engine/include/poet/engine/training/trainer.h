@@ -59,7 +59,7 @@ struct TrainProgress {
 };
 
 // Training on several processes at once, on one machine or many: data parallelism over LibTorch's
-// distributed engine, c10d (README, "Training on several processes"). Each step's batch is split
+// distributed engine, c10d (docs/training.md, "Training on several processes"). Each step's batch is split
 // among the processes; their gradients are summed in one exchange, so that every one of them
 // steps with the whole batch's gradient. Rank 0 reads the corpus and the checkpoint, hands the
 // others the run, validates and writes the checkpoints and the history; the others need nothing
