@@ -25,7 +25,7 @@ struct Option {
   std::string_view name;   // "--steps", or "-n"
   std::string_view value;  // what it takes, as usage shows it: "N", "FILE", "auto|off|GROUP"
   std::string_view help;   // one line
-  Completer values;        // its values for Tab; empty: none to offer
+  Completer values{};      // its values for Tab; empty: none to offer
 };
 
 // A command's words once its options are taken out.
@@ -41,15 +41,15 @@ struct Command {
   std::size_t min_args = 0;
   std::size_t max_args = 0;
   std::string_view summary;  // one line for the list of commands
-  std::string_view details;  // the rest of `help <command>`; may be empty
-  std::vector<Option> options;
+  std::string_view details{};  // the rest of `help <command>`; may be empty
+  std::vector<Option> options{};
   // Writes its replies through shell.terminal(); throws poet::Error when it fails.
   void (*run)(Shell& shell, const Args& args) = nullptr;
-  Completer complete_arguments;  // its positional arguments; empty: nothing to offer
+  Completer complete_arguments{};  // its positional arguments; empty: nothing to offer
   // Set for a command that also takes a decoder's parameters and aliases as options (--PARAM
   // VALUE), which its handler checks against the decoder it writes with. For Tab: after such an
   // option, its values; elsewhere, the names of those the decoder takes.
-  Completer decoder_options;
+  Completer decoder_options{};
 };
 
 // "gen <start> [--decoder NAME] ... [--PARAM VALUE]".

@@ -87,7 +87,7 @@ void run_eval(Shell& shell, const Args& args) {
   std::optional<Split> split;
   if (const auto* name = args.option("--split")) split = split_option(*name);
   const fs::path file = args.positional[0];
-  const Evaluation result = shell.engine().evaluate(file, split);
+  const Evaluation result = shell.engine().evaluate(file, split, &interrupted());
   Reply reply{
       {{"file", file.string()},
        {"split", split ? nlohmann::json(split_name(*split)) : nlohmann::json(nullptr)},
@@ -99,13 +99,14 @@ void run_eval(Shell& shell, const Args& args) {
         result.metre_perplexity ? nlohmann::json(*result.metre_perplexity) : nullptr},
        {"skipped_lines", result.skipped_lines},
        {"too_long", result.too_long}},
-      fmt::format("{}{}: {} poems, {} characters ({} outside the vocabulary): perplexity {:.2f}",
+      fmt::format("{}{}: {} poems, {} characters ({} outside the vocabulary): perplexity {}",
                   file.string(), split ? fmt::format(" ({} split)", split_name(*split)) : "",
-                  result.poems, result.characters, result.unknown, result.perplexity)};
+                  result.poems, result.characters, result.unknown,
+                  perplexity_text(result.perplexity))};
   if (result.metre_perplexity) {
     reply.text += fmt::format(
-        " with its metre inputs blank; {:.2f} conditioned on the metre the patterns ask",
-        *result.metre_perplexity);
+        " with its metre inputs blank; {} conditioned on the metre the patterns ask",
+        perplexity_text(*result.metre_perplexity));
   }
   if (result.skipped_lines > 0)
     reply.text += fmt::format("; {} lines that do not parse skipped", result.skipped_lines);
@@ -157,7 +158,7 @@ Reply model_reply(const ModelInfo& info, std::string_view verb) {
           : fmt::format("{:.2f}M", static_cast<double>(info.parameters) / 1e6),
       info.device, info.steps_trained,
       info.valid_perplexity
-          ? fmt::format(", validation perplexity {:.2f}{}", *info.valid_perplexity,
+          ? fmt::format(", validation perplexity {}{}", perplexity_text(*info.valid_perplexity),
                         info.config.metre_inputs ? " (reading its metre inputs)" : "")
           : "");
   return reply;

@@ -113,7 +113,7 @@ std::string history_line(const HistoryEntry& e, const TrainProgress& latest) {
   std::string line = fmt::format("step {}/{}  epoch {:.2f}", e.step, latest.total_steps, e.epoch);
   if (e.train_loss) line += fmt::format("  loss {:.4f}", *e.train_loss);
   if (e.valid_perplexity)
-    line += fmt::format("  validation perplexity {:.2f}", *e.valid_perplexity);
+    line += fmt::format("  validation perplexity {}", perplexity_text(*e.valid_perplexity));
   return line + fmt::format("  {:.0f} chars/s  {} left", e.tokens_per_second,
                             duration(latest.seconds_left));
 }
@@ -148,7 +148,8 @@ Reply result_reply(const TrainResult& result) {
     reply.text = fmt::format(
         "{} at step {}{}; latest: {}{}", result.stopped ? "stopped" : "trained", result.step,
         result.best_valid_perplexity
-            ? fmt::format(", best validation perplexity {:.2f}", *result.best_valid_perplexity)
+            ? fmt::format(", best validation perplexity {}",
+                          perplexity_text(*result.best_valid_perplexity))
             : "",
         result.latest.string(),
         result.best_valid_perplexity ? fmt::format(", best: {}", result.best.string()) : "");
@@ -394,8 +395,8 @@ Reply BackgroundTraining::status() const {
   for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
     if (it->valid_perplexity) {
       reply.fields["valid_perplexity"] = *it->valid_perplexity;
-      reply.text += fmt::format("\n  validation perplexity {:.2f} at step {}",
-                                *it->valid_perplexity, it->step);
+      reply.text += fmt::format("\n  validation perplexity {} at step {}",
+                                perplexity_text(*it->valid_perplexity), it->step);
       break;
     }
   }
@@ -458,8 +459,9 @@ std::string describe_history(const std::vector<HistoryEntry>& history, int width
   if (const auto* e = last_of(&HistoryEntry::train_loss))
     last.push_back(fmt::format("loss {:.4f} at step {}", *e->train_loss, e->step));
   if (const auto* e = last_of(&HistoryEntry::valid_perplexity)) {
-    last.push_back(fmt::format("validation perplexity {:.2f} at step {} (best {:.2f} at step {})",
-                               *e->valid_perplexity, e->step, *best->valid_perplexity, best->step));
+    last.push_back(fmt::format("validation perplexity {} at step {} (best {} at step {})",
+                               perplexity_text(*e->valid_perplexity), e->step,
+                               perplexity_text(*best->valid_perplexity), best->step));
   }
   text += last.empty() ? "no values yet" : fmt::format("last: {}", fmt::join(last, "; "));
   return text;

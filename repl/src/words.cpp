@@ -9,6 +9,10 @@
 
 namespace poet::repl {
 
+std::string perplexity_text(double perplexity) {
+  return perplexity < 1e6 ? fmt::format("{:.2f}", perplexity) : fmt::format("{:.3g}", perplexity);
+}
+
 std::vector<std::string> split_words(std::string_view line) {
   std::vector<std::string> words;
   std::string word;

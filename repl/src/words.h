@@ -26,6 +26,10 @@ std::optional<T> whole_number(std::string_view text) {
   return value;
 }
 
+// A perplexity for people: two decimals, or three significant digits past a million (a run that
+// diverges reaches 1e+160, which would print as 161 digits).
+std::string perplexity_text(double perplexity);
+
 // Splits on blanks, the way a shell does: '...' and "..." keep blanks inside a word, a backslash
 // escapes the next character. Throws Error::input on an unterminated quote.
 std::vector<std::string> split_words(std::string_view line);

@@ -186,11 +186,11 @@ TEST(PoetTrain, SigkillOfRankZeroEndsItsWorkerAndTheCheckpointResumes) {
   ASSERT_TRUE(WIFSIGNALED(status));
   const auto killed = std::chrono::steady_clock::now();
   while (running(workers.front()) &&
-         std::chrono::steady_clock::now() < killed + std::chrono::seconds(20)) {
+         std::chrono::steady_clock::now() < killed + std::chrono::seconds(60)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_FALSE(running(workers.front())) << "the worker outlived rank 0";
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count(), 10.0);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count(), 30.0);
 
   const std::int64_t saved = steps_trained(out);
   ASSERT_GE(saved, 2) << "the last checkpoint must load after SIGKILL";

@@ -22,6 +22,18 @@ TEST(Utf8, RejectsInvalidSequences) {
   EXPECT_THROW(decode_utf8("\xed\xa0\x80"), Error);  // a surrogate
 }
 
+// What a plugin says reaches the terminal only as text: nothing a terminal would act on.
+TEST(Printable, ReplacesControlsAndBadBytesAndKeepsTheRest) {
+  EXPECT_EQ(printable("月落乌啼 plain"), "月落乌啼 plain");
+  EXPECT_EQ(printable("\x1b[2Jclear\x07"), "\uFFFD[2Jclear\uFFFD");
+  EXPECT_EQ(printable("a\nb\tc"), "a b c");
+  EXPECT_EQ(printable("bad \xff\xfe end"), "bad \uFFFD\uFFFD end");
+  EXPECT_EQ(printable("\xe6\x9c"), "\uFFFD\uFFFD");  // a character cut short
+  EXPECT_EQ(printable("rtl \u202e override \u0085"), "rtl \uFFFD override \uFFFD");
+  EXPECT_EQ(printable("月月月", 7), "月月…");  // cut between characters, never inside one
+  EXPECT_EQ(printable(std::string(1000, 'x')).size(), 300u + std::string("…").size());
+}
+
 TEST(Han, CoversTheExtensionBlocksButNotPunctuation) {
   EXPECT_TRUE(is_han(U'湖'));
   EXPECT_TRUE(is_han(U'㶉'));          // Extension A

@@ -52,9 +52,14 @@ TEST(DecoderDescriptor, RefusesADefaultThePromptCannotShowAndReadBack) {
   EXPECT_EQ(refusal({{"b", POET_PARAM_BOOL, 0.5, 0, 0, nullptr, ""}}),
             "parameter 'b' is a whole number, but its default 0.5 or range 0 to 1 is not");
   EXPECT_EQ(refusal({{"c", POET_PARAM_CHOICE, 1, 0, 0, "sample|sample", ""}}),
-            "parameter 'c' has an empty or repeated choice in 'sample|sample'");
+            "parameter 'c' has an empty, repeated or unprintable choice in 'sample|sample'");
   EXPECT_EQ(refusal({{"c", POET_PARAM_CHOICE, 0, 0, 0, "a||b", ""}}),
-            "parameter 'c' has an empty or repeated choice in 'a||b'");
+            "parameter 'c' has an empty, repeated or unprintable choice in 'a||b'");
+  // A choice is typed and shown as it is: one printable word.
+  EXPECT_EQ(refusal({{"c", POET_PARAM_CHOICE, 0, 0, 0, "a|b c", ""}}),
+            "parameter 'c' has an empty, repeated or unprintable choice in 'a|b c'");
+  EXPECT_EQ(refusal({{"c", POET_PARAM_CHOICE, 0, 0, 0, "a|\x1b[2J", ""}}),
+            "parameter 'c' has an empty, repeated or unprintable choice in 'a|\uFFFD[2J'");
 }
 
 TEST(DecoderDescriptor, RefusesAParameterDeclaredTwice) {

@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -24,13 +27,17 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+// How long past a timeout a wait may end: the work around the wait, with room for a machine five
+// times slower than a quiet one. Well short of a second timeout.
+constexpr double kMargin = 8.0;
+
 TrainRequest tiny_request(CellType cell, const std::string& name, int workers) {
   TrainRequest request = test::tiny_train_request(cell, name);
   request.train.steps = 6;
   request.train.eval_every = 3;
   request.train.log_every = 1;
   request.workers.count = workers;
-  request.workers.timeout_seconds = 10;
+  request.workers.timeout_seconds = 60;  // never reached by a run that passes
   request.workers.command = {POET_EXECUTABLE, "--train-worker"};
   return request;
 }
@@ -200,7 +207,7 @@ TEST(Workers, SigkillOfAWorkerStopsTheRunAndTheLastCheckpointLoads) {
   const std::string message = error_of([&] { train(request, events, never); });
   const double seconds = std::chrono::duration<double>(Clock::now() - killed_at).count();
   ASSERT_NE(killed, 0);
-  EXPECT_LT(seconds, 5.0) << "a dead worker is noticed at once, not after the timeout";
+  EXPECT_LT(seconds, 15.0) << "a dead worker is noticed at once, not after the timeout (60 s)";
   EXPECT_TRUE(std::regex_search(
       message, std::regex("^training stopped after step [34]: worker 1 \\(pid " + std::to_string(killed) +
                           "\\) was killed by signal 9 \\(Killed\\); the last checkpoint, '.*model\\.ckpt' "
@@ -228,7 +235,7 @@ TEST(Workers, ABadStoreAddressIsOneLineAtOnce) {
     request.workers.store = store;
     const auto start = Clock::now();
     const std::string message = error_of([&] { train(request, {}, never); });
-    EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 1.0) << store;
+    EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), kMargin) << store;
     EXPECT_EQ(message.rfind("the store address '" + store + "' ", 0), 0u) << message;
     EXPECT_NE(message.find(": give HOST:PORT"), std::string::npos) << message;
     EXPECT_EQ(message.find('\n'), std::string::npos) << message;
@@ -251,7 +258,7 @@ TEST(Workers, AStoreNobodyListensAtIsOneLineWithinTheTimeout) {
   request.workers.timeout_seconds = 2;
   const auto start = Clock::now();
   const std::string message = error_of([&] { train(request, {}, never); });
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 6.0);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 2 + kMargin);
   EXPECT_EQ(message, "worker 1 of 2 cannot reach the store at " + request.workers.store +
                          " within 2 s (is rank 0 started there?)");
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
@@ -265,23 +272,68 @@ TEST(Workers, AWorkerThatNeverJoinsIsNamedWithinTheTimeout) {
   request.workers.timeout_seconds = 2;
   const auto start = Clock::now();
   const std::string message = error_of([&] { train(request, {}, never); });
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 6.0);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 2 + kMargin);
   EXPECT_EQ(message, "worker 1 did not join within 2 s");
   EXPECT_FALSE(fs::exists(request.out));
 }
 
-TEST(Workers, AWorldOfNoWorkersOrARankOutsideItIsRefused) {
+// A port another program holds, where rank 0 would listen or where a worker would meet it: each
+// says so, and what to change, within the timeout.
+TEST(Workers, APortAnotherProgramHoldsIsSaidSo) {
+  const int program = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(program, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(::listen(program, 8), 0);  // accepts connections (the kernel does), answers nothing
+  ::getsockname(program, reinterpret_cast<sockaddr*>(&address), &length);
+  const int port = ntohs(address.sin_port);
+  const std::atomic<bool> never{false};
+
+  TrainRequest host = tiny_request(CellType::rnn, "port_in_use", 1);
+  host.workers.world_size = 2;
+  host.workers.store = fmt::format("127.0.0.1:{}", port);
+  EXPECT_EQ(error_of([&] { train(host, {}, never); }),
+            fmt::format("port {} is in use on this machine (by another program, or a run still "
+                        "ending): give --store HOST:PORT another port",
+                        port));
+
+  TrainRequest guest;
+  guest.workers.rank = 1;
+  guest.workers.world_size = 2;
+  guest.workers.store = host.workers.store;
+  guest.workers.timeout_seconds = 2;
+  const auto start = Clock::now();
+  EXPECT_EQ(error_of([&] { train(guest, {}, never); }),
+            fmt::format("worker 1 of 2 cannot join at 127.0.0.1:{0}: what listens there does not "
+                        "answer as poet's store (another program on port {0}?): give rank 0's "
+                        "HOST:PORT",
+                        port));
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 2 + kMargin);
+  ::close(program);
+}
+
+TEST(Workers, AWorldOfNoWorkersTooManyOrARankOutsideItIsRefused) {
   const std::atomic<bool> never{false};
   TrainRequest request;
   request.workers.world_size = 0;
-  EXPECT_EQ(error_of([&] { train(request, {}, never); }), "the world size must be 1 or more, not 0");
+  EXPECT_EQ(error_of([&] { train(request, {}, never); }), "--world-size must be 1 to 256, not 0");
+  request.workers.world_size = 2147483647;
+  EXPECT_EQ(error_of([&] { train(request, {}, never); }),
+            "--world-size must be 1 to 256, not 2147483647");
   request.workers.world_size = 2;
   request.workers.rank = 2;
   request.workers.store = "127.0.0.1:29500";
   EXPECT_EQ(error_of([&] { train(request, {}, never); }), "rank 2 is outside a world of 2 (ranks 0 to 1)");
   request.workers = {};
   request.workers.count = 0;
-  EXPECT_EQ(error_of([&] { train(request, {}, never); }), "the number of workers must be 1 to 256");
+  EXPECT_EQ(error_of([&] { train(request, {}, never); }), "--workers must be 1 to 256, not 0");
+  request.workers = {};
+  request.workers.store = "127.0.0.1:29500";
+  EXPECT_EQ(error_of([&] { train(request, {}, never); }),
+            "--store is where the workers of a run meet, but this run has one: give --world-size N "
+            "(and --rank R on each machine but rank 0's), or --workers N");
 }
 
 }  // namespace

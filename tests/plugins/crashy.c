@@ -1,22 +1,82 @@
 /* A decoder for the isolation tests: its `mode` picks how it ends, from writing a poem well to
- * each way a plugin can take its process down. In `write` mode it also asks the host everything
- * an isolated decoder's host answers, checks that a row stays in place while another is read,
- * and reports what it found through the log extension, for the tests to compare. */
+ * each way a plugin can take its process down or reach past it. In `write` mode it also asks the
+ * host everything an isolated decoder's host answers, checks that a row stays in place while
+ * another is read, and reports what it found through the log extension, for the tests to
+ * compare. */
+#define _GNU_SOURCE
 #include <poet/decoder.h>
 #include <poet/decoder_ext.h>
 #include <poet/decoder_sdk.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-enum { WRITE, SEGFAULT, ABORT, ALLOCATE, HANG, WAIT_FOR_CANCEL, HOARD };
+enum { WRITE, SEGFAULT, ABORT, ALLOCATE, HANG, WAIT_FOR_CANCEL, HOARD, LIFT_LIMIT, CHATTER, SPAWN };
 
 static const poet_param_info params[] = {
     {"mode", POET_PARAM_CHOICE, WRITE, 0, 0,
-     "write|segfault|abort|allocate|hang|wait-for-cancel|hoard", "how decode() ends"},
-    {"chunk-mb", POET_PARAM_INT, 8, 1, 64, NULL, "megabytes per allocation in allocate mode"},
+     "write|segfault|abort|allocate|hang|wait-for-cancel|hoard|lift-limit|chatter|spawn",
+     "how decode() ends"},
+    {"chunk-mb", POET_PARAM_INT, 8, 1, 64, NULL,
+     "megabytes per allocation in allocate mode, and written in chatter mode"},
 };
+
+/* This process's id as poet sees it, outside the namespace the runner may have made for it
+ * (where it may be process 2): the first of the ids /proc lists for it. */
+static int pid_seen_by_poet(void) {
+  FILE* status = fopen("/proc/self/status", "r");
+  char line[256];
+  int pid = (int)getpid();
+  while (status != NULL && fgets(line, sizeof line, status) != NULL) {
+    if (strncmp(line, "NSpid:", 6) == 0) pid = atoi(line + 6);
+  }
+  if (status != NULL) fclose(status);
+  return pid;
+}
+
+static void write_all(int fd, const char* bytes, size_t size) {
+  while (size > 0) {
+    const ssize_t written = write(fd, bytes, size);
+    if (written <= 0) return;
+    bytes += written;
+    size -= (size_t)written;
+  }
+}
+
+/* Terminal controls, bytes that are not UTF-8 and a newline on standard output, `megabytes` of
+ * 'x' after them, then a line on standard error. */
+static void chatter(size_t megabytes) {
+  static const char controls[] = "\x1b[2J\x1b]0;owned\x07\xff\xfe\nhello";
+  char block[65536];
+  size_t i;
+  memset(block, 'x', sizeof block);
+  write_all(1, controls, sizeof controls - 1);
+  for (i = 0; i < megabytes * 16; ++i) write_all(1, block, sizeof block);
+  write_all(2, "bye\n", 4);
+}
+
+/* A grandchild in a session of its own, which outlives this process unless poet ends it: it
+ * appends its id to $POET_TEST_SPAWN_LOG, then sleeps. */
+static void spawn(void) {
+  const pid_t child = fork();
+  if (child == 0) {
+    setsid();
+    if (fork() == 0) {
+      const char* log = getenv("POET_TEST_SPAWN_LOG");
+      FILE* file = log != NULL ? fopen(log, "a") : NULL;
+      if (file != NULL) {
+        fprintf(file, "%d\n", pid_seen_by_poet());
+        fclose(file);
+      }
+      for (;;) pause();
+    }
+    _exit(0);
+  }
+  if (child > 0) waitpid(child, NULL, 0);
+}
 
 typedef struct instance {
   int model_changes;
@@ -39,7 +99,7 @@ static void destroy(void* self) {
   const char* log = getenv("POET_TEST_DESTROY_LOG");
   FILE* file = log != NULL ? fopen(log, "a") : NULL;
   if (file != NULL) {
-    fprintf(file, "destroyed in %d\n", (int)getpid());
+    fprintf(file, "destroyed in %d\n", pid_seen_by_poet());
     fclose(file);
   }
   free(self);
@@ -99,7 +159,7 @@ static int32_t write_poem(const poet_host* host, const poet_request* request, po
   snprintf(report, sizeof report,
            "pid=%d creates=%d changes=%d poem=%d/%d params=%g,%g form=%dx%d place=%d ask=%d "
            "text=%d:%s book=%s group=%s tone=%d groups=%d token=%d mark=%d random=%g",
-           (int)getpid(), creates, self->model_changes, request->poem_index, request->poem_count,
+           pid_seen_by_poet(), creates, self->model_changes, request->poem_index, request->poem_count,
            request->params[0], request->params[1],
            shape.line_count_count > 0 ? shape.line_counts[0] : 0,
            shape.line_length_count > 0 ? shape.line_lengths[0] : 0, place.line_length, ask.tones,
@@ -118,14 +178,27 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
   volatile int* volatile nowhere = (int*)16;
   volatile int spin = 1;
   const size_t chunk = (size_t)request->params[1] << 20;
+  struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
   switch ((int)request->params[0]) {
     case WRITE:
+      return write_poem(host, request, result);
+    case CHATTER:
+      chatter((size_t)request->params[1]);
+      return write_poem(host, request, result);
+    case SPAWN:
+      spawn();
       return write_poem(host, request, result);
     case SEGFAULT:
       *nowhere = 1;
       return POET_ERROR;
     case ABORT:
       abort();
+    case LIFT_LIMIT: /* as far as it is let, then allocates as allocate mode does */
+      if (setrlimit(RLIMIT_AS, &unlimited) != 0 && getrlimit(RLIMIT_AS, &unlimited) == 0) {
+        unlimited.rlim_cur = unlimited.rlim_max;
+        setrlimit(RLIMIT_AS, &unlimited);
+      }
+      /* fall through */
     case ALLOCATE: /* calling poet as it goes (a draw), so that only the memory limit ends it */
       while (host->random(host->context) >= 0) {
         void** block = malloc(chunk);

@@ -26,5 +26,12 @@ TEST(SplitWords, BackslashEscapesTheNextCharacter) {
 
 TEST(SplitWords, UnterminatedQuoteIsAnError) { EXPECT_THROW(split_words("gen \"湖"), Error); }
 
+// A run that diverged reaches perplexities with a hundred and sixty digits before the point.
+TEST(PerplexityText, KeepsTwoDecimalsUntilTheNumberIsHuge) {
+  EXPECT_EQ(perplexity_text(93.456), "93.46");
+  EXPECT_EQ(perplexity_text(999999.0), "999999.00");
+  EXPECT_EQ(perplexity_text(1.234e160), "1.23e+160");
+}
+
 }  // namespace
 }  // namespace poet::repl

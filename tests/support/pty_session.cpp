@@ -4,6 +4,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,6 +58,16 @@ bool PtySession::read_some(std::chrono::milliseconds timeout) {
   if (got <= 0) return false;  // EIO once the program has ended
   output_.append(buffer, static_cast<std::size_t>(got));
   return true;
+}
+
+bool PtySession::wait_for_line_editing(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    termios modes{};  // a master reads its terminal's modes on Linux
+    if (tcgetattr(master_, &modes) == 0 && (modes.c_lflag & ICANON) == 0) return true;
+    if (Clock::now() >= deadline) return false;
+    read_some(std::chrono::milliseconds(10));
+  }
 }
 
 bool PtySession::wait_for(std::string_view expected, std::chrono::milliseconds timeout) {

@@ -26,13 +26,16 @@ class PtySession {
   // Reads until `expected` appears in the output after what earlier waits consumed; false on
   // timeout.
   bool wait_for(std::string_view expected,
-                std::chrono::milliseconds timeout = std::chrono::seconds(20));
+                std::chrono::milliseconds timeout = std::chrono::seconds(60));
   // The same, but `expected` may also lie in what earlier waits consumed: for output from another
   // thread, whose order against the rest is not fixed.
   bool wait_for_anywhere(std::string_view expected,
-                         std::chrono::milliseconds timeout = std::chrono::seconds(20));
+                         std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // Waits until the program reads the keys one at a time, as a line editor does (the terminal
+  // out of its canonical mode): keys typed before then would be read as a whole line.
+  bool wait_for_line_editing(std::chrono::milliseconds timeout = std::chrono::seconds(60));
   // Waits for the program to end; its exit status, or -1 if it had to be killed.
-  int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(60));
   bool running();
   // Everything the program has written so far.
   const std::string& output() const { return output_; }

@@ -44,7 +44,7 @@ class RunningProgram {
   // Reads its output until `expected` appears after what earlier waits consumed; false on timeout
   // or when the program has closed its output without printing it.
   bool wait_for(std::string_view expected,
-                std::chrono::milliseconds timeout = std::chrono::seconds(20));
+                std::chrono::milliseconds timeout = std::chrono::seconds(60));
   // Sends `signal` and waits for the program to end: its exit code as Completed gives it.
   int kill(int signal);
   // Everything it has printed so far.

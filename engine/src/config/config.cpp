@@ -190,6 +190,11 @@ const std::vector<Key>& plugin_keys() {
                "{}: memory_limit must be a size such as 1000000000, \"1000M\" or \"1G\"",
                where(source, node.source())));
          }
+         if (*bytes < kLeastPluginMemory) {
+           throw Error::input(fmt::format(
+               "{}: memory_limit must be at least \"32M\", the least a plugin's process loads in",
+               where(source, node.source())));
+         }
          config.plugins.limits.memory_bytes = *bytes;
        }},
       {"silence_limit",

@@ -110,4 +110,29 @@ void AtomicFile::fail(int error) {
       fmt::format("cannot write {} '{}': {}", what_, path_.string(), std::strerror(error)));
 }
 
+WriterLock::WriterLock(const fs::path& path, std::string_view writer) {
+  const fs::path lock = fs::path(path).concat(".lock");
+  fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // A folder that is missing or cannot be written: the writer's own check says so, by name.
+  if (fd_ < 0) return;
+  // A record lock, not flock(): the kernel names the process that holds it, so the file is never
+  // written (a full disk cannot fail it) and says nothing stale after a crash.
+  flock whole{};
+  whole.l_type = F_WRLCK;
+  whole.l_whence = SEEK_SET;
+  if (::fcntl(fd_, F_SETLK, &whole) == 0) return;
+  flock holder = whole;
+  const bool known = ::fcntl(fd_, F_GETLK, &holder) == 0 && holder.l_type != F_UNLCK;
+  ::close(fd_);
+  fd_ = -1;
+  throw Error::input(fmt::format(
+      "'{}' is being written by another {} (process {}): give this one another --out, or stop "
+      "that one",
+      path.string(), writer, known ? std::to_string(holder.l_pid) : std::string("unknown")));
+}
+
+WriterLock::~WriterLock() {
+  if (fd_ >= 0) ::close(fd_);  // lets go of the lock
+}
+
 }  // namespace poet

@@ -13,6 +13,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "model/json_errors.h"
 #include "poet/engine/error.h"
 #include "poet/engine/files/files.h"
 #include "poet/engine/files/limits.h"
@@ -330,7 +331,7 @@ Contents parse(std::string_view bytes, const std::string& name) {
     check_training(contents.training);
     read_tensors(header.at("tensors"), bytes, kPreambleSize + header_size, contents);
   } catch (const std::exception& error) {  // JSON, UTF-8 and range errors alike
-    throw Error::file(fmt::format("'{}' is corrupt: {}", name, error.what()));
+    throw Error::file(fmt::format("'{}' is corrupt: {}", name, describe_error(error, "its header")));
   }
   return contents;
 }

@@ -307,7 +307,8 @@ std::shared_ptr<const LoadedModel> Engine::current() const {
   return model_;
 }
 
-Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<Split> split) const {
+Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<Split> split,
+                            const std::atomic<bool>* cancel) const {
   const auto model = current();
   if (!model) throw Error::model("no model is loaded: load a checkpoint first");
   Evaluation result;
@@ -327,14 +328,20 @@ Evaluation Engine::evaluate(const std::filesystem::path& corpus, std::optional<S
                          }).size();
   result.poems = poems.size();
   if (poems.empty()) {
-    throw Error::file(
-        fmt::format("'{}' has no poems{}", corpus.string(),
-                    split ? fmt::format(" in its {} split", split_name(*split)) : ""));
+    const std::string where = split ? fmt::format(" in its {} split", split_name(*split)) : "";
+    if (result.too_long > 0) {
+      throw Error::file(fmt::format(
+          "'{}' has no poems{} that poet can score: its {} poem{} {} longer than {} characters",
+          corpus.string(), where, result.too_long, result.too_long == 1 ? "" : "s",
+          result.too_long == 1 ? "is" : "are", kLongestPoem));
+    }
+    throw Error::file(fmt::format("'{}' has no poems{}", corpus.string(), where));
   }
   with_torch_errors(ErrorKind::file, fmt::format("cannot evaluate '{}'", corpus.string()), [&] {
     const bool metre = model->metre_inputs();
-    result.perplexity = perplexity(model->model, poems, 64, model->form_tables(), metre);
-    if (metre) result.metre_perplexity = perplexity(model->model, poems, 64, model->form_tables());
+    result.perplexity = perplexity(model->model, poems, 64, model->form_tables(), metre, cancel);
+    if (metre)
+      result.metre_perplexity = perplexity(model->model, poems, 64, model->form_tables(), false, cancel);
   });
   return result;
 }

@@ -61,10 +61,7 @@ CharRnnImpl::CharRnnImpl(const ModelConfig& config, int vocabulary_size)
       break;
   }
   dropout_ = register_module("dropout", torch::nn::Dropout(config.dropout));
-  std::vector<std::int64_t> cutoffs;
-  for (const int cutoff : config.adaptive_cutoffs) {
-    if (cutoff < vocabulary_size - 1) cutoffs.push_back(cutoff);
-  }
+  const std::vector<std::int64_t> cutoffs = adaptive_cutoffs(config, vocabulary_size);
   if (cutoffs.empty()) {
     head_ = register_module("head", torch::nn::Linear(config.hidden_size, vocabulary_size));
   } else {
@@ -326,7 +323,7 @@ torch::Tensor summed_loss(CharRnn& model, const Batch& batch) {
 }
 
 double perplexity(CharRnn& model, const Poems& poems, int batch_size, const FormTables* tables,
-                  bool without_metre) {
+                  bool without_metre, const std::atomic<bool>* cancel) {
   torch::NoGradGuard no_grad;
   const bool training = model->is_training();
   model->eval();
@@ -340,6 +337,10 @@ double perplexity(CharRnn& model, const Poems& poems, int batch_size, const Form
   // batch of long poems costs no more memory than one of short ones.
   constexpr std::size_t kBatchCharacters = 64 * 256;
   for (std::size_t start = 0, end; start < order.size(); start = end) {
+    if (cancel != nullptr && cancel->load()) {
+      model->train(training);
+      throw Error::stopped();
+    }
     end = start + 1;
     while (end < order.size() && end - start < static_cast<std::size_t>(batch_size) &&
            (end - start + 1) * poems[order[end]].size() <= kBatchCharacters) {

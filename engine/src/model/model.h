@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <atomic>
 #include <filesystem>
 
 #include "model/checkpoint_file.h"
@@ -114,8 +115,10 @@ torch::Tensor summed_loss(CharRnn& model, const Batch& batch);
 // Per-character perplexity over a set of poems: exp of the mean negative log-likelihood of each
 // character and of each poem's end, with dropout off (the model's mode is restored after).
 // A model with form inputs needs `tables`, its vocabulary's form_tables(); `without_metre` blanks
-// a metre model's metre inputs, leaving what the form alone fixes.
+// a metre model's metre inputs, leaving what the form alone fixes. Throws Error::stopped once
+// *cancel is set, between two batches.
 double perplexity(CharRnn& model, const Poems& poems, int batch_size,
-                  const FormTables* tables = nullptr, bool without_metre = false);
+                  const FormTables* tables = nullptr, bool without_metre = false,
+                  const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace poet

@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "poet/engine/error.h"
 #include "poet/engine/model/positions.h"
 
 namespace poet {
@@ -52,6 +53,23 @@ std::optional<std::string> problem_with(const ModelConfig& config) {
   return std::nullopt;
 }
 
+std::vector<std::int64_t> adaptive_cutoffs(const ModelConfig& config, std::int64_t vocabulary_size) {
+  std::vector<std::int64_t> cutoffs;
+  for (const int cutoff : config.adaptive_cutoffs) {
+    if (cutoff < vocabulary_size - 1) cutoffs.push_back(cutoff);
+  }
+  std::size_t fit = 0;
+  for (std::int64_t projection = config.hidden_size / 4; projection >= 1; projection /= 4) ++fit;
+  if (cutoffs.size() > fit) {
+    throw Error::input(fmt::format(
+        "adaptive_cutoffs gives {} clusters inside the vocabulary, but hidden_size {} has room for "
+        "{} (each cluster's projection is a quarter of the one before): give fewer cutoffs or a "
+        "larger hidden_size",
+        cutoffs.size(), config.hidden_size, fit));
+  }
+  return cutoffs;
+}
+
 int gate_count(CellType cell) { return cell == CellType::lstm ? 4 : cell == CellType::gru ? 3 : 1; }
 
 std::int64_t parameter_count(const ModelConfig& config, std::int64_t vocabulary_size) {
@@ -69,10 +87,7 @@ std::int64_t parameter_count(const ModelConfig& config, std::int64_t vocabulary_
     const std::int64_t input = layer == 0 ? config.input_size() : hidden;
     count += gates * hidden * (input + hidden + 2);  // input and hidden weights, two biases
   }
-  std::vector<std::int64_t> cutoffs;
-  for (const int cutoff : config.adaptive_cutoffs) {
-    if (cutoff < vocabulary_size - 1) cutoffs.push_back(cutoff);
-  }
+  std::vector<std::int64_t> cutoffs = adaptive_cutoffs(config, vocabulary_size);
   if (cutoffs.empty()) return count + hidden * vocabulary_size + vocabulary_size;
   // The adaptive softmax: a head over the frequent tokens and one entry per cluster, then per
   // cluster a projection shrunk by 4 at each step and its output layer, none with biases.

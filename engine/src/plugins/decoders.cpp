@@ -2,17 +2,22 @@
 
 #include <dlfcn.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <iterator>
+#include <system_error>
+#include <thread>
 
 #include "plugins/decoder_calls.h"
 #include "plugins/decoder_descriptor.h"
 #include "plugins/isolation.h"
 #include "poet/engine/error.h"
 #include "poet/engine/text/names.h"
+#include "poet/engine/text/text.h"
 
 namespace poet {
 namespace {
@@ -40,7 +45,7 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
   }
   DecoderParam param;
   param.name = info.name;
-  param.help = info.help != nullptr ? info.help : "";
+  param.help = printable(info.help != nullptr ? info.help : "");
   param.default_value = info.default_value;
   param.min_value = info.min_value;
   param.max_value = info.max_value;
@@ -63,9 +68,12 @@ DecoderParam read_param(const poet_param_info& info, std::string_view decoder) {
       }
       param.choices = split(info.choices, '|');
       for (auto it = param.choices.begin(); it != param.choices.end(); ++it) {
-        if (it->empty() || std::find(param.choices.begin(), it, *it) != it) {
-          throw Error::plugin(fmt::format("parameter '{}' has an empty or repeated choice in '{}'",
-                                          param.name, info.choices));
+        // A choice is typed and shown as it is: it must be one printable word.
+        if (it->empty() || std::find(param.choices.begin(), it, *it) != it ||
+            printable(*it) != *it || it->find(' ') != std::string::npos) {
+          throw Error::plugin(fmt::format(
+              "parameter '{}' has an empty, repeated or unprintable choice in '{}'", param.name,
+              printable(info.choices)));
         }
       }
       param.min_value = 0;
@@ -121,8 +129,9 @@ DecoderDescription read_descriptor(const poet_decoder& descriptor) {
   }
   DecoderDescription description;
   description.name = descriptor.name;
-  description.version = descriptor.version != nullptr ? descriptor.version : "";
-  description.help = descriptor.help != nullptr ? descriptor.help : "";
+  // Shown at the prompt: cleaned as a plugin's messages are.
+  description.version = printable(descriptor.version != nullptr ? descriptor.version : "", 40);
+  description.help = printable(descriptor.help != nullptr ? descriptor.help : "");
   description.streams = (descriptor.capabilities & POET_CAP_STREAMS) != 0;
   description.steps_heads = (descriptor.capabilities & POET_CAP_HEADS) != 0;
   for (std::size_t i = 0; i < descriptor.param_count; ++i) {
@@ -313,15 +322,61 @@ DecoderSet::DecoderSet(std::vector<std::filesystem::path> folders,
 
 DecoderSet::~DecoderSet() = default;
 
+// A "*.so" found in a folder, and what is known of it before it is loaded.
+struct DecoderSet::PluginFile {
+  std::filesystem::path file;
+  bool built_in = false;
+  std::optional<DecoderDescription> probed;  // from outside poet's folder: what its runner read
+  std::optional<std::string> refusal;        // why it cannot be loaded, known already
+};
+
+namespace {
+
+// Why a path cannot be a plugin before it is opened at all (opening a FIFO would wait for a
+// writer), or nothing.
+std::optional<std::string> unreadable_as_plugin(const std::filesystem::path& file) {
+  struct stat found {};
+  if (::stat(file.c_str(), &found) != 0)
+    return fmt::format("cannot be read: {}", std::generic_category().message(errno));
+  if (S_ISREG(found.st_mode)) return std::nullopt;
+  const char* kind = S_ISFIFO(found.st_mode)  ? "a FIFO"
+                     : S_ISDIR(found.st_mode) ? "a folder"
+                     : S_ISSOCK(found.st_mode) ? "a socket"
+                                               : "a device";
+  return fmt::format("is {}, not a regular file: a plugin is a shared library", kind);
+}
+
+constexpr std::size_t kProbesAtOnce = 8;
+
+}  // namespace
+
+// Several at once: each probe mostly waits for its runner.
+void DecoderSet::probe_all(std::vector<PluginFile*> files, const PluginPolicy& policy) {
+  std::atomic<std::size_t> next{0};
+  const auto probe = [&] {
+    for (std::size_t i; (i = next++) < files.size();) {
+      try {
+        files[i]->probed = probe_plugin(policy.runner, files[i]->file, policy.config.limits);
+      } catch (const std::exception& refusal) {
+        files[i]->refusal = refusal.what();
+      }
+    }
+  };
+  std::vector<std::thread> probes;
+  for (std::size_t i = 0; i < std::min(files.size(), kProbesAtOnce); ++i) probes.emplace_back(probe);
+  for (auto& thread : probes) thread.join();
+}
+
 void DecoderSet::reload() {
   // Let go of the old libraries first, so a rebuilt file at the same path is read afresh.
   decoders_.clear();
   refused_.clear();
+  std::vector<PluginFile> found;
   for (std::size_t i = 0; i < folders_.size(); ++i) {
     const auto& folder = folders_[i];
     std::error_code error;
     if (!std::filesystem::is_directory(folder, error)) {
-      refused_.push_back({folder, "no such folder"});
+      found.push_back({folder, false, std::nullopt, "no such folder"});
       continue;
     }
     std::vector<std::filesystem::path> files;
@@ -329,13 +384,25 @@ void DecoderSet::reload() {
       if (entry.path().extension() == ".so") files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
-    for (const auto& file : files) load_file(file, policy_ && i < policy_->built_in_folders);
+    const bool built_in = policy_ && i < policy_->built_in_folders;
+    for (auto& file : files) {
+      auto refusal = unreadable_as_plugin(file);
+      found.push_back({std::move(file), built_in, std::nullopt, std::move(refusal)});
+    }
   }
+  if (policy_) {
+    std::vector<PluginFile*> outside;
+    for (auto& file : found) {
+      if (!file.built_in && !file.refusal) outside.push_back(&file);
+    }
+    probe_all(std::move(outside), *policy_);
+  }
+  for (const auto& file : found) load_file(file);
 }
 
 OpenedPlugin open_plugin(const std::filesystem::path& file) {
   void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) throw Error::plugin(fmt::format("cannot be loaded: {}", ::dlerror()));
+  if (handle == nullptr) throw Error::plugin(fmt::format("cannot be loaded: {}", printable(::dlerror())));
   std::shared_ptr<void> library(handle, [](void* h) { ::dlclose(h); });
   void* symbol = ::dlsym(handle, POET_DECODER_ENTRY_NAME);
   if (symbol == nullptr) {
@@ -355,7 +422,7 @@ void start_plugin(const OpenedPlugin& plugin) {
   if (plugin.descriptor->init == nullptr) return;
   if (const char* message = plugin.descriptor->init()) {
     throw Error::plugin(
-        fmt::format("decoder '{}' could not start: {}", plugin.description.name, message));
+        fmt::format("decoder '{}' could not start: {}", plugin.description.name, printable(message)));
   }
 }
 
@@ -380,7 +447,13 @@ void DecoderSet::refuse_reserved(const DecoderDescription& description) const {
   }
 }
 
-void DecoderSet::load_file(const std::filesystem::path& file, bool built_in) {
+void DecoderSet::load_file(const PluginFile& found) {
+  const auto& file = found.file;
+  const bool built_in = found.built_in;
+  if (found.refusal) {
+    refused_.push_back({file, *found.refusal});
+    return;
+  }
   try {
     const auto refuse_twice = [&](const std::string& name) {
       if (const auto loaded = find(name)) {
@@ -391,9 +464,9 @@ void DecoderSet::load_file(const std::filesystem::path& file, bool built_in) {
     auto decoder = std::make_shared<Decoder>();
     DecoderDescription description;
     std::optional<OpenedPlugin> opened;
-    if (policy_ && !built_in) {
-      // A file from outside poet's folder is read first where a crash costs nothing.
-      description = probe_plugin(policy_->runner, file, policy_->config.limits);
+    if (found.probed) {
+      // A file from outside poet's folder was read first where a crash costs nothing.
+      description = *found.probed;
     } else {
       opened = open_plugin(file);
       description = opened->description;

@@ -18,6 +18,7 @@
 
 #include "poet/engine/error.h"
 #include "poet/engine/files/limits.h"
+#include "poet/engine/text/text.h"
 
 namespace poet {
 namespace {
@@ -29,6 +30,7 @@ using std::chrono::milliseconds;
 constexpr milliseconds kPoll{100};          // how often a wait looks at Ctrl-C and the clock
 constexpr milliseconds kCancelGrace{1000};  // for a plugin to return once Ctrl-C is pressed
 constexpr milliseconds kQuitGrace{1000};    // for a process to end by itself: destroy(), exit
+constexpr std::size_t kKeptOutput = 4096;   // of what a plugin writes to its output, per poem
 
 // "SIGSEGV, segmentation fault"
 std::string describe_signal(int signal) {
@@ -49,12 +51,14 @@ std::string seconds(milliseconds duration) {
 
 // ---- the process ---------------------------------------------------------------------------
 
-// One runner: its process and poet's end of their socket. A process still running when this
-// goes is killed, with anything it started, and every process is reaped.
+// One runner: its process, poet's end of their socket, and of the pipe that takes the plugin's
+// standard output and error (never poet's own). A process still running when this goes is
+// killed, with anything it started, and every process is reaped.
 class RunnerProcess {
  public:
+  // `address_space`: what the plugin may map, its memory limit and poet's tables together.
   RunnerProcess(const fs::path& runner, const char* mode, const fs::path& plugin,
-                std::uint64_t memory_bytes);
+                std::uint64_t address_space);
   ~RunnerProcess() {
     if (pid_ > 0) finish(milliseconds(0));
   }
@@ -79,27 +83,50 @@ class RunnerProcess {
   // Waits up to `grace` for the process to end by itself, kills it then, and reaps it.
   End finish(milliseconds grace);
 
+  // What the plugin wrote to its output since the last call: the first kKeptOutput bytes, and
+  // how many there were.
+  struct Output {
+    std::string start;
+    std::uint64_t bytes = 0;
+  };
+  Output take_output();
+
  private:
+  // Reads what the pipe holds, keeping the start and counting the rest, so that a plugin that
+  // writes much is not blocked by a full pipe while poet waits for it.
+  void drain_output();
+
   pid_t pid_ = -1;
   UniqueFd socket_;
+  UniqueFd output_;  // non-blocking; closed once the pipe has no writer left
+  Output unread_;
 };
 
 RunnerProcess::RunnerProcess(const fs::path& runner, const char* mode, const fs::path& plugin,
-                             std::uint64_t memory_bytes) {
-  int ends[2];
+                             std::uint64_t address_space) {
+  const auto cannot = [](std::string_view what) {
+    return Error::plugin(fmt::format("cannot make a {} for a decoder: {}", what,
+                                     std::generic_category().message(errno)));
+  };
+  int ends[2], output[2];
   // Close-on-exec, so that no other process poet starts meanwhile inherits either end.
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0)
-    throw Error::plugin(fmt::format("cannot make a socket for a decoder: {}",
-                                    std::generic_category().message(errno)));
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) throw cannot("socket");
   socket_ = UniqueFd(ends[0]);
   const UniqueFd theirs(ends[1]);
+  if (::pipe2(output, O_CLOEXEC | O_NONBLOCK) != 0) throw cannot("pipe");
+  output_ = UniqueFd(output[0]);
+  const UniqueFd output_end(output[1]);
+  // The runner's end blocks, as a process's standard output does.
+  ::fcntl(output_end.get(), F_SETFL, 0);
 
   // posix_spawn, not fork: poet has other threads (training, the model watcher).
   posix_spawn_file_actions_t actions;
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawn_file_actions_adddup2(&actions, theirs.get(), kRunnerSocketFd);
-  // The plugin must not read the keys typed at poet's prompt.
+  // The plugin must not read the keys typed at poet's prompt, nor write into poet's output.
   ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&actions, output_end.get(), STDOUT_FILENO);
+  ::posix_spawn_file_actions_adddup2(&actions, output_end.get(), STDERR_FILENO);
   posix_spawnattr_t attributes;
   ::posix_spawnattr_init(&attributes);
   sigset_t none, all;
@@ -112,7 +139,7 @@ RunnerProcess::RunnerProcess(const fs::path& runner, const char* mode, const fs:
   ::posix_spawnattr_setpgroup(&attributes, 0);
   ::posix_spawnattr_setflags(
       &attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  std::string memory = std::to_string(memory_bytes);
+  std::string memory = std::to_string(address_space);
   std::string runner_path = runner.string(), plugin_path = plugin.string(), mode_name = mode;
   char* argv[] = {runner_path.data(), mode_name.data(), plugin_path.data(), memory.data(), nullptr};
   const int error = ::posix_spawn(&pid_, runner_path.c_str(), &actions, &attributes, argv, environ);
@@ -131,11 +158,35 @@ RunnerProcess::Heard RunnerProcess::receive(Packet& packet, Clock::time_point de
     if (cancel != nullptr && cancel->load()) return Heard::cancelled;
     const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return Heard::timeout;
-    pollfd end{socket_.get(), POLLIN, 0};
-    const int ready = ::poll(&end, 1, static_cast<int>(std::min(left, kPoll).count()));
-    if (ready > 0 || (ready < 0 && errno != EINTR))
+    pollfd ends[2] = {{socket_.get(), POLLIN, 0}, {output_.get(), POLLIN, 0}};
+    const int ready = ::poll(ends, 2, static_cast<int>(std::min(left, kPoll).count()));
+    if (ready > 0 && ends[1].revents != 0) drain_output();
+    if ((ready > 0 && ends[0].revents != 0) || (ready < 0 && errno != EINTR))
       return receive_message(socket_.get(), packet) ? Heard::message : Heard::closed;
   }
+}
+
+void RunnerProcess::drain_output() {
+  char buffer[65536];
+  // A megabyte at a time, so that a plugin that never stops writing cannot keep poet from its
+  // socket and its clock.
+  for (int reads = 0; output_ && reads < 16; ++reads) {
+    const ssize_t got = ::read(output_.get(), buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && errno == EAGAIN) return;
+    if (got <= 0) {  // no writer left (or a broken pipe): nothing more will come
+      output_ = UniqueFd();
+      return;
+    }
+    const auto room = kKeptOutput - std::min(kKeptOutput, unread_.start.size());
+    unread_.start.append(buffer, std::min(room, static_cast<std::size_t>(got)));
+    unread_.bytes += static_cast<std::uint64_t>(got);
+  }
+}
+
+RunnerProcess::Output RunnerProcess::take_output() {
+  drain_output();
+  return std::exchange(unread_, {});
 }
 
 RunnerProcess::End RunnerProcess::finish(milliseconds grace) {
@@ -175,6 +226,17 @@ std::string describe_end(const RunnerProcess::End& end, std::uint64_t memory_lim
   return text;
 }
 
+// "wrote 14 bytes to its output: segfault ahead".
+std::string describe_output(const RunnerProcess::Output& output) {
+  return fmt::format("wrote {} byte{} to its output: {}", output.bytes, output.bytes == 1 ? "" : "s",
+                     printable(output.start, 200));
+}
+
+// "; it wrote ...", or nothing where it wrote nothing: what a plugin said before it failed.
+std::string last_words(const RunnerProcess::Output& output) {
+  return output.bytes == 0 ? "" : "; it " + describe_output(output);
+}
+
 }  // namespace
 
 fs::path decoder_runner() {
@@ -195,15 +257,23 @@ DecoderDescription probe_plugin(const fs::path& runner, const fs::path& plugin,
     switch (process.receive(packet, Clock::now() + limits.silence, nullptr)) {
       case RunnerProcess::Heard::message:
         break;
-      case RunnerProcess::Heard::closed:
-        throw Error::plugin(
-            describe_end(process.finish(kQuitGrace), limits.memory_bytes, " while loading"));
+      case RunnerProcess::Heard::closed: {
+        const std::string end =
+            describe_end(process.finish(kQuitGrace), limits.memory_bytes, " while loading");
+        throw Error::plugin(end + last_words(process.take_output()));
+      }
       default:
+        process.finish(milliseconds(0));
         throw Error::plugin(
-            fmt::format("did not finish loading in {} and was stopped", seconds(limits.silence)));
+            fmt::format("did not finish loading in {} and was stopped{}", seconds(limits.silence),
+                        last_words(process.take_output())));
     }
     MessageReader message(packet.bytes);
-    if (message.kind() == MessageKind::refused) throw Error::plugin(message.get_string());
+    if (message.kind() == MessageKind::refused) {
+      const std::string refusal = printable(message.get_string());
+      process.finish(kQuitGrace);
+      throw Error::plugin(refusal + last_words(process.take_output()));
+    }
     if (message.kind() != MessageKind::described) throw ProtocolError("it did not describe itself");
     DecoderDescription description = check_description(read_description(message));
     process.finish(kQuitGrace);
@@ -224,19 +294,29 @@ IsolatedDecoder::IsolatedDecoder(fs::path runner, fs::path plugin, std::string n
 
 IsolatedDecoder::~IsolatedDecoder() {
   const std::lock_guard lock(mutex_);
+  quit();
+}
+
+void IsolatedDecoder::quit() {
   if (!process_) return;
   send_message(process_->socket(), MessageWriter(MessageKind::quit));
   process_->finish(kQuitGrace);
+  process_.reset();
 }
 
 void IsolatedDecoder::crashed(const std::string& what) {
+  const std::string output = last_words(process_->take_output());
   process_.reset();
   throw Error::plugin(
-      fmt::format("decoder '{}' {}; it starts afresh for the next poem", name_, what));
+      fmt::format("decoder '{}' {}{}; it starts afresh for the next poem", name_, what, output));
 }
 
 void IsolatedDecoder::start(std::size_t param_count) {
-  process_ = std::make_unique<RunnerProcess>(runner_, "serve", plugin_, limits_.memory_bytes);
+  // The tables are mapped within the address space the plugin is given, so the room for them is
+  // fixed when the process starts: the memory limit is a hard one, which the plugin cannot raise.
+  process_ = std::make_unique<RunnerProcess>(runner_, "serve", plugin_,
+                                             limits_.memory_bytes + layout_.size);
+  process_room_ = layout_.size;
   region_sent_ = false;
   Packet packet;
   switch (process_->receive(packet, Clock::now() + limits_.silence, nullptr)) {
@@ -252,7 +332,7 @@ void IsolatedDecoder::start(std::size_t param_count) {
   if (message.kind() == MessageKind::refused) {
     process_.reset();
     throw Error::plugin(
-        fmt::format("decoder '{}' can no longer be loaded: {}", name_, message.get_string()));
+        fmt::format("decoder '{}' can no longer be loaded: {}", name_, printable(message.get_string())));
   }
   if (message.kind() != MessageKind::described) throw ProtocolError("it did not describe itself");
   const DecoderDescription description = read_description(message);
@@ -440,10 +520,12 @@ int32_t IsolatedDecoder::decode(DecoderCalls& calls, const poet_request& request
   const std::lock_guard lock(mutex_);
   bool in_poem = false;  // the process is in the middle of a poem
   try {
-    // A process that ended between poems (killed from outside, say) is replaced quietly.
+    // A process that ended between poems (killed from outside, say) is replaced quietly, and
+    // one started with less room than these tables take is started again.
     if (process_ && process_->has_hung_up_or_spoken()) process_.reset();
-    if (!process_) start(param_count);
     share_tables(calls, model_serial);
+    if (process_ && layout_.size > process_room_) quit();
+    if (!process_) start(param_count);
 
     PoemOrder order;
     order.model_serial = model_serial;
@@ -500,6 +582,8 @@ int32_t IsolatedDecoder::decode(DecoderCalls& calls, const poet_request& request
         const auto status = call.get<int32_t>();
         *result = call.get<poet_state>();
         if (overreach_) throw Error::plugin(*overreach_);
+        if (const auto output = process_->take_output(); output.bytes > 0)
+          calls.warn(describe_output(output).c_str());
         return status;
       }
       answer(calls, call);

@@ -61,6 +61,8 @@ class IsolatedDecoder {
 
  private:
   void start(std::size_t param_count);
+  // Asks the process to quit, which runs the plugin's destroy(), and reaps it.
+  void quit();
   void share_tables(DecoderCalls& calls, std::uint64_t model_serial);
   // Answers one of the plugin's calls, in the middle of a poem.
   void answer(DecoderCalls& calls, MessageReader& call);
@@ -76,6 +78,7 @@ class IsolatedDecoder {
 
   std::mutex mutex_;  // one poem at a time: its messages must not interleave with another's
   std::unique_ptr<RunnerProcess> process_;  // none until the first poem and after a death
+  std::uint64_t process_room_ = 0;          // the bytes of tables it was started with room for
 
   // The model's tables, shared with the process; rebuilt between poems when the model or the
   // metre changes.

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <optional>
+#include <utility>
 
 #include "poet/engine/error.h"
 
@@ -18,29 +20,58 @@ int continuation_bytes(unsigned char lead) {
   return -1;
 }
 
+// The character whose UTF-8 starts at text[i], and its length in bytes; nullopt where no valid
+// sequence starts there (a stray or missing continuation byte, an overlong form, a surrogate).
+std::optional<std::pair<char32_t, std::size_t>> read_character(std::string_view text, std::size_t i) {
+  const auto lead = static_cast<unsigned char>(text[i]);
+  const int extra = continuation_bytes(lead);
+  if (extra < 0 || text.size() - i <= static_cast<std::size_t>(extra)) return std::nullopt;
+  char32_t c = extra == 0 ? lead : lead & (0x3F >> extra);
+  for (int k = 1; k <= extra; ++k) {
+    const auto next = static_cast<unsigned char>(text[i + k]);
+    if ((next >> 6) != 0x2) return std::nullopt;
+    c = (c << 6) | (next & 0x3F);
+  }
+  static constexpr char32_t kSmallest[] = {0, 0x80, 0x800, 0x10000};
+  if (c < kSmallest[extra] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return std::nullopt;
+  return std::pair{c, static_cast<std::size_t>(extra) + 1};
+}
+
+// What a terminal acts on rather than shows: C0 and C1 controls (escape sequences start with
+// one), DEL, and the separators and direction marks that move or reorder what follows.
+bool moves_the_terminal(char32_t c) {
+  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x200E || c == 0x200F || c == 0x2028 ||
+         c == 0x2029 || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
 }  // namespace
 
 std::u32string decode_utf8(std::string_view text) {
   std::u32string out;
   out.reserve(text.size() / 3);
   for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const int extra = continuation_bytes(lead);
-    if (extra < 0 || text.size() - i <= static_cast<std::size_t>(extra)) {
-      throw Error::input(fmt::format("invalid UTF-8 at byte {}", i));
+    const auto read = read_character(text, i);
+    if (!read) throw Error::input(fmt::format("invalid UTF-8 at byte {}", i));
+    out += read->first;
+    i += read->second;
+  }
+  return out;
+}
+
+std::string printable(std::string_view text, std::size_t most_bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto read = read_character(text, i);
+    char32_t c = read ? read->first : U'\uFFFD';
+    if (c == U'\n' || c == U'\t') {
+      c = U' ';
+    } else if (moves_the_terminal(c)) {
+      c = U'\uFFFD';
     }
-    char32_t c = extra == 0 ? lead : lead & (0x3F >> extra);
-    for (int k = 1; k <= extra; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next >> 6) != 0x2) throw Error::input(fmt::format("invalid UTF-8 at byte {}", i));
-      c = (c << 6) | (next & 0x3F);
-    }
-    static constexpr char32_t kSmallest[] = {0, 0x80, 0x800, 0x10000};
-    if (c < kSmallest[extra] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-      throw Error::input(fmt::format("invalid UTF-8 at byte {}", i));
-    }
-    out += c;
-    i += static_cast<std::size_t>(extra) + 1;
+    const std::string shown = encode_utf8(c);
+    if (out.size() + shown.size() > most_bytes) return out + "…";
+    out += shown;
+    i += read ? read->second : 1;
   }
   return out;
 }

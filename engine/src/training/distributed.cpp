@@ -1,7 +1,7 @@
-// c10d for the trainer: the TCPStore where the workers meet, the Gloo process group that carries
-// their tensors, the local worker processes, and one-line messages for every way a run of several
-// processes can fail. Compiled with USE_C10D_GLOO (engine/CMakeLists.txt), which the c10d headers
-// need to declare ProcessGroupGloo.
+// c10d for the trainer: the meeting (training/meeting.h) where the workers find each other, the
+// Gloo process group that carries their tensors, the local worker processes, and one-line messages
+// for every way a run of several processes can fail. Compiled with USE_C10D_GLOO
+// (engine/CMakeLists.txt), which the c10d headers need to declare ProcessGroupGloo.
 
 #include "training/distributed.h"
 
@@ -25,13 +25,14 @@
 #include <optional>
 #include <thread>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/distributed/c10d/Store.hpp>
 #ifdef USE_C10D_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
 #include "model/torch_errors.h"
 #include "poet/engine/error.h"
+#include "training/meeting.h"
 
 extern char** environ;
 
@@ -39,6 +40,7 @@ namespace poet {
 namespace {
 
 using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
 
 // c10d logs its own errors (a store it cannot reach) through glog on standard error; poet turns
 // each into one line of its own, so only fatal ones are let through.
@@ -92,6 +94,42 @@ std::shared_ptr<gloo::transport::Device> gloo_device(const StoreAddress& store) 
   }
   return c10d::ProcessGroupGloo::createDeviceForHostname(local);
 }
+
+// The meeting as c10d's process group asks a store: every wait within the store's timeout.
+class MeetingStore final : public c10d::Store {
+ public:
+  MeetingStore(std::shared_ptr<Meeting> meeting, std::chrono::milliseconds timeout)
+      : Store(timeout), meeting_(std::move(meeting)) {}
+
+  void set(const std::string& key, const std::vector<std::uint8_t>& value) override {
+    meeting_->set(key, value, deadline(timeout_));
+  }
+  std::vector<std::uint8_t> get(const std::string& key) override { return wait_for(key, deadline(timeout_)); }
+  int64_t add(const std::string& key, int64_t value) override {
+    return meeting_->add(key, value, deadline(timeout_));
+  }
+  bool deleteKey(const std::string& key) override { return meeting_->remove(key, deadline(timeout_)); }
+  bool check(const std::vector<std::string>& keys) override {
+    return std::all_of(keys.begin(), keys.end(),
+                       [&](const std::string& key) { return meeting_->check(key, deadline(timeout_)); });
+  }
+  int64_t getNumKeys() override { return meeting_->count(deadline(timeout_)); }
+  void wait(const std::vector<std::string>& keys) override { wait(keys, timeout_); }
+  void wait(const std::vector<std::string>& keys, const std::chrono::milliseconds& timeout) override {
+    const Deadline until = deadline(timeout);
+    for (const auto& key : keys) wait_for(key, until);
+  }
+
+ private:
+  static Deadline deadline(std::chrono::milliseconds timeout) { return Clock::now() + timeout; }
+  std::vector<std::uint8_t> wait_for(const std::string& key, Deadline until) {
+    auto value = meeting_->get(key, until);
+    if (!value) throw MeetingError(MeetingError::Kind::timeout, fmt::format("'{}' was not set in time", key));
+    return std::move(*value);
+  }
+
+  std::shared_ptr<Meeting> meeting_;
+};
 
 // A process group's two collectives the trainer uses. Held by type, not through c10d's base
 // class: LibTorch 2 moved ProcessGroupGloo and ProcessGroupNCCL under another (Backend).
@@ -178,6 +216,20 @@ const std::string kLostContact = "lost contact";
 
 std::string rank_key(std::string_view what, int rank) { return fmt::format("poet/{}/{}", what, rank); }
 
+// "worker 3", "workers 1, 4-255": ranks in order, runs of them as ranges, so that a world of
+// 256 with none joined is one short line.
+std::string workers_named(const std::vector<int>& ranks) {
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < ranks.size();) {
+    std::size_t j = i;
+    while (j + 1 < ranks.size() && ranks[j + 1] == ranks[j] + 1) ++j;
+    parts.push_back(j == i ? std::to_string(ranks[i]) : fmt::format("{}-{}", ranks[i], ranks[j]));
+    i = j + 1;
+  }
+  const bool one = ranks.size() == 1;
+  return fmt::format("worker{} {}", one ? "" : "s", fmt::join(parts, ", "));
+}
+
 }  // namespace
 
 StoreAddress parse_store_address(const std::string& text) {
@@ -206,7 +258,7 @@ StoreAddress parse_store_address(const std::string& text) {
 }
 
 struct WorkerGroup::Impl {
-  c10::intrusive_ptr<c10d::TCPStore> store;
+  std::shared_ptr<Meeting> meeting;
   std::optional<Collectives> group;
 };
 
@@ -219,46 +271,56 @@ WorkerGroup::WorkerGroup(const Workers& workers)
   address_ = workers.store.empty() ? StoreAddress{"127.0.0.1", 0} : parse_store_address(workers.store);
   const std::string joining = fmt::format("worker {} of {}", rank_, size_);
 
-  // The store: rank 0 listens on its port (on every interface); the others connect, retrying
+  // The meeting: rank 0 listens on its port (on every interface); the others connect, retrying
   // until the timeout.
+  const Deadline joined_by = Clock::now() + timeout_;
   try {
-    c10d::TCPStoreOptions options;
-    options.port = address_.port;
-    options.isServer = rank_ == 0;
-    options.waitWorkers = false;
-    options.timeout = timeout_;
-    impl_->store = c10::make_intrusive<c10d::TCPStore>(address_.host, options);
-    address_.port = impl_->store->getPort();
-  } catch (const std::exception& error) {
-    throw Error::training(
-        rank_ == 0
-            ? fmt::format("cannot open the store on port {}: {}", address_.port, first_line(error))
-            : fmt::format("{} cannot reach the store at {} within {} (is rank 0 started there?)",
-                          joining, address(), seconds_of(timeout_)));
+    if (rank_ == 0) {
+      auto host = std::make_shared<MeetingHost>(address_.port);
+      address_.port = host->port();
+      impl_->meeting = std::move(host);
+    } else {
+      impl_->meeting = std::make_shared<MeetingGuest>(address_.host, address_.port, joined_by);
+    }
+  } catch (const MeetingError& error) {
+    switch (error.kind()) {
+      case MeetingError::Kind::port_in_use:
+        throw Error::training(fmt::format(
+            "{} (by another program, or a run still ending): give --store HOST:PORT another port",
+            error.what()));
+      case MeetingError::Kind::foreign:
+        throw Error::training(fmt::format(
+            "{} cannot join at {}: what listens there does not answer as poet's store (another "
+            "program on port {}?): give rank 0's HOST:PORT",
+            joining, address(), address_.port));
+      default:
+        throw Error::training(fmt::format("{} cannot reach the store at {} within {} (is rank 0 started there?)",
+                                          joining, address(), seconds_of(timeout_)));
+    }
   }
 
   // Each rank is claimed once, and every worker must agree on the size of the world.
   try {
-    if (impl_->store->add(rank_key("rank", rank_), 1) != 1)
+    if (impl_->meeting->add(rank_key("rank", rank_), 1, joined_by) != 1)
       throw Error::training(
           fmt::format("{} cannot join: another worker has rank {} already", joining, rank_));
     const std::string size_key = "poet/world_size";
     if (rank_ == 0) {
       const std::string size = std::to_string(size_);
-      impl_->store->set(size_key, std::vector<std::uint8_t>(size.begin(), size.end()));
+      impl_->meeting->set(size_key, Bytes(size.begin(), size.end()), joined_by);
     } else {
-      const auto value = impl_->store->get(size_key);
-      const int theirs = std::stoi(std::string(value.begin(), value.end()));
+      const auto value = impl_->meeting->get(size_key, joined_by);
+      if (!value)
+        throw Error::training(fmt::format("{} cannot join at {}: rank 0 did not say the size of its world within {}",
+                                          joining, address(), seconds_of(timeout_)));
+      const int theirs = std::stoi(std::string(value->begin(), value->end()));
       if (theirs != size_)
         throw Error::training(
             fmt::format("{} cannot join: rank 0 runs a world of {} workers, not {} (--world-size)",
                         joining, theirs, size_));
     }
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& error) {
-    throw Error::training(
-        fmt::format("{} cannot join at {}: {}", joining, address(), first_line(error)));
+  } catch (const MeetingError& error) {
+    throw Error::training(fmt::format("{} cannot join at {}: {}", joining, address(), error.what()));
   }
 
   // This machine's other workers: the same program, told their ranks and where to meet.
@@ -274,20 +336,21 @@ WorkerGroup::WorkerGroup(const Workers& workers)
 
   // The process group: Gloo's rendezvous through the store, every pair of workers connected.
   try {
-    impl_->group = make_process_group(impl_->store, address_, rank_, size_, timeout_, false);
+    impl_->group = make_process_group(c10::make_intrusive<MeetingStore>(impl_->meeting, timeout_),
+                                      address_, rank_, size_, timeout_, false);
   } catch (const std::exception& error) {
-    std::vector<std::string> missing;
+    std::vector<int> missing;
+    const Deadline asked_by = Clock::now() + grace();
     for (int rank = 0; rank < size_; ++rank) {
       try {
-        if (!impl_->store->check({rank_key("rank", rank)})) missing.push_back(std::to_string(rank));
+        if (!impl_->meeting->check(rank_key("rank", rank), asked_by)) missing.push_back(rank);
       } catch (const std::exception&) {
-        missing.push_back(std::to_string(rank));
+        missing.push_back(rank);
       }
     }
     std::string message =
         missing.empty() ? fmt::format("the workers did not all connect within {}: {}", seconds_of(timeout_), first_line(error))
-        : fmt::format("worker{} {} did not join within {}", missing.size() == 1 ? "" : "s",
-                      fmt::join(missing, ", "), seconds_of(timeout_));
+                        : fmt::format("{} did not join within {}", workers_named(missing), seconds_of(timeout_));
     for (auto& child : children_) {
       if (const auto how = ended(child))
         message += fmt::format("; worker {} (pid {}) {}", child.rank, child.pid, *how);
@@ -317,24 +380,25 @@ void WorkerGroup::end_children(std::chrono::seconds grace) {
 
 WorkerGroup::~WorkerGroup() {
   impl_->group.reset();  // closes every pair: the others' next exchange fails at once
-  const auto deadline = std::chrono::steady_clock::now() + 3s;
-  // After a failure rank 0 keeps the store a moment, so that the others can read why.
+  const Deadline deadline = Clock::now() + grace();
+  // After a failure rank 0 keeps the store a moment, so that the others can read why; not for
+  // those already found silent, which would not read it.
   if (rank_ == 0 && failed_) {
-    for (int rank = 1; rank < size_ && std::chrono::steady_clock::now() < deadline; ++rank) {
+    for (int rank = 1; rank < size_ && Clock::now() < deadline; ++rank) {
       const bool gone = std::any_of(children_.begin(), children_.end(),
                                     [&](const Child& child) { return child.rank == rank && child.ended; });
-      if (gone) continue;
-      try {
-        while (!impl_->store->check({rank_key("failed", rank)}) && std::chrono::steady_clock::now() < deadline)
-          std::this_thread::sleep_for(20ms);
-      } catch (const std::exception&) {
-        break;
-      }
+      if (gone || std::count(silent_.begin(), silent_.end(), rank) != 0) continue;
+      while (!impl_->meeting->check(rank_key("failed", rank), deadline) && Clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);  // rank 0's own table: a check never fails
     }
   }
   // The local workers end with the run (or, lost, have ended); any left after a grace are killed.
-  end_children(std::chrono::seconds(failed_ ? 3 : 30));
-  impl_->store.reset();
+  end_children(failed_ ? std::chrono::duration_cast<std::chrono::seconds>(grace()) : 30s);
+  impl_->meeting.reset();
+}
+
+std::chrono::milliseconds WorkerGroup::grace() const {
+  return std::min<std::chrono::milliseconds>(3s, timeout_);
 }
 
 std::string WorkerGroup::address() const {
@@ -343,16 +407,18 @@ std::string WorkerGroup::address() const {
 }
 
 void WorkerGroup::publish(const std::string& key, const std::string& value) {
-  impl_->store->set("poet/" + key, std::vector<std::uint8_t>(value.begin(), value.end()));
+  impl_->meeting->set("poet/" + key, Bytes(value.begin(), value.end()), Clock::now() + timeout_);
 }
 
 std::string WorkerGroup::fetch(const std::string& key) {
+  std::optional<Bytes> value;
   try {
-    const auto value = impl_->store->get("poet/" + key);
-    return std::string(value.begin(), value.end());
-  } catch (const std::exception& error) {
-    lost(first_line(error));
+    value = impl_->meeting->get("poet/" + key, Clock::now() + timeout_);
+  } catch (const MeetingError& error) {
+    lost(error.what());
   }
+  if (!value) lost(fmt::format("worker 0 gave no {} within {}", key, seconds_of(timeout_)));
+  return std::string(value->begin(), value->end());
 }
 
 void WorkerGroup::broadcast(const std::vector<torch::Tensor>& tensors) {
@@ -388,8 +454,8 @@ std::optional<std::string> WorkerGroup::ended(Child& child) {
 
 bool WorkerGroup::published(const std::string& key) {
   try {
-    return impl_->store->check({"poet/" + key});
-  } catch (const std::exception&) {
+    return impl_->meeting->check("poet/" + key, Clock::now() + grace());
+  } catch (const MeetingError&) {
     return false;
   }
 }
@@ -423,16 +489,16 @@ void WorkerGroup::lost(const std::string& what) {
 // not within a few seconds (nor ended as a local worker) is the one lost. A rank that failed on
 // its own put its reason there.
 std::string WorkerGroup::who_is_lost() {
+  const Deadline deadline = Clock::now() + grace();
   try {
-    publish(fmt::format("failed/{}", rank_), kLostContact);
-  } catch (const std::exception&) {
+    impl_->meeting->set(rank_key("failed", rank_), Bytes(kLostContact.begin(), kLostContact.end()), deadline);
+  } catch (const MeetingError&) {
     if (rank_ != 0)
       return fmt::format("worker 0, which holds the store at {}, is gone (it ended, was killed, or its machine "
                          "is unreachable)",
                          address());
   }
   std::map<int, std::string> reasons;  // rank → its own reason, or how it ended
-  const auto deadline = std::chrono::steady_clock::now() + 3s;
   for (;;) {
     for (int rank = 0; rank < size_; ++rank) {
       if (rank == rank_ || reasons.count(rank)) continue;
@@ -441,32 +507,36 @@ std::string WorkerGroup::who_is_lost() {
         if (const auto how = ended(child)) reasons[rank] = fmt::format("(pid {}) {}", child.pid, *how);
       }
       try {
-        if (impl_->store->check({rank_key("failed", rank)})) {
-          const auto value = impl_->store->get(rank_key("failed", rank));
-          reasons[rank].assign(value.begin(), value.end());
+        const std::string key = rank_key("failed", rank);
+        if (impl_->meeting->check(key, deadline)) {
+          const auto value = impl_->meeting->get(key, deadline);  // there already: no wait
+          if (value) reasons[rank].assign(value->begin(), value->end());
         }
-      } catch (const std::exception&) {
+      } catch (const MeetingError&) {
         if (rank == 0) reasons[0] = fmt::format("which holds the store at {}, is gone", address());
       }
     }
-    if (static_cast<int>(reasons.size()) == size_ - 1 || std::chrono::steady_clock::now() >= deadline) break;
+    if (static_cast<int>(reasons.size()) == size_ - 1 || Clock::now() >= deadline) break;
     std::this_thread::sleep_for(50ms);
   }
-  std::vector<std::string> failed, silent;
+  std::vector<std::string> failed;
+  std::vector<int> silent;
   for (int rank = 0; rank < size_; ++rank) {
     if (rank == rank_) continue;
     const auto it = reasons.find(rank);
     if (it == reasons.end()) {
-      silent.push_back(std::to_string(rank));
+      silent.push_back(rank);
     } else if (it->second != kLostContact) {
-      const bool own = it->second.rfind("(pid", 0) == 0 || it->second.rfind("which", 0) == 0;
-      failed.push_back(own ? fmt::format("worker {} {}", rank, it->second)
-                           : fmt::format("worker {} failed: {}", rank, it->second));
+      const auto& why = it->second;
+      failed.push_back(why.rfind("(pid", 0) == 0    ? fmt::format("worker {} {}", rank, why)
+                       : why.rfind("which", 0) == 0 ? fmt::format("worker {}, {}", rank, why)
+                                                    : fmt::format("worker {} failed: {}", rank, why));
     }
   }
+  silent_ = silent;
   if (!silent.empty()) {
-    failed.push_back(fmt::format("worker{} {} stopped answering within {} (ended, killed, or {} unreachable)",
-                                 silent.size() == 1 ? "" : "s", fmt::join(silent, ", "), seconds_of(timeout_),
+    failed.push_back(fmt::format("{} stopped answering within {} (ended, killed, or {} unreachable)",
+                                 workers_named(silent), seconds_of(timeout_),
                                  silent.size() == 1 ? "its machine" : "their machines"));
   }
   return fmt::format("{}", fmt::join(failed, "; "));

@@ -1,6 +1,6 @@
 #pragma once
 // The processes of one training run over LibTorch's own distributed engine, c10d (internal to the
-// engine): rank 0 holds a TCPStore where the others meet it; the tensors travel on a Gloo process
+// engine): rank 0 holds the meeting (training/meeting.h) where the others find it; the tensors travel on a Gloo process
 // group (NCCL where LibTorch has it and the tensors are on a CUDA GPU). The c10d headers stay in
 // distributed.cpp; this header shows only what the trainer uses.
 
@@ -61,6 +61,9 @@ class WorkerGroup {
  private:
   [[noreturn]] void lost(const std::string& what);
   std::string who_is_lost();
+  // How long, after a failure, the workers give each other to say why: a few seconds, within
+  // the timeout.
+  std::chrono::milliseconds grace() const;
 
   int rank_ = 0;
   int size_ = 1;
@@ -77,6 +80,7 @@ class WorkerGroup {
   void end_children(std::chrono::seconds grace);
   std::vector<Child> children_;
   bool failed_ = false;
+  std::vector<int> silent_;  // the ranks that said nothing after the last failure
 };
 
 // What one step's exchange sums over the workers.

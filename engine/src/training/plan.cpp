@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "model/json_errors.h"
 #include "poet/engine/error.h"
 #include "poet/engine/files/files.h"
 #include "poet/engine/model/fits.h"
@@ -176,7 +177,8 @@ TrainPlan TrainPlan::from_json(const nlohmann::json& json) {
     plan.tokens = json.at("tokens").get<std::int64_t>();
   } catch (const std::exception& error) {  // JSON, range and setting errors alike: not a plan
     throw Error::training(fmt::format(
-        "worker 0 sent a run this worker cannot read ({}); are both the same poet?", error.what()));
+        "worker 0 sent a run this worker cannot read ({}); are both the same poet?",
+        describe_error(error, "the run")));
   }
   return plan;
 }

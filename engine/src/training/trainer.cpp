@@ -10,6 +10,7 @@
 
 #include "model/torch_errors.h"
 #include "poet/engine/error.h"
+#include "poet/engine/files/files.h"
 #include "training/distributed.h"
 #include "training/environment.h"
 #include "training/plan.h"
@@ -32,7 +33,9 @@ TrainResult run(const TrainRequest& request, const TrainEvents& events,
                 const std::atomic<bool>& stop, WorkerGroup* group) {
   TrainPlan plan;
   std::optional<Lead> lead;
+  std::optional<WriterLock> writing;  // rank 0 writes the checkpoints, and no other run beside it
   if (group == nullptr || group->rank() == 0) {
+    writing.emplace(request.out, "training run");
     auto [resolved, led] = resolve_plan(request, [&](const std::string& text) {
       if (events.note) events.note(text);
     });
@@ -75,10 +78,10 @@ TrainResult run_workers(const TrainRequest& request, const TrainEvents& events,
 }  // namespace
 
 std::optional<std::string> problem_with(const Workers& workers) {
-  if (!(workers.count >= 1 && workers.count <= 256))
-    return std::string("the number of workers must be 1 to 256");
-  if (workers.world_size && !(*workers.world_size >= 1))
-    return fmt::format("the world size must be 1 or more, not {}", *workers.world_size);
+  if (!(workers.count >= 1 && workers.count <= kMostWorkers))
+    return fmt::format("--workers must be 1 to {}, not {}", kMostWorkers, workers.count);
+  if (workers.world_size && !(*workers.world_size >= 1 && *workers.world_size <= kMostWorkers))
+    return fmt::format("--world-size must be 1 to {}, not {}", kMostWorkers, *workers.world_size);
   const int world = workers.total();
   if (!(workers.rank >= 0 && workers.rank < world))
     return fmt::format("rank {} is outside a world of {} (ranks 0 to {})", workers.rank, world,
@@ -91,8 +94,12 @@ std::optional<std::string> problem_with(const Workers& workers) {
   if (!(workers.count == world || !workers.store.empty()))
     return std::string(
         "workers on other machines meet at a store: give its HOST:PORT (rank 0's address)");
+  if (!workers.store.empty() && world == 1)
+    return std::string(
+        "--store is where the workers of a run meet, but this run has one: give --world-size N "
+        "(and --rank R on each machine but rank 0's), or --workers N");
   if (!(workers.timeout_seconds >= 1 && workers.timeout_seconds <= 86400))
-    return std::string("the timeout must be 1 to 86400 seconds");
+    return std::string("--timeout must be 1 to 86400 seconds");
   if (!(workers.count == 1 || !workers.command.empty()))
     return std::string("no command to start this machine's workers with");
   return std::nullopt;

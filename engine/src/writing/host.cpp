@@ -121,7 +121,8 @@ class Host final : public DecoderCalls {
     return POET_OK;
   }
 
-  void fail(const char* message) override { decoder_message_ = message; }
+  // A plugin's text reaches the terminal only cleaned, as everything from outside poet does.
+  void fail(const char* message) override { decoder_message_ = printable(message); }
 
   // ---- poet.form/1 ------------------------------------------------------------------------
   void form_shape(poet_form* form) override {
@@ -190,7 +191,7 @@ class Host final : public DecoderCalls {
 
   // ---- poet.log/1 -------------------------------------------------------------------------
   void warn(const char* message) override {
-    if (warnings_.size() < kWarningsShown) warnings_.emplace_back(message);
+    if (warnings_.size() < kWarningsShown) warnings_.emplace_back(printable(message));
     ++warning_count_;
   }
 

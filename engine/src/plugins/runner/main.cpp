@@ -3,18 +3,17 @@
 //
 //   poet-decoder-runner probe|serve PLUGIN MEMORY_BYTES
 //
-// with poet's socket on fd 3 (isolation_protocol.h). Both load the plugin and report what it
+// with poet's socket on fd 3 (isolation_protocol.h), and MEMORY_BYTES the address space the
+// plugin may add to what the runner holds, poet's shared tables included. Both load the plugin and report what it
 // describes, or why it is refused; probe then ends, and serve writes the poems poet asks for
 // until poet says quit or goes away. It links no LibTorch, so it starts in milliseconds.
 
 #include <fmt/format.h>
 #include <poll.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <string_view>
 #include <system_error>
@@ -23,6 +22,7 @@
 #include "plugins/decoder_calls.h"
 #include "plugins/decoder_descriptor.h"
 #include "plugins/isolation_protocol.h"
+#include "plugins/runner/confinement.h"
 #include "plugins/runner/remote_calls.h"
 #include "poet/engine/error.h"
 #include "poet/engine/files/limits.h"
@@ -50,33 +50,6 @@ void follow_poet() {
   }).detach();
 }
 
-// Address space in use now, in bytes.
-std::uint64_t address_space() {
-  std::ifstream statm("/proc/self/statm");
-  std::uint64_t pages = 0;
-  statm >> pages;
-  return pages * static_cast<std::uint64_t>(::sysconf(_SC_PAGE_SIZE));
-}
-
-// Moves the soft RLIMIT_AS by `bytes`: the plugin's allowance is counted on top of what the
-// runner holds (and a sanitizer reserves) before loading it, and the region poet shares is
-// granted on top of that as it comes and goes.
-void grant_address_space(std::int64_t bytes) {
-  rlimit limit{};
-  ::getrlimit(RLIMIT_AS, &limit);
-  limit.rlim_cur = static_cast<rlim_t>(static_cast<std::int64_t>(limit.rlim_cur) + bytes);
-  ::setrlimit(RLIMIT_AS, &limit);
-}
-
-void limit_address_space(std::uint64_t bytes) {
-  rlimit limit{};
-  ::getrlimit(RLIMIT_AS, &limit);
-  limit.rlim_cur = address_space() + bytes;
-  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_cur > limit.rlim_max)
-    limit.rlim_cur = limit.rlim_max;
-  ::setrlimit(RLIMIT_AS, &limit);
-}
-
 void send(const MessageWriter& message) {
   if (!send_message(kRunnerSocketFd, message)) ::_exit(1);  // poet is gone
 }
@@ -87,8 +60,6 @@ bool write_poem(MessageReader& message, Packet& packet, ModelTables& tables,
                 DecoderInstance& instance) {
   if (message.get<std::uint8_t>() != 0) {
     const auto layout = message.get<RegionLayout>();
-    grant_address_space(static_cast<std::int64_t>(layout.size) -
-                        static_cast<std::int64_t>(tables.region().size()));
     try {
       tables.map(std::move(packet.passed), layout);
     } catch (const std::system_error& error) {
@@ -137,6 +108,7 @@ int serve(const OpenedPlugin& plugin) {
 
 int run(std::string_view mode, const char* plugin_file, const char* memory) {
   close_inherited_fds();
+  confine(kRunnerSocketFd);
   follow_poet();
   limit_address_space(std::strtoull(memory, nullptr, 10));
   std::optional<OpenedPlugin> plugin;

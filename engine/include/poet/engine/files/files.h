@@ -51,4 +51,22 @@ class AtomicFile {
   int error_ = 0;
 };
 
+// One writer at a time for a file written again and again (a training run's checkpoint): a lock
+// on PATH.lock, which the kernel lets go however its holder ends, so that a run killed leaves no
+// lock behind (the empty file stays). One per process and path: a second in the same process
+// would not be refused.
+class WriterLock {
+ public:
+  // Throws Error::input when another process holds it, naming that process: "'m.ckpt' is being
+  // written by another training run (process 1234): give this one another --out, or stop that
+  // one". Where PATH.lock cannot be made (a missing folder), locks nothing: writing will fail.
+  WriterLock(const std::filesystem::path& path, std::string_view writer);
+  ~WriterLock();
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace poet

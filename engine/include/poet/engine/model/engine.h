@@ -136,9 +136,10 @@ class Engine {
   const std::string& device() const { return device_; }  // "cpu" or "cuda"
 
   // The current model's perplexity on a corpus file (either format); with `split`, only that
-  // split's poems. Throws poet::Error when no model is loaded or the file has no such poems.
-  Evaluation evaluate(const std::filesystem::path& corpus,
-                      std::optional<Split> split = std::nullopt) const;
+  // split's poems. Throws poet::Error when no model is loaded or the file has no such poems, and
+  // Error::stopped once *cancel is set.
+  Evaluation evaluate(const std::filesystem::path& corpus, std::optional<Split> split = std::nullopt,
+                      const std::atomic<bool>* cancel = nullptr) const;
 
   // A generation on the current model; throws poet::Error when no model is loaded.
   std::unique_ptr<Generation> begin_generation(std::uint64_t seed) const;

@@ -47,6 +47,11 @@ struct ModelConfig {
 // The first value out of range, said for the user; nothing when every value is in range.
 std::optional<std::string> problem_with(const ModelConfig& config);
 
+// The adaptive softmax's cutoffs that fall inside a vocabulary of `vocabulary_size` tokens; none
+// for a full softmax. Throws Error::input where there are more clusters than the hidden size can
+// project to, each cluster's projection being a quarter of the one before.
+std::vector<std::int64_t> adaptive_cutoffs(const ModelConfig& config, std::int64_t vocabulary_size);
+
 // How many weights a model of this shape has over a vocabulary of `vocabulary_size` tokens
 // (special ones included), worked out from the shape alone, as LibTorch lays the layers out: so
 // a model's cost is known before anything is allocated.

@@ -30,6 +30,9 @@ enum class PluginIsolation {
 };
 
 // What each isolated plugin's process may take (memory_limit, silence_limit).
+// The least memory_limit a plugin's process can load in: the C library, the runner and a plugin.
+inline constexpr std::uint64_t kLeastPluginMemory = 32'000'000;  // "32M"
+
 struct IsolationLimits {
   std::uint64_t memory_bytes = 1'000'000'000;  // address space ("1G")
   std::chrono::milliseconds silence{60'000};   // this long without a call to poet, it is stopped
@@ -129,9 +132,11 @@ struct PluginPolicy {
 };
 
 // The decoders found in a list of folders, the first folder first. Every "*.so" in them is
-// tried; a name already loaded from an earlier file is refused. Without a policy every plugin
-// is loaded into poet's process; with one, every file is first probed in a runner, so a damaged
-// one costs a process, never poet, and the policy says which then stay isolated.
+// tried (one that is not a regular file, a FIFO say, is refused unread); a name already loaded
+// from an earlier file is refused. Without a policy every plugin is loaded into poet's process;
+// with one, every file from outside poet's own folder is first probed in a runner, several at
+// once, so a damaged one costs a process, never poet, and a slow one holds up start-up for at
+// most the silence limit; the policy says which then stay isolated.
 // `reserved_names`: the options of the commands that write with decoders (the prompt's --form,
 // --seed, ...), which no parameter or alias may take, since it could never be given there.
 class DecoderSet {
@@ -151,7 +156,9 @@ class DecoderSet {
   std::vector<std::string_view> names() const;
 
  private:
-  void load_file(const std::filesystem::path& file, bool built_in);
+  struct PluginFile;
+  static void probe_all(std::vector<PluginFile*> files, const PluginPolicy& policy);
+  void load_file(const PluginFile& found);
   void refuse_reserved(const DecoderDescription& description) const;
 
   std::vector<std::filesystem::path> folders_;

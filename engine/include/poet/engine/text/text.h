@@ -13,6 +13,11 @@ std::u32string decode_utf8(std::string_view text);
 std::string encode_utf8(std::u32string_view text);
 std::string encode_utf8(char32_t c);
 
+// Text from outside poet (what a plugin says or writes) made safe to show on a terminal, on one
+// line: invalid UTF-8 and the characters a terminal acts on (escape sequences, direction marks)
+// become U+FFFD, newlines and tabs become spaces, and past `most_bytes` it is cut with "…".
+std::string printable(std::string_view text, std::size_t most_bytes = 300);
+
 // A CJK unified or compatibility ideograph, in any block (Extension B and later included).
 bool is_han(char32_t c);
 

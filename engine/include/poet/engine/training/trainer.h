@@ -59,11 +59,15 @@ struct TrainProgress {
 };
 
 // Training on several processes at once, on one machine or many: data parallelism over LibTorch's
-// distributed engine, c10d (docs/training.md, "Training on several processes"). Each step's batch is split
-// among the processes; their gradients are summed in one exchange, so that every one of them
+// distributed engine, c10d (docs/training.md, "Training on several processes"). Each step's
+// batch is split among the processes; their gradients are summed in one exchange, so that every one of them
 // steps with the whole batch's gradient. Rank 0 reads the corpus and the checkpoint, hands the
 // others the run, validates and writes the checkpoints and the history; the others need nothing
 // but the store's address.
+// The most processes a run may have, on every machine together: each keeps a connection to
+// every other.
+inline constexpr int kMostWorkers = 256;
+
 struct Workers {
   int count = 1;  // processes on this machine, this one included (train --workers)
   int rank = 0;   // this process's rank, the first of this machine's (--rank)
