@@ -10,7 +10,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
 
 #include "poet_runs.h"
 
@@ -21,14 +20,6 @@ namespace fs = std::filesystem;
 
 const std::string kIsolation = POET_TEST_PLUGINS "/isolation";
 const std::string kFixture = std::string(POET_CORPORA_DIR) + "/fixture.tsv";
-
-bool process_exists(int pid) {
-  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  const auto close = line.rfind(')');
-  return close != std::string::npos && line.size() > close + 2 && line[close + 2] != 'Z';
-}
 
 // What a plugin writes reaches neither poet's output nor its terminal: each --json line is one
 // object, and the plugin's 8 MB are counted in its poem's warning, cleaned and cut short.
@@ -61,9 +52,7 @@ TEST(PoetHostile, WhatAPluginStartsEndsWithPoet) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   int pid = 0;
   ASSERT_TRUE(std::ifstream(log) >> pid) << "the plugin started nothing";
-  for (int i = 0; i < 6000 && process_exists(pid); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_FALSE(process_exists(pid)) << "process " << pid << " outlived poet";
+  EXPECT_TRUE(test::process_ends(pid)) << "process " << pid << " outlived poet";
 }
 
 // Every text a plugin gives (its description, a warning, a failure) is cleaned as poet's own

@@ -124,7 +124,7 @@ TEST(Meeting, APortNobodyListensAtIsUnreachableByTheDeadline) {
 
 TEST(Meeting, AProgramThatAcceptsButNeverAnswersIsToldApart) {
   OtherProgram silent([](int connection) {
-    std::this_thread::sleep_for(milliseconds(3000));
+    std::this_thread::sleep_for(milliseconds(2000));
     ::close(connection);
   });
   EXPECT_EQ(failure_of([&] { MeetingGuest("127.0.0.1", silent.port(), in(milliseconds(500))); },
@@ -146,12 +146,14 @@ TEST(Meeting, AProgramThatAnswersSomethingElseIsToldApart) {
 // A store that greets, then stops answering (its process stopped), or whose connection is reset
 // (its machine gone): each request fails by its deadline, and every later one at once.
 TEST(Meeting, AHostThatStopsAnsweringOrResetsFailsTheRequestNotTheProcess) {
-  // Greets as a store does, then does what `after` does, which ends the connection.
+  // Greets as a store does (meeting.cpp's protocol), then does what `after` does, which ends the
+  // connection.
   const auto greet_then = [](std::function<void(int)> after) {
     return [after](int connection) {
-      char greeting[15];
-      if (::recv(connection, greeting, sizeof greeting, MSG_WAITALL) == sizeof greeting &&
-          ::send(connection, greeting, sizeof greeting, MSG_NOSIGNAL) == sizeof greeting) {
+      char guest[20];
+      const char host[] = "poet-meeting/1 host\n";
+      if (::recv(connection, guest, sizeof guest, MSG_WAITALL) == sizeof guest &&
+          ::send(connection, host, sizeof host - 1, MSG_NOSIGNAL) == sizeof host - 1) {
         after(connection);
       } else {
         ::close(connection);
@@ -159,7 +161,7 @@ TEST(Meeting, AHostThatStopsAnsweringOrResetsFailsTheRequestNotTheProcess) {
     };
   };
   OtherProgram stopped(greet_then([](int connection) {
-    std::this_thread::sleep_for(milliseconds(3000));
+    std::this_thread::sleep_for(milliseconds(2000));
     ::close(connection);
   }));
   MeetingGuest frozen("127.0.0.1", stopped.port(), in(milliseconds(5000)));

@@ -21,6 +21,7 @@
 #include "poet/engine/error.h"
 #include "poet/engine/plugins/decoders.h"
 #include "scratch.h"
+#include "subprocess.h"
 
 namespace poet {
 namespace {
@@ -413,20 +414,6 @@ TEST(IsolatedDecoder, APluginsOutputIsItsPoemsWarningNeverPoetsOutput) {
   EXPECT_EQ(write(decoder, kWrite).status, POET_OK);  // and the next poem says nothing of it
 }
 
-bool process_exists(int pid) {
-  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  const auto close = line.rfind(')');
-  return close != std::string::npos && line.size() > close + 2 && line[close + 2] != 'Z';
-}
-
-// Waits, with no bound a test would feel, for a process to end; false if it never does.
-bool ends(int pid) {
-  for (int i = 0; i < 6000 && process_exists(pid); ++i) std::this_thread::sleep_for(milliseconds(10));
-  return !process_exists(pid);
-}
-
 // The processes a plugin started, read from where crashy's spawn mode logs them.
 std::vector<int> spawned(const fs::path& log) {
   std::ifstream in(log);
@@ -436,8 +423,8 @@ std::vector<int> spawned(const fs::path& log) {
 }
 
 // A plugin's descendants end with its process, even one in a session of its own, whether the
-// process crashes or quits: in a PID namespace of its own, or, where there is none
-// (POET_PLUGIN_NAMESPACES=off), by the runner's guard.
+// process crashes, quits or is stopped by poet: in a PID namespace of its own, or, where there is
+// none (POET_PLUGIN_NAMESPACES=off), by the runner's guard.
 class WhatAPluginStarts : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(WhatAPluginStarts, EndsWithItsProcess) {
@@ -450,15 +437,22 @@ TEST_P(WhatAPluginStarts, EndsWithItsProcess) {
     ASSERT_EQ(write(decoder, kSpawn).status, POET_OK);
     ASSERT_EQ(spawned(log).size(), 1u);
     const int first = spawned(log)[0];
-    EXPECT_TRUE(process_exists(first));  // it outlives its parent, which has exited
+    EXPECT_TRUE(test::process_runs(first));  // it outlives its parent, which has exited
     EXPECT_THROW(write(decoder, kSegfault), Error);
-    EXPECT_TRUE(ends(first)) << "what a crashed plugin started is still running";
+    EXPECT_TRUE(test::process_ends(first)) << "what a crashed plugin started is still running";
     ASSERT_EQ(write(decoder, kSpawn).status, POET_OK);
+  }
+  ASSERT_EQ(spawned(log).size(), 2u);
+  EXPECT_TRUE(test::process_ends(spawned(log)[1])) << "what a plugin started outlived it";
+  {
+    IsolatedDecoder decoder = crashy({kLimits.memory_bytes, milliseconds(1000)});
+    ASSERT_EQ(write(decoder, kSpawn).status, POET_OK);
+    EXPECT_NE(crash_of(decoder, kHang).find("did not answer"), std::string::npos);
   }
   ::unsetenv("POET_TEST_SPAWN_LOG");
   ::unsetenv("POET_PLUGIN_NAMESPACES");
-  ASSERT_EQ(spawned(log).size(), 2u);
-  EXPECT_TRUE(ends(spawned(log)[1])) << "what a plugin started outlived it";
+  ASSERT_EQ(spawned(log).size(), 3u);
+  EXPECT_TRUE(test::process_ends(spawned(log)[2])) << "what a plugin stopped by poet started outlived it";
 }
 
 INSTANTIATE_TEST_SUITE_P(Confinement, WhatAPluginStarts, ::testing::Values("on", "off"));

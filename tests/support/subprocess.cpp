@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace poet::test {
 namespace {
@@ -162,6 +164,21 @@ std::vector<pid_t> child_processes(pid_t parent) {
     if (ppid == parent) pids.push_back(std::stoi(name));
   }
   return pids;
+}
+
+bool process_runs(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && line.size() > close + 2 && line[close + 2] != 'Z';
+}
+
+bool process_ends(pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (process_runs(pid) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return !process_runs(pid);
 }
 
 }  // namespace poet::test

@@ -33,6 +33,12 @@ Completed run_program(const std::string& program, const std::vector<std::string>
 // The processes whose parent is `parent` (from /proc): the workers a training run started.
 std::vector<pid_t> child_processes(pid_t parent);
 
+// Whether a process still runs (a zombie no longer counts: nobody may be left to reap it).
+bool process_runs(pid_t pid);
+
+// Waits, up to a minute, for a process to end; whether it did.
+bool process_ends(pid_t pid);
+
 // A program running beside the test, its standard output and error read through one pipe.
 class RunningProgram {
  public:

@@ -121,14 +121,17 @@ WriterLock::WriterLock(const fs::path& path, std::string_view writer) {
   whole.l_type = F_WRLCK;
   whole.l_whence = SEEK_SET;
   if (::fcntl(fd_, F_SETLK, &whole) == 0) return;
+  // Only "held by another": a file system without locks (NFS without lockd) locks nothing.
+  if (errno != EACCES && errno != EAGAIN) return;
   flock holder = whole;
-  const bool known = ::fcntl(fd_, F_GETLK, &holder) == 0 && holder.l_type != F_UNLCK;
+  const bool known =
+      ::fcntl(fd_, F_GETLK, &holder) == 0 && holder.l_type != F_UNLCK && holder.l_pid > 0;
   ::close(fd_);
   fd_ = -1;
   throw Error::input(fmt::format(
-      "'{}' is being written by another {} (process {}): give this one another --out, or stop "
-      "that one",
-      path.string(), writer, known ? std::to_string(holder.l_pid) : std::string("unknown")));
+      "'{}' is being written by another {} ({}): give this one another --out, or stop that one",
+      path.string(), writer,
+      known ? fmt::format("process {}", holder.l_pid) : std::string("another process")));
 }
 
 WriterLock::~WriterLock() {

@@ -363,7 +363,12 @@ void DecoderSet::probe_all(std::vector<PluginFile*> files, const PluginPolicy& p
     }
   };
   std::vector<std::thread> probes;
-  for (std::size_t i = 0; i < std::min(files.size(), kProbesAtOnce); ++i) probes.emplace_back(probe);
+  try {
+    for (std::size_t i = 1; i < std::min(files.size(), kProbesAtOnce); ++i) probes.emplace_back(probe);
+  } catch (const std::system_error&) {
+    // No more threads to be had: fewer probe at once.
+  }
+  probe();  // this thread too
   for (auto& thread : probes) thread.join();
 }
 

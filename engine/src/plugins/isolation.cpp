@@ -1,21 +1,14 @@
 #include "plugins/isolation.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <system_error>
-#include <thread>
 
+#include "plugins/runner_process.h"
 #include "poet/engine/error.h"
 #include "poet/engine/files/limits.h"
 #include "poet/engine/text/text.h"
@@ -27,10 +20,8 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr milliseconds kPoll{100};          // how often a wait looks at Ctrl-C and the clock
 constexpr milliseconds kCancelGrace{1000};  // for a plugin to return once Ctrl-C is pressed
 constexpr milliseconds kQuitGrace{1000};    // for a process to end by itself: destroy(), exit
-constexpr std::size_t kKeptOutput = 4096;   // of what a plugin writes to its output, per poem
 
 // "SIGSEGV, segmentation fault"
 std::string describe_signal(int signal) {
@@ -48,166 +39,6 @@ std::string seconds(milliseconds duration) {
 }
 
 }  // namespace
-
-// ---- the process ---------------------------------------------------------------------------
-
-// One runner: its process, poet's end of their socket, and of the pipe that takes the plugin's
-// standard output and error (never poet's own). A process still running when this goes is
-// killed, with anything it started, and every process is reaped.
-class RunnerProcess {
- public:
-  // `address_space`: what the plugin may map, its memory limit and poet's tables together.
-  RunnerProcess(const fs::path& runner, const char* mode, const fs::path& plugin,
-                std::uint64_t address_space);
-  ~RunnerProcess() {
-    if (pid_ > 0) finish(milliseconds(0));
-  }
-  RunnerProcess(const RunnerProcess&) = delete;
-  RunnerProcess& operator=(const RunnerProcess&) = delete;
-
-  int socket() const { return socket_.get(); }
-  // Whether the runner has hung up or said something out of turn, between poems.
-  bool has_hung_up_or_spoken() const {
-    pollfd end{socket_.get(), POLLIN, 0};
-    return ::poll(&end, 1, 0) != 0;
-  }
-
-  enum class Heard { message, closed, timeout, cancelled };
-  // Waits for the runner's next message until `deadline`, or until *cancel is set.
-  Heard receive(Packet& packet, Clock::time_point deadline, const std::atomic<bool>* cancel);
-
-  struct End {
-    int status = 0;             // as wait4() gives it
-    std::uint64_t max_rss = 0;  // bytes
-  };
-  // Waits up to `grace` for the process to end by itself, kills it then, and reaps it.
-  End finish(milliseconds grace);
-
-  // What the plugin wrote to its output since the last call: the first kKeptOutput bytes, and
-  // how many there were.
-  struct Output {
-    std::string start;
-    std::uint64_t bytes = 0;
-  };
-  Output take_output();
-
- private:
-  // Reads what the pipe holds, keeping the start and counting the rest, so that a plugin that
-  // writes much is not blocked by a full pipe while poet waits for it.
-  void drain_output();
-
-  pid_t pid_ = -1;
-  UniqueFd socket_;
-  UniqueFd output_;  // non-blocking; closed once the pipe has no writer left
-  Output unread_;
-};
-
-RunnerProcess::RunnerProcess(const fs::path& runner, const char* mode, const fs::path& plugin,
-                             std::uint64_t address_space) {
-  const auto cannot = [](std::string_view what) {
-    return Error::plugin(fmt::format("cannot make a {} for a decoder: {}", what,
-                                     std::generic_category().message(errno)));
-  };
-  int ends[2], output[2];
-  // Close-on-exec, so that no other process poet starts meanwhile inherits either end.
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) throw cannot("socket");
-  socket_ = UniqueFd(ends[0]);
-  const UniqueFd theirs(ends[1]);
-  if (::pipe2(output, O_CLOEXEC | O_NONBLOCK) != 0) throw cannot("pipe");
-  output_ = UniqueFd(output[0]);
-  const UniqueFd output_end(output[1]);
-  // The runner's end blocks, as a process's standard output does.
-  ::fcntl(output_end.get(), F_SETFL, 0);
-
-  // posix_spawn, not fork: poet has other threads (training, the model watcher).
-  posix_spawn_file_actions_t actions;
-  ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawn_file_actions_adddup2(&actions, theirs.get(), kRunnerSocketFd);
-  // The plugin must not read the keys typed at poet's prompt, nor write into poet's output.
-  ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&actions, output_end.get(), STDOUT_FILENO);
-  ::posix_spawn_file_actions_adddup2(&actions, output_end.get(), STDERR_FILENO);
-  posix_spawnattr_t attributes;
-  ::posix_spawnattr_init(&attributes);
-  sigset_t none, all;
-  ::sigemptyset(&none);
-  ::sigfillset(&all);
-  ::posix_spawnattr_setsigmask(&attributes, &none);
-  ::posix_spawnattr_setsigdefault(&attributes, &all);
-  // A group of its own: Ctrl-C at the terminal is poet's to handle, and the group is what a
-  // kill stops.
-  ::posix_spawnattr_setpgroup(&attributes, 0);
-  ::posix_spawnattr_setflags(
-      &attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  std::string memory = std::to_string(address_space);
-  std::string runner_path = runner.string(), plugin_path = plugin.string(), mode_name = mode;
-  char* argv[] = {runner_path.data(), mode_name.data(), plugin_path.data(), memory.data(), nullptr};
-  const int error = ::posix_spawn(&pid_, runner_path.c_str(), &actions, &attributes, argv, environ);
-  ::posix_spawn_file_actions_destroy(&actions);
-  ::posix_spawnattr_destroy(&attributes);
-  if (error != 0) {
-    pid_ = -1;
-    throw Error::plugin(
-        fmt::format("cannot start {}: {}", runner_path, std::generic_category().message(error)));
-  }
-}
-
-RunnerProcess::Heard RunnerProcess::receive(Packet& packet, Clock::time_point deadline,
-                                            const std::atomic<bool>* cancel) {
-  for (;;) {
-    if (cancel != nullptr && cancel->load()) return Heard::cancelled;
-    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return Heard::timeout;
-    pollfd ends[2] = {{socket_.get(), POLLIN, 0}, {output_.get(), POLLIN, 0}};
-    const int ready = ::poll(ends, 2, static_cast<int>(std::min(left, kPoll).count()));
-    if (ready > 0 && ends[1].revents != 0) drain_output();
-    if ((ready > 0 && ends[0].revents != 0) || (ready < 0 && errno != EINTR))
-      return receive_message(socket_.get(), packet) ? Heard::message : Heard::closed;
-  }
-}
-
-void RunnerProcess::drain_output() {
-  char buffer[65536];
-  // A megabyte at a time, so that a plugin that never stops writing cannot keep poet from its
-  // socket and its clock.
-  for (int reads = 0; output_ && reads < 16; ++reads) {
-    const ssize_t got = ::read(output_.get(), buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0 && errno == EAGAIN) return;
-    if (got <= 0) {  // no writer left (or a broken pipe): nothing more will come
-      output_ = UniqueFd();
-      return;
-    }
-    const auto room = kKeptOutput - std::min(kKeptOutput, unread_.start.size());
-    unread_.start.append(buffer, std::min(room, static_cast<std::size_t>(got)));
-    unread_.bytes += static_cast<std::uint64_t>(got);
-  }
-}
-
-RunnerProcess::Output RunnerProcess::take_output() {
-  drain_output();
-  return std::exchange(unread_, {});
-}
-
-RunnerProcess::End RunnerProcess::finish(milliseconds grace) {
-  const auto deadline = Clock::now() + grace;
-  int status = 0;
-  rusage usage{};
-  for (;;) {
-    const pid_t reaped = ::wait4(pid_, &status, WNOHANG, &usage);
-    if (reaped == pid_ || (reaped < 0 && errno != EINTR)) break;
-    if (Clock::now() >= deadline) {
-      ::kill(-pid_, SIGKILL);
-      ::kill(pid_, SIGKILL);  // in case the plugin moved it to a group of its own
-      while (::wait4(pid_, &status, 0, &usage) < 0 && errno == EINTR) {
-      }
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(5));
-  }
-  pid_ = -1;
-  return {status, static_cast<std::uint64_t>(usage.ru_maxrss) * 1024};
-}
 
 namespace {
 
@@ -305,7 +136,7 @@ void IsolatedDecoder::quit() {
 }
 
 void IsolatedDecoder::crashed(const std::string& what) {
-  const std::string output = last_words(process_->take_output());
+  const std::string output = process_ ? last_words(process_->take_output()) : "";
   process_.reset();
   throw Error::plugin(
       fmt::format("decoder '{}' {}{}; it starts afresh for the next poem", name_, what, output));
@@ -330,9 +161,9 @@ void IsolatedDecoder::start(std::size_t param_count) {
   }
   MessageReader message(packet.bytes);
   if (message.kind() == MessageKind::refused) {
+    const std::string refusal = printable(message.get_string());  // before the process goes
     process_.reset();
-    throw Error::plugin(
-        fmt::format("decoder '{}' can no longer be loaded: {}", name_, printable(message.get_string())));
+    throw Error::plugin(fmt::format("decoder '{}' can no longer be loaded: {}", name_, refusal));
   }
   if (message.kind() != MessageKind::described) throw ProtocolError("it did not describe itself");
   const DecoderDescription description = read_description(message);
@@ -514,6 +345,30 @@ void IsolatedDecoder::answer(DecoderCalls& calls, MessageReader& call) {
   }
 }
 
+namespace {
+
+// What the runner needs to write a poem: the request, the start's text and the form.
+PoemOrder poem_order(DecoderCalls& calls, const poet_request& request, std::size_t param_count,
+                     std::uint64_t model_serial) {
+  PoemOrder order;
+  order.model_serial = model_serial;
+  order.start = request.start;
+  order.text.resize(calls.text(request.start, nullptr, 0));
+  calls.text(request.start, order.text.data(), order.text.size());
+  order.poem_index = request.poem_index;
+  order.poem_count = request.poem_count;
+  order.heads.assign(request.heads, request.heads + request.head_count);
+  order.params.assign(request.params, request.params + param_count);
+  calls.form_shape(&order.form);
+  order.line_lengths.assign(order.form.line_lengths,
+                            order.form.line_lengths + order.form.line_length_count);
+  order.line_counts.assign(order.form.line_counts,
+                           order.form.line_counts + order.form.line_count_count);
+  return order;
+}
+
+}  // namespace
+
 int32_t IsolatedDecoder::decode(DecoderCalls& calls, const poet_request& request,
                                 std::size_t param_count, std::uint64_t model_serial,
                                 poet_state* result, const std::atomic<bool>* cancel) {
@@ -527,24 +382,10 @@ int32_t IsolatedDecoder::decode(DecoderCalls& calls, const poet_request& request
     if (process_ && layout_.size > process_room_) quit();
     if (!process_) start(param_count);
 
-    PoemOrder order;
-    order.model_serial = model_serial;
-    order.start = request.start;
-    order.text.resize(calls.text(request.start, nullptr, 0));
-    calls.text(request.start, order.text.data(), order.text.size());
-    order.poem_index = request.poem_index;
-    order.poem_count = request.poem_count;
-    order.heads.assign(request.heads, request.heads + request.head_count);
-    order.params.assign(request.params, request.params + param_count);
-    calls.form_shape(&order.form);
-    order.line_lengths.assign(order.form.line_lengths,
-                              order.form.line_lengths + order.form.line_length_count);
-    order.line_counts.assign(order.form.line_counts,
-                             order.form.line_counts + order.form.line_count_count);
     MessageWriter message(MessageKind::decode);
     message.put<std::uint8_t>(!region_sent_);
     if (!region_sent_) message.put(layout_);
-    write_poem_order(message, order);
+    write_poem_order(message, poem_order(calls, request, param_count, model_serial));
 
     region_.at<RegionHeader>(0)->cancelled.store(0);
     for (const poet_state state : std::exchange(published_, {})) withdraw(state);

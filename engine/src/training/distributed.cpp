@@ -269,68 +269,21 @@ WorkerGroup::WorkerGroup(const Workers& workers)
       impl_(std::make_unique<Impl>()) {
   quiet_c10d_logs();
   address_ = workers.store.empty() ? StoreAddress{"127.0.0.1", 0} : parse_store_address(workers.store);
-  const std::string joining = fmt::format("worker {} of {}", rank_, size_);
-
-  // The meeting: rank 0 listens on its port (on every interface); the others connect, retrying
-  // until the timeout.
-  const Deadline joined_by = Clock::now() + timeout_;
-  try {
-    if (rank_ == 0) {
-      auto host = std::make_shared<MeetingHost>(address_.port);
-      address_.port = host->port();
-      impl_->meeting = std::move(host);
-    } else {
-      impl_->meeting = std::make_shared<MeetingGuest>(address_.host, address_.port, joined_by);
-    }
-  } catch (const MeetingError& error) {
-    switch (error.kind()) {
-      case MeetingError::Kind::port_in_use:
-        throw Error::training(fmt::format(
-            "{} (by another program, or a run still ending): give --store HOST:PORT another port",
-            error.what()));
-      case MeetingError::Kind::foreign:
-        throw Error::training(fmt::format(
-            "{} cannot join at {}: what listens there does not answer as poet's store (another "
-            "program on port {}?): give rank 0's HOST:PORT",
-            joining, address(), address_.port));
-      default:
-        throw Error::training(fmt::format("{} cannot reach the store at {} within {} (is rank 0 started there?)",
-                                          joining, address(), seconds_of(timeout_)));
-    }
-  }
-
-  // Each rank is claimed once, and every worker must agree on the size of the world.
-  try {
-    if (impl_->meeting->add(rank_key("rank", rank_), 1, joined_by) != 1)
-      throw Error::training(
-          fmt::format("{} cannot join: another worker has rank {} already", joining, rank_));
-    const std::string size_key = "poet/world_size";
-    if (rank_ == 0) {
-      const std::string size = std::to_string(size_);
-      impl_->meeting->set(size_key, Bytes(size.begin(), size.end()), joined_by);
-    } else {
-      const auto value = impl_->meeting->get(size_key, joined_by);
-      if (!value)
-        throw Error::training(fmt::format("{} cannot join at {}: rank 0 did not say the size of its world within {}",
-                                          joining, address(), seconds_of(timeout_)));
-      const int theirs = std::stoi(std::string(value->begin(), value->end()));
-      if (theirs != size_)
-        throw Error::training(
-            fmt::format("{} cannot join: rank 0 runs a world of {} workers, not {} (--world-size)",
-                        joining, theirs, size_));
-    }
-  } catch (const MeetingError& error) {
-    throw Error::training(fmt::format("{} cannot join at {}: {}", joining, address(), error.what()));
-  }
+  meet(Clock::now() + timeout_);
 
   // This machine's other workers: the same program, told their ranks and where to meet.
   if (workers.count > 1) {
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const auto environment = worker_environment(std::max(1, cores / workers.count));
-    for (int rank = rank_ + 1; rank < rank_ + workers.count; ++rank) {
-      auto arguments = workers.command;
-      for (auto& argument : worker_arguments(workers, rank, address())) arguments.push_back(std::move(argument));
-      children_.push_back({rank, spawn(arguments, environment)});
+    try {
+      for (int rank = rank_ + 1; rank < rank_ + workers.count; ++rank) {
+        auto arguments = workers.command;
+        for (auto& argument : worker_arguments(workers, rank, address())) arguments.push_back(std::move(argument));
+        children_.push_back({rank, spawn(arguments, environment)});
+      }
+    } catch (const Error&) {
+      end_children(std::chrono::seconds(0));  // those started already: no destructor will
+      throw;
     }
   }
 
@@ -357,6 +310,59 @@ WorkerGroup::WorkerGroup(const Workers& workers)
     }
     end_children(std::chrono::seconds(0));
     throw Error::training(message);
+  }
+}
+
+// The meeting: rank 0 listens on its port (on every interface); the others connect, retrying
+// until the deadline. Each rank is claimed once, and every worker must agree on the size of the
+// world.
+void WorkerGroup::meet(Deadline joined_by) {
+  const std::string joining = fmt::format("worker {} of {}", rank_, size_);
+  try {
+    if (rank_ == 0) {
+      auto host = std::make_shared<MeetingHost>(address_.port);
+      address_.port = host->port();
+      impl_->meeting = std::move(host);
+    } else {
+      impl_->meeting = std::make_shared<MeetingGuest>(address_.host, address_.port, joined_by);
+    }
+  } catch (const MeetingError& error) {
+    switch (error.kind()) {
+      case MeetingError::Kind::port_in_use:
+        throw Error::training(fmt::format(
+            "{} (by another program, or a run still ending): give --store HOST:PORT another port",
+            error.what()));
+      case MeetingError::Kind::foreign:
+        throw Error::training(fmt::format(
+            "{} cannot join at {}: what listens there does not answer as poet's store (another "
+            "program on port {}?): give rank 0's HOST:PORT",
+            joining, address(), address_.port));
+      default:
+        throw Error::training(fmt::format("{} cannot reach the store at {} within {} (is rank 0 started there?)",
+                                          joining, address(), seconds_of(timeout_)));
+    }
+  }
+  try {
+    if (impl_->meeting->add(rank_key("rank", rank_), 1, joined_by) != 1)
+      throw Error::training(
+          fmt::format("{} cannot join: another worker has rank {} already", joining, rank_));
+    const std::string size_key = "poet/world_size";
+    if (rank_ == 0) {
+      const std::string size = std::to_string(size_);
+      impl_->meeting->set(size_key, Bytes(size.begin(), size.end()), joined_by);
+      return;
+    }
+    const auto value = impl_->meeting->get(size_key, joined_by);
+    if (!value)
+      throw Error::training(fmt::format("{} cannot join at {}: rank 0 did not say the size of its world within {}",
+                                        joining, address(), seconds_of(timeout_)));
+    const int theirs = std::stoi(std::string(value->begin(), value->end()));
+    if (theirs != size_)
+      throw Error::training(
+          fmt::format("{} cannot join: rank 0 runs a world of {} workers, not {} (--world-size)",
+                      joining, theirs, size_));
+  } catch (const MeetingError& error) {
+    throw Error::training(fmt::format("{} cannot join at {}: {}", joining, address(), error.what()));
   }
 }
 
@@ -490,34 +496,37 @@ void WorkerGroup::lost(const std::string& what) {
 // its own put its reason there.
 std::string WorkerGroup::who_is_lost() {
   const Deadline deadline = Clock::now() + grace();
+  // What a worker other than rank 0 says when rank 0's store is what it cannot reach: the
+  // connection broken (rank 0 ended or was killed), or no answer (frozen, or cut off).
+  const auto store_lost = [&](const MeetingError& error) {
+    return fmt::format("worker 0, which holds the store at {}, {}", address(),
+                       error.kind() == MeetingError::Kind::lost
+                           ? std::string("is gone (it ended or was killed)")
+                           : fmt::format("stopped answering within {} (frozen, or its machine "
+                                         "unreachable)",
+                                         seconds_of(timeout_)));
+  };
+  std::map<int, std::string> reasons;  // rank → its own reason, or how it ended
   try {
     impl_->meeting->set(rank_key("failed", rank_), Bytes(kLostContact.begin(), kLostContact.end()), deadline);
-  } catch (const MeetingError&) {
-    if (rank_ != 0)
-      return fmt::format("worker 0, which holds the store at {}, is gone (it ended, was killed, or its machine "
-                         "is unreachable)",
-                         address());
-  }
-  std::map<int, std::string> reasons;  // rank → its own reason, or how it ended
-  for (;;) {
-    for (int rank = 0; rank < size_; ++rank) {
-      if (rank == rank_ || reasons.count(rank)) continue;
-      for (auto& child : children_) {
-        if (child.rank != rank) continue;
-        if (const auto how = ended(child)) reasons[rank] = fmt::format("(pid {}) {}", child.pid, *how);
-      }
-      try {
+    for (;;) {
+      for (int rank = 0; rank < size_ && Clock::now() < deadline; ++rank) {
+        if (rank == rank_ || reasons.count(rank)) continue;
+        for (auto& child : children_) {
+          if (child.rank != rank) continue;
+          if (const auto how = ended(child)) reasons[rank] = fmt::format("(pid {}) {}", child.pid, *how);
+        }
         const std::string key = rank_key("failed", rank);
         if (impl_->meeting->check(key, deadline)) {
           const auto value = impl_->meeting->get(key, deadline);  // there already: no wait
           if (value) reasons[rank].assign(value->begin(), value->end());
         }
-      } catch (const MeetingError&) {
-        if (rank == 0) reasons[0] = fmt::format("which holds the store at {}, is gone", address());
       }
+      if (static_cast<int>(reasons.size()) == size_ - 1 || Clock::now() >= deadline) break;
+      std::this_thread::sleep_for(50ms);
     }
-    if (static_cast<int>(reasons.size()) == size_ - 1 || Clock::now() >= deadline) break;
-    std::this_thread::sleep_for(50ms);
+  } catch (const MeetingError& error) {  // only a guest's requests fail: rank 0's table is its own
+    return store_lost(error);
   }
   std::vector<std::string> failed;
   std::vector<int> silent;
@@ -528,9 +537,8 @@ std::string WorkerGroup::who_is_lost() {
       silent.push_back(rank);
     } else if (it->second != kLostContact) {
       const auto& why = it->second;
-      failed.push_back(why.rfind("(pid", 0) == 0    ? fmt::format("worker {} {}", rank, why)
-                       : why.rfind("which", 0) == 0 ? fmt::format("worker {}, {}", rank, why)
-                                                    : fmt::format("worker {} failed: {}", rank, why));
+      failed.push_back(why.rfind("(pid", 0) == 0 ? fmt::format("worker {} {}", rank, why)
+                                                 : fmt::format("worker {} failed: {}", rank, why));
     }
   }
   silent_ = silent;

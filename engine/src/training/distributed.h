@@ -59,6 +59,7 @@ class WorkerGroup {
   bool failed() const { return failed_; }
 
  private:
+  void meet(std::chrono::steady_clock::time_point joined_by);
   [[noreturn]] void lost(const std::string& what);
   std::string who_is_lost();
   // How long, after a failure, the workers give each other to say why: a few seconds, within

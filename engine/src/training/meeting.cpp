@@ -20,13 +20,20 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// What each end says first: anything else on the port is not a poet store.
-constexpr char kGreeting[] = "poet-meeting/1\n";
-constexpr std::size_t kGreetingSize = sizeof kGreeting - 1;
+// What each end says first: anything else on the port is not a poet store. The two differ, so that
+// a connection that reaches itself (a guest on rank 0's machine, before rank 0 listens, on a port
+// in the ephemeral range) does not pass for one.
+constexpr char kHostGreeting[] = "poet-meeting/1 host\n";
+constexpr char kGuestGreeting[] = "poet-meeting/1 gst.\n";
+constexpr std::size_t kGreetingSize = sizeof kHostGreeting - 1;
+static_assert(sizeof kGuestGreeting == sizeof kHostGreeting);
 constexpr std::size_t kLongestKey = 4096;
 constexpr std::size_t kLargestValue = std::size_t{64} << 20;
-constexpr std::size_t kMostGuests = 4096;
+constexpr std::size_t kMostGuests = 512;         // twice the most workers a run may have
 constexpr milliseconds kGuestPatience{10'000};  // for a guest to greet, or to read an answer
+// A request once sent gets at least this long for its answer, however close its deadline: one
+// cut off midway would leave the connection out of step, and useless after.
+constexpr milliseconds kAnswerPatience{1000};
 
 enum Op : std::uint8_t { kSet = 1, kGet, kAdd, kCheck, kRemove, kCount };
 
@@ -105,15 +112,15 @@ Bytes number_bytes(std::int64_t value) {
   return bytes;
 }
 
-void greet(int fd, Deadline deadline) {
-  send_all(fd, reinterpret_cast<const std::uint8_t*>(kGreeting), kGreetingSize, deadline);
+void greet(int fd, const char* greeting, Deadline deadline) {
+  send_all(fd, reinterpret_cast<const std::uint8_t*>(greeting), kGreetingSize, deadline);
 }
 
-// Whether the other end greets as a poet store does.
-bool greeted(int fd, Deadline deadline) {
+// Whether the other end greets as it should.
+bool greeted(int fd, const char* greeting, Deadline deadline) {
   std::uint8_t heard[kGreetingSize];
   receive_all(fd, heard, kGreetingSize, deadline);
-  return std::memcmp(heard, kGreeting, kGreetingSize) == 0;
+  return std::memcmp(heard, greeting, kGreetingSize) == 0;
 }
 
 void quick_replies(int fd) {
@@ -250,12 +257,13 @@ MeetingHost::~MeetingHost() {
   {
     const std::lock_guard lock(guests_mutex_);
     closing_ = true;
-    for (const int connection : connections_) ::shutdown(connection, SHUT_RDWR);
+    for (const Guest& guest : guests_) {
+      if (guest.connection >= 0) ::shutdown(guest.connection, SHUT_RDWR);
+    }
   }
   [[maybe_unused]] const auto woken = ::write(wake_[1], "x", 1);
   acceptor_.join();
-  for (auto& server : servers_) server.join();
-  for (const int connection : connections_) ::close(connection);
+  for (Guest& guest : guests_) guest.server.join();
   ::close(listener_);
   ::close(wake_[0]);
   ::close(wake_[1]);
@@ -267,23 +275,47 @@ void MeetingHost::accept_guests() {
     if (::poll(ends, 2, -1) < 0 && errno != EINTR) return;
     if (ends[1].revents != 0) return;
     const int connection = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (connection < 0) continue;
+    if (connection < 0) {
+      // Out of descriptors or memory: the connection waits in the queue; poll() would only say
+      // so again at once.
+      if (errno != EINTR && errno != ECONNABORTED) std::this_thread::sleep_for(milliseconds(100));
+      continue;
+    }
     const std::lock_guard lock(guests_mutex_);
-    if (closing_ || connections_.size() >= kMostGuests) {
+    // The servers of guests that have gone are joined here, so that a long run's passing
+    // connections (a port scanner's) cost nothing.
+    for (auto it = guests_.begin(); it != guests_.end();) {
+      if (!it->done) {
+        ++it;
+        continue;
+      }
+      it->server.join();
+      it = guests_.erase(it);
+    }
+    if (closing_ || guests_.size() >= kMostGuests) {
       ::close(connection);
       continue;
     }
-    connections_.push_back(connection);
-    servers_.emplace_back([this, connection] { serve(connection); });
+    Guest& guest = guests_.emplace_back();
+    guest.connection = connection;
+    guest.server = std::thread([this, &guest] { serve(guest); });
   }
 }
 
+void MeetingHost::serve(Guest& guest) {
+  answer(guest.connection);
+  const std::lock_guard lock(guests_mutex_);
+  ::close(guest.connection);
+  guest.connection = -1;
+  guest.done = true;
+}
+
 // Answers one guest's requests until it goes. Whatever goes wrong ends this connection only.
-void MeetingHost::serve(int connection) {
+void MeetingHost::answer(int connection) {
   try {
     quick_replies(connection);
-    if (!greeted(connection, Clock::now() + kGuestPatience)) return;
-    greet(connection, Clock::now() + kGuestPatience);
+    if (!greeted(connection, kGuestGreeting, Clock::now() + kGuestPatience)) return;
+    greet(connection, kHostGreeting, Clock::now() + kGuestPatience);
     const Deadline never = Deadline::max();
     for (;;) {
       std::uint8_t op = 0;
@@ -342,8 +374,8 @@ MeetingGuest::MeetingGuest(const std::string& host, std::uint16_t port, Deadline
   const Deadline greeting = std::max(deadline, Clock::now() + milliseconds(1000));
   bool poet = false;
   try {
-    greet(socket_, greeting);
-    poet = greeted(socket_, greeting);
+    greet(socket_, kGuestGreeting, greeting);
+    poet = greeted(socket_, kHostGreeting, greeting);
   } catch (const MeetingError&) {
   }
   if (!poet) {
@@ -360,6 +392,7 @@ MeetingGuest::Answer MeetingGuest::ask(std::uint8_t op, const std::string& key, 
                                        Deadline deadline) {
   const std::lock_guard lock(mutex_);
   if (socket_ < 0) throw lost("the connection to the store broke earlier");
+  deadline = std::max(deadline, Clock::now() + kAnswerPatience);
   try {
     Bytes request{op};
     put_sized(request, reinterpret_cast<const std::uint8_t*>(key.data()), key.size());
@@ -384,8 +417,8 @@ std::optional<Bytes> MeetingGuest::get(const std::string& key, Deadline deadline
   for (;;) {
     Answer answer = ask(kGet, key, {}, deadline);
     if (answer.yes) return std::move(answer.value);
-    if (Clock::now() + milliseconds(10) >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(milliseconds(10));
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::min<Clock::duration>(milliseconds(10), deadline - Clock::now()));
   }
 }
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,7 +44,8 @@ class MeetingError : public std::runtime_error {
   Kind kind_;
 };
 
-// The store's operations, the same for the host and its guests. Each throws MeetingError.
+// The store's operations, the same for the host and its guests. Each throws MeetingError. A guest's
+// request, once sent, gets a second for its answer however near its deadline.
 class Meeting {
  public:
   virtual ~Meeting() = default;
@@ -95,8 +97,14 @@ class MeetingHost final : public Meeting {
   std::int64_t count(Deadline) override { return table_.count(); }
 
  private:
+  struct Guest {
+    int connection = -1;  // -1 once its server is done with it
+    std::thread server;
+    bool done = false;
+  };
   void accept_guests();
-  void serve(int connection);
+  void serve(Guest& guest);
+  void answer(int connection);
 
   MeetingTable table_;
   int listener_ = -1;
@@ -104,8 +112,7 @@ class MeetingHost final : public Meeting {
   std::uint16_t port_ = 0;
   std::thread acceptor_;
   std::mutex guests_mutex_;
-  std::vector<int> connections_;  // shut down on the way out, which ends their threads
-  std::vector<std::thread> servers_;
+  std::list<Guest> guests_;  // their connections are shut down on the way out, ending the servers
   bool closing_ = false;
 };
 

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -56,7 +57,8 @@ void follow_guard(const int alive[2]) {
   ::close(alive[0]);
 }
 
-// The capabilities a user namespace granted: the plugin needs none of them.
+// The capabilities a user namespace granted, and any a setuid program would: the plugin needs
+// none of them.
 void drop_capabilities() {
   ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -76,16 +78,27 @@ void drop_capabilities() {
   ::_exit(0);
 }
 
+// Reaps the children orphaned to this process (a subreaper) that have ended, leaving `child`.
+void reap_orphans(pid_t child) {
+  for (;;) {
+    siginfo_t ended{};
+    if (::waitid(P_ALL, 0, &ended, WEXITED | WNOHANG | WNOWAIT) != 0 || ended.si_pid == 0 ||
+        ended.si_pid == child)
+      return;
+    ::waitpid(ended.si_pid, nullptr, 0);
+  }
+}
+
 // Waits for `child` to end; kills it first if poet hangs up its socket.
 int guard(pid_t child, int poet_socket) {
   const int child_fd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
   if (child_fd >= 0) {
     pollfd ends[2] = {{poet_socket, 0, 0}, {child_fd, POLLIN, 0}};  // no events: hang-up only
     for (;;) {
-      if (::poll(ends, 2, -1) < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
+      const int woke = ::poll(ends, 2, 1000);
+      if (woke < 0 && errno != EINTR) break;
+      reap_orphans(child);
+      if (woke <= 0) continue;
       if (ends[1].revents != 0) break;
       if (ends[0].revents != 0) {
         ::kill(child, SIGKILL);
@@ -122,14 +135,22 @@ std::vector<pid_t> children() {
 }
 
 // Without a namespace: kills what the host left, round after round, since the children of each
-// process killed are orphaned to this one, until none is left.
+// process killed are orphaned to this one, until none is left but those it may not kill.
 void end_descendants() {
+  std::vector<pid_t> untouchable;  // changed their user (setuid): beyond this process's reach
   for (;;) {
-    const auto left = children();
-    if (left.empty()) return;
-    for (const pid_t pid : left) ::kill(pid, SIGKILL);
+    bool killed = false;
+    for (const pid_t pid : children()) {
+      if (std::find(untouchable.begin(), untouchable.end(), pid) != untouchable.end()) continue;
+      if (::kill(pid, SIGKILL) == 0 || errno != EPERM) {
+        killed = true;
+      } else {
+        untouchable.push_back(pid);
+      }
+    }
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
+    if (!killed) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
@@ -172,8 +193,8 @@ void confine(int poet_socket) {
         run_init(host, host_status[1]);
       }
       ::close(host_status[1]);  // the host: init's end ends it, with the namespace
-      drop_capabilities();
     }
+    drop_capabilities();
     return;
   }
   ::close(alive[0]);
