@@ -45,14 +45,14 @@ TEST(PoetHostile, APluginsOutputNeverReachesPoetsOwn) {
 // A process a plugin starts in a session of its own ends when poet ends, and does not hold poet's
 // output open meanwhile: `poet ... | cat` returns as soon as poet is done.
 TEST(PoetHostile, WhatAPluginStartsEndsWithPoet) {
-  const fs::path log = test::fresh_dir("spawn") / "spawned.log";
-  ::setenv("POET_TEST_SPAWN_LOG", log.c_str(), 1);
+  const fs::path dir = test::fresh_dir("spawn");
+  ::setenv("POET_TEST_SPAWN_DIR", dir.c_str(), 1);
   const auto run = test::poet({"--plugin-dir", kIsolation}, "gen 月 --decoder crashy --mode spawn\n");
-  ::unsetenv("POET_TEST_SPAWN_LOG");
+  ::unsetenv("POET_TEST_SPAWN_DIR");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  int pid = 0;
-  ASSERT_TRUE(std::ifstream(log) >> pid) << "the plugin started nothing";
-  EXPECT_TRUE(test::process_ends(pid)) << "process " << pid << " outlived poet";
+  ASSERT_FALSE(fs::is_empty(dir)) << "the plugin started nothing";
+  const std::string spawned = fs::directory_iterator(dir)->path();
+  EXPECT_TRUE(test::lock_holder_ends(spawned)) << "what the plugin started outlived poet";
 }
 
 // Every text a plugin gives (its description, a warning, a failure) is cleaned as poet's own

@@ -82,6 +82,9 @@ TEST(Config, RefusesPluginSettingsThatMakeNoSense) {
             "poet.toml:2:16: memory_limit must be a size such as 1000000000, \"1000M\" or \"1G\"");
   EXPECT_EQ(refusal("[plugins]\nmemory_limit = 0\n"),
             "poet.toml:2:16: memory_limit must be a size such as 1000000000, \"1000M\" or \"1G\"");
+  EXPECT_EQ(refusal("[plugins]\nmemory_limit = \"1K\"\n"),
+            "poet.toml:2:16: memory_limit must be at least \"32M\", the least a plugin's process "
+            "loads in");
   EXPECT_EQ(refusal("[plugins]\nsilence_limit = -1\n"),
             "poet.toml:2:17: silence_limit must be 0.001 to 1000000 seconds");
   EXPECT_EQ(refusal("[plugins]\nin_process = \"beam\"\n"),

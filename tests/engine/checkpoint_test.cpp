@@ -276,6 +276,18 @@ TEST(CheckpointFile, RefusesAnythingButAnIntegerWhereItReadsOne) {
   }
 }
 
+// A damaged header is said in the file's own terms, not in the JSON library's.
+TEST(CheckpointFile, SaysWhatIsWrongWithAHeaderInItsOwnTerms) {
+  EXPECT_EQ(header_refusal("{\"model\": tru"), "'x.ckpt' is corrupt: its header is not JSON (at byte 14)");
+  auto header = small_header();
+  header.erase("vocabulary");
+  EXPECT_EQ(header_refusal(header.dump()), "'x.ckpt' is corrupt: key 'vocabulary' not found");
+  header = small_header();
+  header["vocabulary"] = 7;
+  EXPECT_EQ(header_refusal(header.dump()),
+            "'x.ckpt' is corrupt: a field has the wrong type: type must be string, but is number");
+}
+
 // A run that diverged writes its NaN losses as null; its history still reads, without them.
 TEST(CheckpointFile, ReadsANullLossAsNoValue) {
   auto header = small_header();

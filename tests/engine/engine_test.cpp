@@ -60,6 +60,27 @@ class EachCell : public testing::TestWithParam<CellType> {};
 INSTANTIATE_TEST_SUITE_P(Cells, EachCell, testing::Values(CellType::rnn, CellType::lstm, CellType::gru),
                          [](const auto& info) { return std::string(cell_name(info.param)); });
 
+// More clusters than the hidden size can project to (each a quarter of the one before) are refused
+// naming both, before LibTorch would fail with "from is out of bounds for float"; cutoffs past the
+// vocabulary do not count.
+TEST(ModelShape, RefusesMoreAdaptiveClustersThanTheHiddenSizeHolds) {
+  ModelConfig config = test::small_config(CellType::gru);
+  config.hidden_size = 32;  // room for 2: 8, then 2
+  config.adaptive_cutoffs.clear();
+  for (int cutoff = 10; cutoff <= 200; cutoff += 10) config.adaptive_cutoffs.push_back(cutoff);
+  try {
+    CharRnn model(config, 1000);
+    ADD_FAILURE() << "20 clusters were built";
+  } catch (const Error& error) {
+    EXPECT_STREQ(error.what(),
+                 "adaptive_cutoffs gives 20 clusters inside the vocabulary, but hidden_size 32 has "
+                 "room for 2 (each cluster's projection is a quarter of the one before): give "
+                 "fewer cutoffs or a larger hidden_size");
+  }
+  config.adaptive_cutoffs = {10, 50, 5000, 6000};  // the last two past a vocabulary of 1000
+  EXPECT_NO_THROW(CharRnn(config, 1000));
+}
+
 // parameter_count() knows a model's size from its shape alone, as LibTorch builds it: for every
 // cell, with a full and an adaptive softmax, with and without position inputs, and for the
 // bundled model.

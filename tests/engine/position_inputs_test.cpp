@@ -265,6 +265,14 @@ TEST_P(FormInputs, AModelTrainsResumesExactlyAndEvaluatesTheSame) {
   if (metre) {
     EXPECT_GT(std::abs(evaluation.perplexity / as_validated - 1), 1e-4);
   }
+  // Ctrl-C stops it between two batches.
+  const std::atomic<bool> pressed{true};
+  try {
+    engine.evaluate(kFixture, Split::valid, &pressed);
+    ADD_FAILURE() << "eval went on after Ctrl-C";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::stopped);
+  }
 }
 
 // A metre model started from a trained position model's weights predicts, before it learns

@@ -225,6 +225,35 @@ TEST(Workers, SigkillOfAWorkerStopsTheRunAndTheLastCheckpointLoads) {
   EXPECT_EQ(train(rest, {}, never).step, saved + 1);
 }
 
+// A worker frozen (SIGSTOP) stops the run within the timeout and the few seconds the workers
+// give each other to say why, naming it.
+TEST(Workers, AFrozenWorkerStopsTheRunWithinTheTimeout) {
+  TrainRequest request = tiny_request(CellType::gru, "sigstop", 2);
+  request.train.steps = 100000;
+  request.train.checkpoint_every = 1;
+  request.train.eval_every = 100000;
+  request.workers.timeout_seconds = 10;
+  const std::atomic<bool> never{false};
+  TrainEvents events;
+  pid_t frozen = 0;
+  Clock::time_point frozen_at;
+  events.checkpoint = [&](const fs::path&, std::int64_t step) {
+    if (step != 3 || frozen) return;
+    const auto workers = test::child_processes(getpid());
+    ASSERT_EQ(workers.size(), 1u);
+    frozen = workers.front();
+    frozen_at = Clock::now();
+    kill(frozen, SIGSTOP);
+  };
+  const std::string message = error_of([&] { train(request, events, never); });
+  const double seconds = std::chrono::duration<double>(Clock::now() - frozen_at).count();
+  ASSERT_NE(frozen, 0);
+  EXPECT_GE(seconds, 10.0) << "a frozen worker is told from a slow one by the timeout";
+  EXPECT_LT(seconds, 10 + 3 + kMargin);
+  EXPECT_NE(message.find("worker 1 stopped answering within 10 s"), std::string::npos) << message;
+  EXPECT_TRUE(test::child_processes(getpid()).empty()) << "the frozen worker is left behind";
+}
+
 // Every way of failing to meet is one line, in a bounded time.
 TEST(Workers, ABadStoreAddressIsOneLineAtOnce) {
   const std::atomic<bool> never{false};
@@ -262,6 +291,18 @@ TEST(Workers, AStoreNobodyListensAtIsOneLineWithinTheTimeout) {
   EXPECT_EQ(message, "worker 1 of 2 cannot reach the store at " + request.workers.store +
                          " within 2 s (is rank 0 started there?)");
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+// The largest world with nobody joining: one short line, within the timeout.
+TEST(Workers, AWorldOf256WithNobodyJoiningIsOneShortLineWithinTheTimeout) {
+  const std::atomic<bool> never{false};
+  TrainRequest request = tiny_request(CellType::rnn, "nobody_joins", 1);
+  request.workers.world_size = 256;
+  request.workers.store = unused_store();
+  request.workers.timeout_seconds = 2;
+  const auto start = Clock::now();
+  EXPECT_EQ(error_of([&] { train(request, {}, never); }), "workers 1-255 did not join within 2 s");
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 2 + kMargin);
 }
 
 TEST(Workers, AWorkerThatNeverJoinsIsNamedWithinTheTimeout) {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -192,8 +193,8 @@ enum Mode {
 struct Poem {
   int32_t status = POET_ERROR;
   std::string text;
-  std::string report;  // what the plugin warned, its process id left out
-  int pid = 0;
+  std::string report;  // what the plugin warned, its process's mark left out
+  std::string process;  // the mark crashy drew when it loaded: which process wrote the poem
 };
 
 Poem poem_of(FakeModel& model, int32_t status, poet_state result) {
@@ -201,10 +202,11 @@ Poem poem_of(FakeModel& model, int32_t status, poet_state result) {
   poem.status = status;
   if (status == POET_OK) poem.text = model.text_of(result);
   if (!model.warnings().empty()) {
-    std::smatch pid;
+    std::smatch process;
     const std::string& report = model.warnings().front();
-    if (std::regex_search(report, pid, std::regex("^pid=(\\d+) "))) poem.pid = std::stoi(pid[1]);
-    poem.report = pid.suffix();
+    if (std::regex_search(report, process, std::regex("^process=([0-9a-f]+) ")))
+      poem.process = process[1];
+    poem.report = process.suffix();
   }
   return poem;
 }
@@ -268,7 +270,7 @@ TEST(IsolatedDecoder, WritesThePoemThePluginWritesInProcess) {
   EXPECT_EQ(isolated.status, POET_OK);
   EXPECT_EQ(isolated.text, in_process.text);
   EXPECT_EQ(isolated.report, in_process.report);
-  EXPECT_NE(isolated.pid, getpid());
+  EXPECT_NE(isolated.process, in_process.process);
 }
 
 TEST(IsolatedDecoder, ServesRowsTheHostWroteIntoTheSharedSlots) {
@@ -289,15 +291,15 @@ TEST(IsolatedDecoder, KeepsOneInstanceAProcessAndTellsItOfANewModel) {
   const fs::path destroyed = fs::path(test::scratch_dir()) / "destroyed.log";
   fs::remove(destroyed);
   ::setenv("POET_TEST_DESTROY_LOG", destroyed.c_str(), 1);
-  int pid = 0;
+  std::string process;
   {
     IsolatedDecoder decoder = crashy();
     const Poem first = write(decoder, kWrite);
     const Poem second = write(decoder, kWrite);
     const Poem third = write(decoder, kWrite, 2);
-    pid = first.pid;
-    EXPECT_EQ(second.pid, pid);
-    EXPECT_EQ(third.pid, pid);
+    process = first.process;
+    EXPECT_EQ(second.process, process);
+    EXPECT_EQ(third.process, process);
     EXPECT_NE(first.report.find("creates=1 changes=0 "), std::string::npos) << first.report;
     EXPECT_NE(second.report.find("creates=1 changes=0 "), std::string::npos) << second.report;
     EXPECT_NE(third.report.find("creates=1 changes=1 "), std::string::npos) << third.report;
@@ -306,18 +308,18 @@ TEST(IsolatedDecoder, KeepsOneInstanceAProcessAndTellsItOfANewModel) {
   std::ifstream log(destroyed);
   std::stringstream lines;
   lines << log.rdbuf();
-  EXPECT_EQ(lines.str(), fmt::format("destroyed in {}\n", pid));
+  EXPECT_EQ(lines.str(), fmt::format("destroyed in {}\n", process));
 }
 
 TEST(IsolatedDecoder, ReportsACrashAndStartsAfreshForTheNextPoem) {
   IsolatedDecoder decoder = crashy();
-  const int before = write(decoder, kWrite).pid;
+  const std::string before = write(decoder, kWrite).process;
   EXPECT_EQ(crash_of(decoder, kSegfault),
             "decoder 'crashy' crashed (SIGSEGV, segmentation fault); it starts afresh for the next "
             "poem");
   const Poem after = write(decoder, kWrite);
   EXPECT_EQ(after.status, POET_OK);
-  EXPECT_NE(after.pid, before);
+  EXPECT_NE(after.process, before);
   EXPECT_NE(after.report.find("creates=1 "), std::string::npos) << after.report;
 
   EXPECT_EQ(crash_of(decoder, kAbort),
@@ -341,10 +343,20 @@ TEST(IsolatedDecoder, LeavesNoProcessAndNoDescriptorBehind) {
   EXPECT_EQ(errno, ECHILD);
 }
 
+// The plugin's process as this one sees it, the last of the runner's chain below this process
+// (its guard; the namespace's init, if it made one; the plugin's process).
+pid_t plugin_process() {
+  pid_t last = ::getpid();
+  for (auto below = test::child_processes(last); below.size() == 1;
+       below = test::child_processes(last))
+    last = below[0];
+  return last;
+}
+
 TEST(IsolatedDecoder, ReplacesAProcessKilledBetweenPoems) {
   IsolatedDecoder decoder = crashy();
-  const int pid = write(decoder, kWrite).pid;
-  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  const Poem first = write(decoder, kWrite);
+  ASSERT_EQ(::kill(plugin_process(), SIGKILL), 0);
   // Until the runner has ended with the plugin's process: a zombie, which only its parent, this
   // process, can clear; its end of the socket is closed by then.
   const auto gone = [] {
@@ -354,12 +366,12 @@ TEST(IsolatedDecoder, ReplacesAProcessKilledBetweenPoems) {
   while (!gone()) std::this_thread::sleep_for(milliseconds(1));
   const Poem next = write(decoder, kWrite);
   EXPECT_EQ(next.status, POET_OK);
-  EXPECT_NE(next.pid, pid);
+  EXPECT_NE(next.process, first.process);
 }
 
 TEST(IsolatedDecoder, RefusesMoreStatesThanItHasSlotsFor) {
   IsolatedDecoder decoder = crashy();
-  const int pid = write(decoder, kWrite).pid;
+  const std::string process = write(decoder, kWrite).process;
   FakeModel model;
   const std::vector<double> params{kHoard, 8};
   const poet_request request = request_for(model.start(), params);
@@ -372,7 +384,7 @@ TEST(IsolatedDecoder, RefusesMoreStatesThanItHasSlotsFor) {
                  "decoder 'crashy' held more than 4096 states at once, the most an "
                  "isolated decoder may hold");
   }
-  EXPECT_EQ(write(decoder, kWrite).pid, pid);  // not a crash: the process goes on
+  EXPECT_EQ(write(decoder, kWrite).process, process);  // not a crash: the process goes on
 }
 
 TEST(IsolatedDecoder, SaysWhenAPluginDiedAtItsMemoryLimit) {
@@ -414,12 +426,16 @@ TEST(IsolatedDecoder, APluginsOutputIsItsPoemsWarningNeverPoetsOutput) {
   EXPECT_EQ(write(decoder, kWrite).status, POET_OK);  // and the next poem says nothing of it
 }
 
-// The processes a plugin started, read from where crashy's spawn mode logs them.
-std::vector<int> spawned(const fs::path& log) {
-  std::ifstream in(log);
-  std::vector<int> pids;
-  for (int pid; in >> pid;) pids.push_back(pid);
-  return pids;
+// The process crashy's spawn mode started last, not among `known`: the file it made in `dir` and
+// locks while it runs; "" if there is none.
+std::string spawned(const fs::path& dir, std::vector<std::string>& known) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string path = entry.path();
+    if (std::find(known.begin(), known.end(), path) != known.end()) continue;
+    known.push_back(path);
+    return path;
+  }
+  return {};
 }
 
 // A plugin's descendants end with its process, even one in a session of its own, whether the
@@ -429,30 +445,32 @@ class WhatAPluginStarts : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(WhatAPluginStarts, EndsWithItsProcess) {
   ::setenv("POET_PLUGIN_NAMESPACES", GetParam(), 1);
-  const fs::path log = fs::path(test::scratch_dir()) / "spawned.log";
-  fs::remove(log);
-  ::setenv("POET_TEST_SPAWN_LOG", log.c_str(), 1);
+  const fs::path dir = fs::path(test::scratch_dir()) / "spawned";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  ::setenv("POET_TEST_SPAWN_DIR", dir.c_str(), 1);
+  std::vector<std::string> known;
   {
     IsolatedDecoder decoder = crashy();
     ASSERT_EQ(write(decoder, kSpawn).status, POET_OK);
-    ASSERT_EQ(spawned(log).size(), 1u);
-    const int first = spawned(log)[0];
-    EXPECT_TRUE(test::process_runs(first));  // it outlives its parent, which has exited
+    const std::string first = spawned(dir, known);
+    ASSERT_NE(first, "") << "the plugin started nothing";
+    EXPECT_TRUE(test::lock_holder_runs(first));  // it outlives its parent, which has exited
     EXPECT_THROW(write(decoder, kSegfault), Error);
-    EXPECT_TRUE(test::process_ends(first)) << "what a crashed plugin started is still running";
+    EXPECT_TRUE(test::lock_holder_ends(first)) << "what a crashed plugin started is still running";
     ASSERT_EQ(write(decoder, kSpawn).status, POET_OK);
+    ASSERT_NE(spawned(dir, known), "");
   }
-  ASSERT_EQ(spawned(log).size(), 2u);
-  EXPECT_TRUE(test::process_ends(spawned(log)[1])) << "what a plugin started outlived it";
+  EXPECT_TRUE(test::lock_holder_ends(known[1])) << "what a plugin started outlived it";
   {
     IsolatedDecoder decoder = crashy({kLimits.memory_bytes, milliseconds(1000)});
     ASSERT_EQ(write(decoder, kSpawn).status, POET_OK);
+    ASSERT_NE(spawned(dir, known), "");
     EXPECT_NE(crash_of(decoder, kHang).find("did not answer"), std::string::npos);
   }
-  ::unsetenv("POET_TEST_SPAWN_LOG");
+  ::unsetenv("POET_TEST_SPAWN_DIR");
   ::unsetenv("POET_PLUGIN_NAMESPACES");
-  ASSERT_EQ(spawned(log).size(), 3u);
-  EXPECT_TRUE(test::process_ends(spawned(log)[2])) << "what a plugin stopped by poet started outlived it";
+  EXPECT_TRUE(test::lock_holder_ends(known[2])) << "what a plugin stopped by poet started outlived it";
 }
 
 INSTANTIATE_TEST_SUITE_P(Confinement, WhatAPluginStarts, ::testing::Values("on", "off"));
@@ -492,10 +510,10 @@ TEST(IsolatedDecoder, CtrlCStopsAPluginThatNeverAsks) {
 
 TEST(IsolatedDecoder, CtrlCReachesAPluginThatAsksWithoutARoundTrip) {
   IsolatedDecoder decoder = crashy();
-  const int pid = write(decoder, kWrite).pid;
+  const std::string process = write(decoder, kWrite).process;
   milliseconds took{};
   EXPECT_EQ(cancelled(decoder, kWaitForCancel, &took).status, POET_CANCELLED);
-  EXPECT_EQ(write(decoder, kWrite).pid, pid);  // within its grace: the same process goes on
+  EXPECT_EQ(write(decoder, kWrite).process, process);  // within its grace: the same goes on
 }
 
 TEST(ProbePlugin, DescribesAPluginAsReadDescriptorDoesInProcess) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,17 +25,14 @@ static const poet_param_info params[] = {
      "megabytes per allocation in allocate mode, and written in chatter mode"},
 };
 
-/* This process's id as poet sees it, outside the namespace the runner may have made for it
- * (where it may be process 2): the first of the ids /proc lists for it. */
-static int pid_seen_by_poet(void) {
-  FILE* status = fopen("/proc/self/status", "r");
-  char line[256];
-  int pid = (int)getpid();
-  while (status != NULL && fgets(line, sizeof line, status) != NULL) {
-    if (strncmp(line, "NSpid:", 6) == 0) pid = atoi(line + 6);
-  }
-  if (status != NULL) fclose(status);
-  return pid;
+/* This process, told apart from the others crashy ran in: a number drawn when it loads (its
+ * process id in a namespace of its own, which the runner may make, is the same in every one). */
+static unsigned long long process_mark;
+
+__attribute__((constructor)) static void draw_process_mark(void) {
+  FILE* random = fopen("/dev/urandom", "rb");
+  if (random == NULL || fread(&process_mark, sizeof process_mark, 1, random) != 1) abort();
+  fclose(random);
 }
 
 static void write_all(int fd, const char* bytes, size_t size) {
@@ -58,24 +56,38 @@ static void chatter(size_t megabytes) {
   write_all(2, "bye\n", 4);
 }
 
-/* A grandchild in a session of its own, which outlives this process unless poet ends it: it
- * appends its id to $POET_TEST_SPAWN_LOG, then sleeps. */
+/* A grandchild in a session of its own, which outlives this process unless poet ends it: it makes
+ * a file in $POET_TEST_SPAWN_DIR and holds a lock on it until it ends (a lock rather than its
+ * process id, which inside a namespace is not the one the tests see), then sleeps. Returns once
+ * the lock is held. */
 static void spawn(void) {
-  const pid_t child = fork();
+  int locked[2];
+  pid_t child;
+  if (pipe(locked) != 0) return;
+  child = fork();
   if (child == 0) {
     setsid();
     if (fork() == 0) {
-      const char* log = getenv("POET_TEST_SPAWN_LOG");
-      FILE* file = log != NULL ? fopen(log, "a") : NULL;
-      if (file != NULL) {
-        fprintf(file, "%d\n", pid_seen_by_poet());
-        fclose(file);
+      const char* dir = getenv("POET_TEST_SPAWN_DIR");
+      char path[4096];
+      if (dir != NULL && snprintf(path, sizeof path, "%s/spawned-XXXXXX", dir) < (int)sizeof path) {
+        const int fd = mkstemp(path);
+        if (fd >= 0 && flock(fd, LOCK_EX) == 0) write_all(locked[1], "!", 1);
       }
+      close(locked[1]);
       for (;;) pause();
     }
     _exit(0);
   }
-  if (child > 0) waitpid(child, NULL, 0);
+  close(locked[1]);
+  if (child > 0) {
+    char done;
+    ssize_t got;
+    waitpid(child, NULL, 0);
+    got = read(locked[0], &done, 1); /* the lock, or the grandchild gave up */
+    (void)got;
+  }
+  close(locked[0]);
 }
 
 typedef struct instance {
@@ -99,7 +111,7 @@ static void destroy(void* self) {
   const char* log = getenv("POET_TEST_DESTROY_LOG");
   FILE* file = log != NULL ? fopen(log, "a") : NULL;
   if (file != NULL) {
-    fprintf(file, "destroyed in %d\n", pid_seen_by_poet());
+    fprintf(file, "destroyed in %llx\n", process_mark);
     fclose(file);
   }
   free(self);
@@ -157,9 +169,9 @@ static int32_t write_poem(const poet_host* host, const poet_request* request, po
   if (status != POET_OK) return status;
   length = host->text(host->context, request->start, tokens, 64);
   snprintf(report, sizeof report,
-           "pid=%d creates=%d changes=%d poem=%d/%d params=%g,%g form=%dx%d place=%d ask=%d "
+           "process=%llx creates=%d changes=%d poem=%d/%d params=%g,%g form=%dx%d place=%d ask=%d "
            "text=%d:%s book=%s group=%s tone=%d groups=%d token=%d mark=%d random=%g",
-           pid_seen_by_poet(), creates, self->model_changes, request->poem_index, request->poem_count,
+           process_mark, creates, self->model_changes, request->poem_index, request->poem_count,
            request->params[0], request->params[1],
            shape.line_count_count > 0 ? shape.line_counts[0] : 0,
            shape.line_length_count > 0 ? shape.line_lengths[0] : 0, place.line_length, ask.tones,

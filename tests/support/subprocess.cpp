@@ -1,11 +1,14 @@
 #include "subprocess.h"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -174,11 +177,33 @@ bool process_runs(pid_t pid) {
   return close != std::string::npos && line.size() > close + 2 && line[close + 2] != 'Z';
 }
 
-bool process_ends(pid_t pid) {
+namespace {
+
+// Waits, up to a minute, for `runs` to turn false; whether it did.
+template <typename Runs>
+bool ends_within_a_minute(Runs runs) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-  while (process_runs(pid) && std::chrono::steady_clock::now() < deadline)
+  while (runs() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  return !process_runs(pid);
+  return !runs();
+}
+
+}  // namespace
+
+bool process_ends(pid_t pid) {
+  return ends_within_a_minute([pid] { return process_runs(pid); });
+}
+
+bool lock_holder_runs(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // releases the lock this took, if it took one
+  return held;
+}
+
+bool lock_holder_ends(const std::string& path) {
+  return ends_within_a_minute([&path] { return lock_holder_runs(path); });
 }
 
 }  // namespace poet::test

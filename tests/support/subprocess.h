@@ -39,6 +39,12 @@ bool process_runs(pid_t pid);
 // Waits, up to a minute, for a process to end; whether it did.
 bool process_ends(pid_t pid);
 
+// Whether the process that locked the file at `path` (flock) still runs: a lock names a process
+// the same inside a plugin's PID namespace and outside, where a process id does not.
+bool lock_holder_runs(const std::string& path);
+// Waits, up to a minute, for it to end; whether it did.
+bool lock_holder_ends(const std::string& path);
+
 // A program running beside the test, its standard output and error read through one pipe.
 class RunningProgram {
  public:

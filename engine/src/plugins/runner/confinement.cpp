@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -31,20 +32,29 @@ void write_file(const char* path, const std::string& text) {
   ::close(fd);
 }
 
-// A user namespace, in which the plugin keeps its user and group ids, and a PID namespace for the
-// children to come. False where they cannot be made (a container's seccomp policy, or
-// kernel.unprivileged_userns_clone = 0), or POET_PLUGIN_NAMESPACES=off says not to.
+// A user namespace, in which the plugin keeps its user and group ids, a PID namespace for the
+// children to come, and a mount namespace for their /proc. False where they cannot be made (a
+// container's seccomp policy, or kernel.unprivileged_userns_clone = 0), or
+// POET_PLUGIN_NAMESPACES=off says not to.
 bool enter_namespaces() {
   // Off by choice: as where the kernel forbids them, and for the tests of that path.
   if (const char* choice = std::getenv("POET_PLUGIN_NAMESPACES"); choice && std::string(choice) == "off")
     return false;
   const uid_t uid = ::getuid();
   const gid_t gid = ::getgid();
-  if (::unshare(CLONE_NEWUSER | CLONE_NEWPID) != 0) return false;
+  if (::unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) != 0) return false;
   write_file("/proc/self/uid_map", fmt::format("{0} {0} 1", uid));
   write_file("/proc/self/setgroups", "deny");  // required before gid_map, unprivileged
   write_file("/proc/self/gid_map", fmt::format("{0} {0} 1", gid));
   return true;
+}
+
+// In the namespace's first process: a /proc of the namespace's own, so that the plugin sees its
+// own processes only, and /proc/<its id> names itself (LeakSanitizer, for one, lists a process's
+// threads so). Where the kernel refuses (the /proc outside is partly covered, as in some
+// containers), the plugin keeps the /proc outside.
+void mount_own_proc() {
+  ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
 }
 
 // In a child: ends with its parent, the guard, even if the guard is already gone (`alive`'s
@@ -186,6 +196,7 @@ void confine(int poet_socket) {
     follow_guard(alive);
     if (namespaced) {
       ::close(host_status[0]);
+      mount_own_proc();
       const pid_t host = ::fork();
       if (host < 0) ::_exit(1);
       if (host > 0) {  // init, process 1 of the namespace
