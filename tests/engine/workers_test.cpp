@@ -185,31 +185,50 @@ TEST(Workers, ResumeWithAnotherNumberOfWorkersIsNoted) {
   EXPECT_EQ(checkpoint::read(request.out).training.at("world_size").get<int>(), 2);
 }
 
-// A worker killed in the middle of a run stops the run on the other within a bounded time, with a
-// message naming it, and the last checkpoint loads and resumes.
-TEST(Workers, SigkillOfAWorkerStopsTheRunAndTheLastCheckpointLoads) {
-  TrainRequest request = tiny_request(CellType::gru, "sigkill", 2);
+// A run of two workers, checkpointing every step, in which worker 1 gets `signal` once step 3 is
+// saved: the message the run stopped with, the seconds from the signal to it, the worker's pid.
+struct SignalledRun {
+  std::string message;
+  double seconds = 0;
+  pid_t worker = 0;
+};
+
+SignalledRun signal_a_worker_at_step_3(const TrainRequest& request, int signal) {
+  const std::atomic<bool> never{false};
+  TrainEvents events;
+  SignalledRun run;
+  Clock::time_point signalled_at;
+  events.checkpoint = [&](const fs::path&, std::int64_t step) {
+    if (step != 3 || run.worker) return;
+    const auto workers = test::child_processes(getpid());
+    ASSERT_EQ(workers.size(), 1u);
+    run.worker = workers.front();
+    signalled_at = Clock::now();
+    kill(run.worker, signal);
+  };
+  run.message = error_of([&] { train(request, events, never); });
+  run.seconds = std::chrono::duration<double>(Clock::now() - signalled_at).count();
+  return run;
+}
+
+TrainRequest a_long_run_saving_every_step(const std::string& name) {
+  TrainRequest request = tiny_request(CellType::gru, name, 2);
   request.train.steps = 100000;
   request.train.checkpoint_every = 1;
   request.train.eval_every = 100000;
-  const std::atomic<bool> never{false};
-  TrainEvents events;
-  pid_t killed = 0;
-  Clock::time_point killed_at;
-  events.checkpoint = [&](const fs::path&, std::int64_t step) {
-    if (step != 3 || killed) return;
-    const auto workers = test::child_processes(getpid());
-    ASSERT_EQ(workers.size(), 1u);
-    killed = workers.front();
-    killed_at = Clock::now();
-    kill(killed, SIGKILL);
-  };
-  const std::string message = error_of([&] { train(request, events, never); });
-  const double seconds = std::chrono::duration<double>(Clock::now() - killed_at).count();
-  ASSERT_NE(killed, 0);
-  EXPECT_LT(seconds, 15.0) << "a dead worker is noticed at once, not after the timeout (60 s)";
+  return request;
+}
+
+// A worker killed in the middle of a run stops the run on the other within a bounded time, with a
+// message naming it, and the last checkpoint loads and resumes.
+TEST(Workers, SigkillOfAWorkerStopsTheRunAndTheLastCheckpointLoads) {
+  const TrainRequest request = a_long_run_saving_every_step("sigkill");
+  const SignalledRun run = signal_a_worker_at_step_3(request, SIGKILL);
+  const std::string& message = run.message;
+  ASSERT_NE(run.worker, 0);
+  EXPECT_LT(run.seconds, 15.0) << "a dead worker is noticed at once, not after the timeout (60 s)";
   EXPECT_TRUE(std::regex_search(
-      message, std::regex("^training stopped after step [34]: worker 1 \\(pid " + std::to_string(killed) +
+      message, std::regex("^training stopped after step [34]: worker 1 \\(pid " + std::to_string(run.worker) +
                           "\\) was killed by signal 9 \\(Killed\\); the last checkpoint, '.*model\\.ckpt' "
                           "\\(step [34]\\), is intact$")))
       << message;
@@ -222,35 +241,21 @@ TEST(Workers, SigkillOfAWorkerStopsTheRunAndTheLastCheckpointLoads) {
   rest.resume = request.out;
   rest.workers.count = 1;
   rest.steps = saved + 1;
+  const std::atomic<bool> never{false};
   EXPECT_EQ(train(rest, {}, never).step, saved + 1);
 }
 
 // A worker frozen (SIGSTOP) stops the run within the timeout and the few seconds the workers
 // give each other to say why, naming it.
 TEST(Workers, AFrozenWorkerStopsTheRunWithinTheTimeout) {
-  TrainRequest request = tiny_request(CellType::gru, "sigstop", 2);
-  request.train.steps = 100000;
-  request.train.checkpoint_every = 1;
-  request.train.eval_every = 100000;
+  TrainRequest request = a_long_run_saving_every_step("sigstop");
   request.workers.timeout_seconds = 10;
-  const std::atomic<bool> never{false};
-  TrainEvents events;
-  pid_t frozen = 0;
-  Clock::time_point frozen_at;
-  events.checkpoint = [&](const fs::path&, std::int64_t step) {
-    if (step != 3 || frozen) return;
-    const auto workers = test::child_processes(getpid());
-    ASSERT_EQ(workers.size(), 1u);
-    frozen = workers.front();
-    frozen_at = Clock::now();
-    kill(frozen, SIGSTOP);
-  };
-  const std::string message = error_of([&] { train(request, events, never); });
-  const double seconds = std::chrono::duration<double>(Clock::now() - frozen_at).count();
-  ASSERT_NE(frozen, 0);
-  EXPECT_GE(seconds, 10.0) << "a frozen worker is told from a slow one by the timeout";
-  EXPECT_LT(seconds, 10 + 3 + kMargin);
-  EXPECT_NE(message.find("worker 1 stopped answering within 10 s"), std::string::npos) << message;
+  const SignalledRun run = signal_a_worker_at_step_3(request, SIGSTOP);
+  ASSERT_NE(run.worker, 0);
+  EXPECT_GE(run.seconds, 10.0) << "a frozen worker is told from a slow one by the timeout";
+  EXPECT_LT(run.seconds, 10 + 3 + kMargin);
+  EXPECT_NE(run.message.find("worker 1 stopped answering within 10 s"), std::string::npos)
+      << run.message;
   EXPECT_TRUE(test::child_processes(getpid()).empty()) << "the frozen worker is left behind";
 }
 

@@ -7,7 +7,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "poet/engine/corpus.h"
+#include "poet/engine/error.h"
+#include "poet/engine/files/corpus.h"
 
 namespace {
 
