@@ -369,6 +369,19 @@ TEST(IsolatedDecoder, ReplacesAProcessKilledBetweenPoems) {
   EXPECT_NE(next.process, first.process);
 }
 
+// The terminal's Ctrl-C and Ctrl-\ are poet's to handle: sent to the runner's whole group, as a
+// terminal sends them to its foreground group, they end none of its processes. (A fatal signal
+// ends a process as it is sent, so the next poem would find it gone.)
+TEST(IsolatedDecoder, LeavesTheTerminalsSignalsToPoet) {
+  IsolatedDecoder decoder = crashy();
+  const Poem first = write(decoder, kWrite);
+  const auto runner = test::child_processes(::getpid());
+  ASSERT_EQ(runner.size(), 1u);
+  ASSERT_EQ(::kill(-runner[0], SIGINT), 0);
+  ASSERT_EQ(::kill(-runner[0], SIGQUIT), 0);
+  EXPECT_EQ(write(decoder, kWrite).process, first.process);
+}
+
 TEST(IsolatedDecoder, RefusesMoreStatesThanItHasSlotsFor) {
   IsolatedDecoder decoder = crashy();
   const std::string process = write(decoder, kWrite).process;

@@ -59,10 +59,15 @@ RunnerProcess::RunnerProcess(const fs::path& runner, const char* mode, const fs:
   ::posix_spawn_file_actions_adddup2(&actions, output_end.get(), STDERR_FILENO);
   posix_spawnattr_t attributes;
   ::posix_spawnattr_init(&attributes);
-  sigset_t none, all;
-  ::sigemptyset(&none);
+  // The terminal's signals stay blocked into the runner, which ignores them: a Ctrl-C that reaches
+  // poet's group in the instant before the child leaves it is pending there, and would otherwise
+  // end the runner as its mask is set.
+  sigset_t terminal_signals, all;
+  ::sigemptyset(&terminal_signals);
+  ::sigaddset(&terminal_signals, SIGINT);
+  ::sigaddset(&terminal_signals, SIGQUIT);
   ::sigfillset(&all);
-  ::posix_spawnattr_setsigmask(&attributes, &none);
+  ::posix_spawnattr_setsigmask(&attributes, &terminal_signals);
   ::posix_spawnattr_setsigdefault(&attributes, &all);
   // A group of its own: Ctrl-C at the terminal is poet's to handle, and the group is what a
   // kill stops.

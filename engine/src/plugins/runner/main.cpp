@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -106,7 +107,20 @@ int serve(const OpenedPlugin& plugin) {
   return 1;
 }
 
+// Ctrl-C and Ctrl-\ are poet's: it tells a plugin of Ctrl-C through cancelled(). Ignoring them
+// drops one that reached this process while poet started it (spawned with both blocked).
+void ignore_terminal_signals() {
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGQUIT, SIG_IGN);
+  sigset_t terminal_signals;
+  ::sigemptyset(&terminal_signals);
+  ::sigaddset(&terminal_signals, SIGINT);
+  ::sigaddset(&terminal_signals, SIGQUIT);
+  ::sigprocmask(SIG_UNBLOCK, &terminal_signals, nullptr);
+}
+
 int run(std::string_view mode, const char* plugin_file, const char* memory) {
+  ignore_terminal_signals();
   close_inherited_fds();
   confine(kRunnerSocketFd);
   follow_poet();
