@@ -235,6 +235,39 @@ static void test_sample_draws_unchanged(const poet_host* host) {
   }
 }
 
+static int heavier_first(const void* a, const void* b) {
+  return poet_sdk_heavier((const poet_sdk_candidate*)a, (const poet_sdk_candidate*)b)   ? -1
+         : poet_sdk_heavier((const poet_sdk_candidate*)b, (const poet_sdk_candidate*)a) ? 1
+                                                                                        : 0;
+}
+
+/* The sampler's own sort orders as qsort does, on a vocabulary's worth of weights with many ties
+ * (sorted, reversed and random), so a sample draws the token it always drew. */
+static void test_sort_orders_as_qsort(void) {
+  enum { N = 5000 };
+  static poet_sdk_candidate mine[N], reference[N];
+  unsigned state = 12345u;
+  int shape, i;
+  for (shape = 0; shape < 3; ++shape) {
+    for (i = 0; i < N; ++i) {
+      state = state * 1103515245u + 12345u;
+      mine[i].token = i;
+      mine[i].weight = shape == 0 ? -(double)(state >> 16 & 255) / 8 : shape == 1 ? -i / 7 : i / 7;
+    }
+    memcpy(reference, mine, sizeof mine);
+    poet_sdk_sort_candidates(mine, N);
+    qsort(reference, N, sizeof reference[0], heavier_first);
+    for (i = 0; i < N; ++i) {
+      if (mine[i].token != reference[i].token) {
+        ++failures;
+        fprintf(stderr, "shape %d: place %d holds token %d, qsort puts %d there\n", shape, i,
+                mine[i].token, reference[i].token);
+        break;
+      }
+    }
+  }
+}
+
 static void test_repetition_penalty(const poet_host* host) {
   /* 月 twice, 水 once, a comma; the end token is no character of the poem's text. */
   static const poet_token poem[] = {0, 2, 0, COMMA};
@@ -350,6 +383,7 @@ int main(void) {
   const poet_host host = fake_host(&f);
   test_min_p_and_typical_p(&host);
   test_sample_draws_unchanged(&host);
+  test_sort_orders_as_qsort();
   test_repetition_penalty(&host);
   test_penalise();
   test_repeats(&host);

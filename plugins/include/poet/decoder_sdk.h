@@ -61,11 +61,47 @@ typedef struct poet_sdk_candidate {
   double weight; /* log-probability / temperature, then probability */
 } poet_sdk_candidate;
 
-static inline int poet_sdk_by_weight_descending(const void* a, const void* b) {
-  const double x = ((const poet_sdk_candidate*)a)->weight,
-               y = ((const poet_sdk_candidate*)b)->weight;
-  if (x != y) return x > y ? -1 : 1;
-  return ((const poet_sdk_candidate*)a)->token - ((const poet_sdk_candidate*)b)->token;
+/* Internal to poet_sdk_sample_with: whether a comes before b: the heavier first, and of two alike
+ * the lower token, so that the order is total and every sort gives the same. */
+static inline int poet_sdk_heavier(const poet_sdk_candidate* a, const poet_sdk_candidate* b) {
+  return a->weight > b->weight || (a->weight == b->weight && a->token < b->token);
+}
+
+/* Internal to poet_sdk_sample_with: sorts candidates by poet_sdk_heavier. Written out because
+ * sampling sorts at every step of every poem, and qsort's calls through a pointer cost several
+ * times as much. Quicksort on the median of three, insertion sort for short runs, recursing into
+ * the shorter side only. */
+static inline void poet_sdk_sort_candidates(poet_sdk_candidate* c, size_t n) {
+  while (n > 16) {
+    poet_sdk_candidate pivot, t;
+    size_t i = 0, j = n - 1, m = n / 2;
+    if (poet_sdk_heavier(&c[m], &c[0])) t = c[m], c[m] = c[0], c[0] = t;
+    if (poet_sdk_heavier(&c[n - 1], &c[0])) t = c[n - 1], c[n - 1] = c[0], c[0] = t;
+    if (poet_sdk_heavier(&c[n - 1], &c[m])) t = c[n - 1], c[n - 1] = c[m], c[m] = t;
+    pivot = c[m];
+    for (;;) { /* Hoare's partition: [0, i) before the pivot or equal, (j, n) after or equal */
+      while (poet_sdk_heavier(&c[i], &pivot)) ++i;
+      while (poet_sdk_heavier(&pivot, &c[j])) --j;
+      if (i >= j) break;
+      t = c[i], c[i] = c[j], c[j] = t;
+      ++i, --j;
+    }
+    if (j + 1 < n - j - 1) {
+      poet_sdk_sort_candidates(c, j + 1);
+      c += j + 1, n -= j + 1;
+    } else {
+      poet_sdk_sort_candidates(c + j + 1, n - j - 1);
+      n = j + 1;
+    }
+  }
+  {
+    size_t i, j;
+    for (i = 1; i < n; ++i) {
+      const poet_sdk_candidate x = c[i];
+      for (j = i; j > 0 && poet_sdk_heavier(&x, &c[j - 1]); --j) c[j] = c[j - 1];
+      c[j] = x;
+    }
+  }
 }
 
 /* Internal to poet_sdk_sample_with: how far a candidate's surprisal is from the entropy. */
@@ -84,7 +120,7 @@ static inline poet_token poet_sdk_sample_with(const poet_host* host, const float
   const poet_token best = poet_sdk_argmax(log_probs, count);
   poet_sdk_candidate* candidates;
   size_t first = 0, kept = 0, i; /* the draw is among candidates[first, kept) */
-  double total = 0, cumulative = 0, target;
+  double total = 0, cumulative = 0, target, whole = 0;
   poet_token chosen;
   if (best < 0) return -1;
   if (sampling->temperature <= 0) return best;
@@ -100,12 +136,31 @@ static inline poet_token poet_sdk_sample_with(const poet_host* host, const float
       ++kept;
     }
   }
-  qsort(candidates, kept, sizeof *candidates, poet_sdk_by_weight_descending);
+  if (sampling->top_k <= 0 && sampling->top_p < 1) {
+    /* Top-p alone: what lies outside the nucleus is known before sorting. With the weights in
+     * buckets half a nat wide, once the buckets above one hold top_p of the whole probability, no
+     * token in it or below can be drawn; only the rest is sorted (the sort is most of a step's
+     * work in a batch of poems). */
+    double mass[60] = {0}, above = 0;
+    size_t cut = 0, j = 0;
+    for (i = 0; i < kept; ++i) {
+      const double p = exp(candidates[i].weight);
+      mass[(int)(-candidates[i].weight * 2)] += p;
+      whole += p;
+    }
+    while (cut < 60 && above < sampling->top_p * whole) above += mass[cut++];
+    for (i = 0; i < kept; ++i) {
+      if ((size_t)(-candidates[i].weight * 2) < cut) candidates[j++] = candidates[i];
+    }
+    kept = j;
+  }
+  poet_sdk_sort_candidates(candidates, kept);
   if (sampling->top_k > 0 && (size_t)sampling->top_k < kept) kept = (size_t)sampling->top_k;
   for (i = 0; i < kept; ++i) {
     candidates[i].weight = exp(candidates[i].weight);
     total += candidates[i].weight;
   }
+  if (whole > 0) total = whole; /* top-p's share is of every token's probability */
   if (sampling->top_p < 1) {
     for (i = 0; i < kept; ++i) {
       cumulative += candidates[i].weight;
