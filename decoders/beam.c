@@ -41,6 +41,7 @@ static const poet_decoder beam = {
     .name = "beam",
     .version = "1.2.0",
     .help = "beam search: the likeliest poem among `width` kept at each step",
+    .capabilities = POET_CAP_BATCHES,
     .params = params,
     .param_count = sizeof params / sizeof params[0],
     .decode = decode,

@@ -18,5 +18,6 @@ fs::path bundled_file(const char* name) {
 fs::path bundled_corpus() { return bundled_file("tang.tsv"); }
 fs::path bundled_model() { return bundled_file("tang.ckpt"); }
 fs::path bundled_metre() { return bundled_file("metre.tsv"); }
+fs::path bundled_critic() { return bundled_file("critic.ckpt"); }
 
 }  // namespace poet::repl

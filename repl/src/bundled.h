@@ -11,5 +11,6 @@ namespace poet::repl {
 std::filesystem::path bundled_corpus();  // tang.tsv: what `train` learns from by default
 std::filesystem::path bundled_model();   // tang.ckpt: what poet loads at start by default
 std::filesystem::path bundled_metre();   // metre.tsv: tones and rhymes, for gen and check
+std::filesystem::path bundled_critic();  // critic.ckpt: what gen --best-of chooses by
 
 }  // namespace poet::repl

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "critic.h"
 #include "generation_settings.h"
 #include "poet/engine/error.h"
 #include "poet/engine/files/corpus.h"
@@ -154,8 +155,17 @@ void run_check(Shell& shell, const Args& args) {
   const MetreLexicon& lexicon = shell.metre_lexicon();
   const MetreCheck check = check_poem(text, lexicon, metre.book);
   Terminal& terminal = shell.terminal();
-  terminal.reply({to_json(check, encode_utf8(text), metre.book),
-                  describe_check(check, lexicon, metre.book, terminal)});
+  Reply reply{to_json(check, encode_utf8(text), metre.book),
+              describe_check(check, lexicon, metre.book, terminal)};
+  // The critic beside the metre; a poet without one still checks metre.
+  try {
+    const Reply critic = critic_reply(shell.critic(), text);
+    reply.fields.update(critic.fields);
+    reply.text += "\n" + critic.text;
+  } catch (const Error& error) {
+    terminal.warning(fmt::format("no critic: {}", error.what()));
+  }
+  terminal.reply(reply);
 }
 
 }  // namespace

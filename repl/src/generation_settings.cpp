@@ -112,6 +112,18 @@ std::vector<Setting> make_table() {
       {"count", "-n", "COUNT", "how many poems (1 to 100)", nothing,
        [](Settings& s, std::string_view text, const DecoderSet&) { s.count = parse_count(text); },
        [](const Settings& s) { return std::to_string(s.count); }},
+      {"best-of", "--best-of", "K",
+       "write K candidates a poem in one batch and keep the one the critic rates most real "
+       "(1 to 32; 1: no critic)",
+       nothing,
+       [](Settings& s, std::string_view text, const DecoderSet&) {
+         const auto k = whole_number<int>(text);
+         if (!k || *k < 1 || *k > kMostBestOf)
+           throw Error::input(fmt::format(
+               "--best-of takes a whole number from 1 to {}, not '{}'", kMostBestOf, text));
+         s.best_of = *k;
+       },
+       [](const Settings& s) { return std::to_string(s.best_of); }},
       {"autoreload", "", "on|off",
        "load each checkpoint training writes, and the loaded file when it changes",
        [](const Settings&, const DecoderSet&) {
@@ -263,6 +275,15 @@ std::shared_ptr<const Decoder> find_decoder(const DecoderSet& decoders, std::str
                                    did_you_mean(name, decoders.names())));
   }
   return decoder;
+}
+
+std::uint64_t candidate_seed(std::uint64_t seed, int index) {
+  if (index == 0) return seed;
+  // The others spread by SplitMix64's mixing, far from the seeds of -n's other poems.
+  std::uint64_t z = seed + static_cast<std::uint64_t>(index) * 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
 }
 
 }  // namespace poet::repl

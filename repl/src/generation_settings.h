@@ -39,12 +39,18 @@ struct MetreChoice {
   std::optional<int> fixed_group() const;
 };
 
+inline constexpr int kDefaultBestOf = 8;
+inline constexpr int kMostBestOf = 32;
+
 struct Settings {
   std::string decoder = "temperature";  // what gen and acrostic write with
   FormChoice form;
   MetreChoice metre;
   std::optional<std::uint64_t> seed;  // none: a fresh seed for every poem
   int count = 1;
+  // Candidates written a poem (in one batch), of which the critic keeps the one it rates most
+  // real; 1: no critic. The default is measured in docs/figures.md.
+  int best_of = kDefaultBestOf;
   std::u32string mood;  // gen's --mood: a line read into the model first; not a `set` key
   // Load each checkpoint that training writes, and the loaded file whenever it changes on disk.
   bool autoreload = false;
@@ -76,6 +82,10 @@ const Setting* setting_by_key(std::string_view key);
 const Setting* setting_by_option(std::string_view option);
 // The names of gen's options without their dashes, which no decoder parameter may take.
 std::vector<std::string> reserved_option_names();
+
+// The seed of candidate `index` of a poem written with `seed` under --best-of: the poem's own seed
+// first, so that --best-of 1 writes what the seed always wrote.
+std::uint64_t candidate_seed(std::uint64_t seed, int index);
 
 // Throws Error::input unless the settings agree with each other: a fixed rhyme group is one of the
 // rhyme book's.

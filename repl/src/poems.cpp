@@ -167,57 +167,141 @@ nlohmann::json poem_fields(const WrittenPoem& poem, const Settings& settings,
   return fields;
 }
 
-// gen and acrostic: `text` is the beginning or the heads.
-void write_poems(Shell& shell, const Args& args, bool acrostic) {
-  Terminal& terminal = shell.terminal();
-  const auto decoder = decoder_for(shell, args);
-  const Settings settings = command_settings(shell, args, *decoder);
-  const std::u32string text = decode_utf8(args.positional[0]);
-  MetreRule metre;  // no lexicon: no metre
-  if (settings.metre.needs_lexicon()) metre = settings.metre.rule(shell.metre_lexicon());
-  const bool live = decoder->streams() && !terminal.json();
-  std::random_device entropy;
-  const std::uint64_t first_seed =
-      settings.seed ? *settings.seed : (std::uint64_t{entropy()} << 32 | entropy());
-  for (int i = 0; i < settings.count; ++i) {
-    const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(i);
-    auto generation = shell.engine().begin_generation(seed);
+// One command's poems: what each is asked, and how each is shown.
+class PoemWriter {
+ public:
+  PoemWriter(Shell& shell, const Args& args, bool acrostic)
+      : shell_(shell),
+        terminal_(shell.terminal()),
+        decoder_(decoder_for(shell, args)),
+        settings_(command_settings(shell, args, *decoder_)),
+        text_(decode_utf8(args.positional[0])),
+        acrostic_(acrostic) {
+    if (settings_.metre.needs_lexicon()) metre_ = settings_.metre.rule(shell.metre_lexicon());
+    std::random_device entropy;
+    first_seed_ = settings_.seed ? *settings_.seed : (std::uint64_t{entropy()} << 32 | entropy());
+  }
+
+  void write() {
+    if (settings_.count == 1 && settings_.best_of == 1) {
+      write_streaming();
+      return;
+    }
+    const Critic* critic = settings_.best_of > 1 ? &shell_.critic() : nullptr;
+    // Whole poems' candidates a batch, at most kMostInBatch of them (each a thread).
+    const int per_batch = std::max(1, kMostInBatch / settings_.best_of);
+    for (int first = 0; first < settings_.count; first += per_batch) {
+      const int last = std::min(settings_.count, first + per_batch);
+      std::vector<std::unique_ptr<Generation>> generations;
+      std::vector<Generation*> pointers;
+      std::vector<PoemRequest> requests;
+      for (int i = first; i < last; ++i) {
+        for (int j = 0; j < settings_.best_of; ++j) {
+          generations.push_back(
+              shell_.engine().begin_generation(candidate_seed(seed_of(i), j)));
+          pointers.push_back(generations.back().get());
+          requests.push_back(request(i));
+        }
+      }
+      const std::vector<WrittenPoem> written = poet::write_poems(pointers, *decoder_, requests);
+      for (int i = first; i < last; ++i) {
+        const auto candidates = written.begin() + (i - first) * settings_.best_of;
+        auto chosen = static_cast<std::size_t>(candidates - written.begin());
+        std::optional<double> score;
+        if (critic != nullptr) {
+          const CriticChoice choice =
+              choose_by_critic(*critic, {candidates, candidates + settings_.best_of});
+          chosen += choice.index;
+          score = choice.score;
+        }
+        if (i > 0 && !terminal_.json()) terminal_.stream("\n");
+        {
+          VerseLayout layout(terminal_);
+          if (!terminal_.json()) layout.add(written[chosen].text);
+        }
+        show(written[chosen], seed_of(i), *pointers[chosen], score);
+      }
+    }
+  }
+
+ private:
+  // Candidates written in one batch at most: poems of -n beyond it wait for the next batch.
+  static constexpr int kMostInBatch = 64;
+
+  std::uint64_t seed_of(int poem) const { return first_seed_ + static_cast<std::uint64_t>(poem); }
+
+  PoemRequest request(int poem) const {
     PoemRequest request;
-    (acrostic ? request.heads : request.start) = text;
-    request.mood = settings.mood;
-    request.form = settings.form.rule;
-    request.metre = metre;
-    request.params = settings.values(*decoder);
-    request.poem_index = i;
-    request.poem_count = settings.count;
+    (acrostic_ ? request.heads : request.start) = text_;
+    request.mood = settings_.mood;
+    request.form = settings_.form.rule;
+    request.metre = metre_;
+    request.params = settings_.values(*decoder_);
+    request.poem_index = poem;
+    request.poem_count = settings_.count;
     request.cancel = &interrupted();
-    if (i > 0 && !terminal.json()) terminal.stream("\n");
+    return request;
+  }
+
+  // One poem, shown as the decoder settles it where it streams.
+  void write_streaming() {
+    auto generation = shell_.engine().begin_generation(seed_of(0));
+    PoemRequest poem_request = request(0);
+    const bool live = decoder_->streams() && !terminal_.json();
     WrittenPoem poem;
     {
-      VerseLayout layout(terminal);
-      if (live) request.on_text = [&](const std::string& piece) { layout.add(piece); };
-      poem = write_poem(*generation, *decoder, request);
-      if (!live && !terminal.json()) layout.add(poem.text);
+      VerseLayout layout(terminal_);
+      if (live) poem_request.on_text = [&](const std::string& piece) { layout.add(piece); };
+      poem = write_poem(*generation, *decoder_, poem_request);
+      if (!live && !terminal_.json()) layout.add(poem.text);
     }
-    Reply reply{poem_fields(poem, settings, *decoder, text, acrostic, seed, *generation), {}};
-    if (!terminal.json()) {
-      for (const auto& warning : poem.warnings) terminal.warning(warning);
+    show(poem, seed_of(0), *generation, std::nullopt);
+  }
+
+  // What follows a poem's text: its warnings, notes and critic score, and the fields of --json.
+  void show(const WrittenPoem& poem, std::uint64_t seed, const Generation& generation,
+            std::optional<double> critic) {
+    Reply reply{poem_fields(poem, settings_, *decoder_, text_, acrostic_, seed, generation), {}};
+    if (critic) {
+      reply.fields["critic"] = *critic;
+      reply.fields["best_of"] = settings_.best_of;
+    }
+    if (!terminal_.json()) {
+      for (const auto& warning : poem.warnings) terminal_.warning(warning);
       if (poem.unshown_warnings > 0) {
-        terminal.warning(fmt::format("decoder '{}': and {} more warning{}", decoder->name(),
-                                     poem.unshown_warnings, poem.unshown_warnings == 1 ? "" : "s"));
+        terminal_.warning(fmt::format("decoder '{}': and {} more warning{}", decoder_->name(),
+                                      poem.unshown_warnings,
+                                      poem.unshown_warnings == 1 ? "" : "s"));
       }
       // Where the metre gave way is part of the result, so a script sees it too.
       for (const auto& note : poem.notes) reply.text += fmt::format("  ({})\n", note);
     }
-    terminal.reply(reply);
-    if (terminal.interactive()) {
-      terminal.note(fmt::format(
-          "  {}, seed {}{}", decoder->name(), seed,
+    terminal_.reply(reply);
+    if (terminal_.interactive()) {
+      // Like the decoder and the seed, the critic's score is for the person at the prompt: a
+      // script reads the poem alone, or `critic` in --json.
+      if (critic) terminal_.note(fmt::format("  critic {:.2f}", *critic));
+      terminal_.note(fmt::format(
+          "  {}, seed {}{}", decoder_->name(), seed,
           reply.fields.contains("rhyme_group")
               ? fmt::format(", rhyme {}", reply.fields["rhyme_group"].get<std::string>())
               : ""));
     }
   }
+
+  Shell& shell_;
+  Terminal& terminal_;
+  std::shared_ptr<const Decoder> decoder_;
+  Settings settings_;
+  std::u32string text_;
+  bool acrostic_;
+  MetreRule metre_;  // no lexicon: no metre
+  std::uint64_t first_seed_ = 0;
+};
+
+// gen and acrostic: `text` is the beginning or the heads.
+void run_poem_command(Shell& shell, const Args& args, bool acrostic) {
+  PoemWriter(shell, args, acrostic).write();
 }
 
 // Tab after gen's or acrostic's words: after one of the decoder's options, its values; elsewhere,
@@ -267,8 +351,8 @@ std::vector<Option> poem_options() {
 Command poem_command(std::string_view name, std::string_view arguments, std::string_view summary,
                      std::string_view details, bool acrostic) {
   Command command{name, arguments, 1, 1, summary, details, poem_options()};
-  command.run = acrostic ? [](Shell& shell, const Args& args) { write_poems(shell, args, true); }
-                         : [](Shell& shell, const Args& args) { write_poems(shell, args, false); };
+  command.run = acrostic ? [](Shell& shell, const Args& args) { run_poem_command(shell, args, true); }
+                         : [](Shell& shell, const Args& args) { run_poem_command(shell, args, false); };
   command.decoder_options = decoder_options;
   return command;
 }

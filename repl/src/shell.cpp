@@ -7,6 +7,7 @@
 
 #include "bundled.h"
 #include "check.h"
+#include "critic.h"
 #include "interrupt.h"
 #include "models.h"
 #include "poems.h"
@@ -81,7 +82,8 @@ Command quit_command() {
 
 std::vector<Command> make_table() {
   std::vector<Command> table{help_command()};
-  for (auto group : {poem_commands(), model_commands(), training_commands(), {check_command()}}) {
+  for (auto group :
+       {poem_commands(), model_commands(), training_commands(), {check_command(), critic_command()}}) {
     for (auto& command : group) table.push_back(std::move(command));
   }
   table.push_back(quit_command());
@@ -170,6 +172,11 @@ Shell::Shell(Terminal& terminal, Engine& engine, DecoderSet& decoders,
 const MetreLexicon& Shell::metre_lexicon() {
   if (!metre_lexicon_) metre_lexicon_ = MetreLexicon::read(bundled_metre());
   return *metre_lexicon_;
+}
+
+const Critic& Shell::critic() {
+  if (!critic_) critic_ = Critic::load(bundled_critic());
+  return *critic_;
 }
 
 void Shell::apply_autoreload() {

@@ -14,6 +14,7 @@
 #include "generation_settings.h"
 #include "notices.h"
 #include "poet/engine/metre/metre.h"
+#include "poet/engine/model/critic.h"
 #include "poet/engine/model/engine.h"
 #include "poet/engine/model/runtime.h"
 #include "poet/engine/plugins/decoders.h"
@@ -55,6 +56,10 @@ class Shell {
   std::unique_ptr<BackgroundTraining>& training() { return training_; }
   // The bundled metre lexicon, read the first time a command needs it; throws poet::Error.
   const MetreLexicon& metre_lexicon();
+  // The critic gen --best-of and `critic` use: the bundled one, read the first time a command
+  // needs it, or the last one `train --critic` wrote; throws poet::Error.
+  const Critic& critic();
+  void use_critic(std::unique_ptr<Critic> critic) { critic_ = std::move(critic); }
   void request_quit() { quit_requested_ = true; }
 
  private:
@@ -66,6 +71,7 @@ class Shell {
   std::atomic<bool> autoreload_{false};
   Notices notices_;
   std::optional<MetreLexicon> metre_lexicon_;
+  std::unique_ptr<Critic> critic_;
   std::unique_ptr<BackgroundTraining>
       training_;  // last: it posts to notices_ and reads autoreload_
   bool quit_requested_ = false;

@@ -7,6 +7,7 @@
 
 #include "bundled.h"
 #include "chart.h"
+#include "critic.h"
 #include "interrupt.h"
 #include "poet/engine/config/config.h"
 #include "poet/engine/error.h"
@@ -17,18 +18,6 @@ namespace poet::repl {
 namespace {
 
 namespace fs = std::filesystem;
-
-template <typename T>
-T whole_at_least(const std::string& text, std::string_view option, T least) {
-  const auto value = whole_number<T>(text);
-  if (!value || *value < least) {
-    throw Error::input(
-        least == 1
-            ? fmt::format("{} must be a positive whole number, not '{}'", option, text)
-            : fmt::format("{} must be a whole number from {}, not '{}'", option, least, text));
-  }
-  return *value;
-}
 
 std::string duration(double seconds) {
   const auto s = static_cast<long>(std::lround(seconds));
@@ -202,6 +191,10 @@ void run_train(Shell& shell, const Args& args) {
     run_status_or_stop(shell, args);
     return;
   }
+  if (args.option("--critic") != nullptr) {
+    train_critic_command(shell, args);
+    return;
+  }
   TrainRequest request = parse_request(args, shell.config_file());
   request.device = shell.engine().device();
   if (!shell.terminal().interactive()) {
@@ -258,7 +251,12 @@ Command train_command() {
        {"--rank", "R", "this process's rank in a run across machines"},
        {"--world-size", "N", "the processes on every machine"},
        {"--store", "HOST:PORT", "where rank 0 listens, for the others to meet it"},
-       {"--timeout", "SECONDS", "how long to wait for a worker (default 60)"}}};
+       {"--timeout", "SECONDS", "how long to wait for a worker (default 60)"},
+       {"--critic", "CKPT",
+        "train the critic instead, on the loaded model's poems, and write it (the bundled one is "
+        "corpora/critic.ckpt)",
+        files},
+       {"--poems", "N", "with --critic: real and written poems of each kind to learn from (default 16000)"}}};
   train.run = run_train;
   train.complete_arguments = [](Shell&, const std::vector<std::string>&) -> Candidates {
     return std::vector<std::string>{"status", "stop"};

@@ -26,6 +26,19 @@ std::optional<T> whole_number(std::string_view text) {
   return value;
 }
 
+// An option's whole number of at least `least`; throws Error::input saying what it must be.
+template <typename T>
+T whole_at_least(const std::string& text, std::string_view option, T least) {
+  const auto value = whole_number<T>(text);
+  if (!value || *value < least) {
+    throw Error::input(least == 1 ? std::string(option) + " must be a positive whole number, not '" +
+                                        text + "'"
+                                  : std::string(option) + " must be a whole number from " +
+                                        std::to_string(least) + ", not '" + text + "'");
+  }
+  return *value;
+}
+
 // A perplexity for people: two decimals, or three significant digits past a million (a run that
 // diverges reaches 1e+160, which would print as 161 digits).
 std::string perplexity_text(double perplexity);

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     weights += parameter.numel();
   }
   TrainConfig config;
-  Optimizer own(config, model);
+  Optimizer own(config, *model);
   torch::optim::Adam libtorch(parameters, torch::optim::AdamOptions(config.learning_rate));
   const int rounds = quick ? 2 : 10, steps = quick ? 2 : 10;
   std::vector<double> own_ms, libtorch_ms, ratios;

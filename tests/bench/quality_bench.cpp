@@ -4,7 +4,9 @@
 //     with metre inputs, also the conditioned figure);
 //   - for each decoder setting, poems written from a fixed set of begin words × seeds under gen's
 //     metre rule, with and without --form: the share that are exact 五绝/七绝/五律/七律, the share
-//     with a repeated line, the share with a character three times in a row, distinct-2 over all
+//     with a repeated line, the share with a character three times in a row, the share of character
+//     pairs that double one character (AA: 依依, or an accident), the share with a pair written
+//     twice running (ABAB), the critic's mean score, distinct-2 over all
 //     poems, the model's own perplexity of the text it chose (how far from its likeliest path the
 //     setting strays), leaks (any character that is neither a Han character nor verse punctuation:
 //     a marker, <unk>), and speed;
@@ -20,11 +22,14 @@
 // the same figures for the regulated poems of the test split; then ten poems by gen's default, with
 // the rule.
 //
-// usage: poet_bench_quality [--model CKPT] [--seeds N] [--setting SETTING]... [--metre] [--quick]
+// usage: poet_bench_quality [--model CKPT] [--critic CKPT|none] [--seeds N] [--setting SETTING]...
+//                           [--metre] [--quick]
 //   --model: default, the bundled model (corpora/tang.ckpt)
+//   --critic: the critic that scores every poem and chooses under best-of (default, the bundled
+//             corpora/critic.ckpt; none: no critic column, no best-of)
 //   --setting: a decoder and parameters to measure instead of the list below, e.g.
-//              "temperature temperature=0.7 top-p=0.95", or with --metre "acrostic beam" for
-//              acrostics
+//              "temperature temperature=0.7 top-p=0.95", "temperature best-of=8" (8 candidates in
+//              one batch, the critic's choice kept), or with --metre "acrostic beam" for acrostics
 //   --quick: two begin words and one seed, as a smoke test in the suite.
 
 #include <fmt/format.h>
@@ -43,6 +48,7 @@
 #include "generation_settings.h"
 #include "poet/engine/files/corpus.h"
 #include "poet/engine/metre/metre.h"
+#include "poet/engine/model/critic.h"
 #include "poet/engine/model/engine.h"
 #include "poet/engine/plugins/decoders.h"
 #include "poet/engine/text/text.h"
@@ -68,6 +74,10 @@ struct TextStats {
   std::size_t reused = 0;  // characters (Han) the poem already had
   std::set<std::u32string> bigrams;
   std::size_t bigram_count = 0;
+  std::size_t doubled = 0;  // bigrams of one character twice (AA): 依依 or an accident
+  std::size_t looped = 0;   // poems with a pair written twice running (ABAB: 明月明月)
+  double critic = 0;        // summed critic scores, of the poems it scored
+  std::size_t critic_poems = 0;
 
   void add(std::u32string_view text) {
     ++poems;
@@ -78,7 +88,7 @@ struct TextStats {
     bool repeated = false;
     for (const auto line : verse_lines(text)) repeated |= !lines.insert(line).second;
     repeated_line += repeated;
-    bool tripled = false, leaked = false;
+    bool tripled = false, leaked = false, loop = false;
     std::set<char32_t> seen;
     for (std::size_t i = 0; i < text.size(); ++i) {
       if (!is_han(text[i]) && !is_verse_punctuation(text[i])) leaked = true;
@@ -91,8 +101,13 @@ struct TextStats {
       if (i >= 1 && is_han(text[i]) && is_han(text[i - 1])) {
         bigrams.insert(std::u32string(text.substr(i - 1, 2)));
         ++bigram_count;
+        doubled += text[i] == text[i - 1];
       }
+      if (i >= 3 && text[i] == text[i - 2] && text[i - 1] == text[i - 3] && text[i] != text[i - 1] &&
+          is_han(text[i]) && is_han(text[i - 1]) && is_han(text[i - 2]) && is_han(text[i - 3]))
+        loop = true;
     }
+    looped += loop;
     triple += tripled;
     leaks += leaked;
   }
@@ -102,6 +117,14 @@ struct TextStats {
                       : fmt::format("{:.1f}%",
                                     100.0 * static_cast<double>(part) / static_cast<double>(whole));
   }
+  void add_critic(double score) {
+    critic += score;
+    ++critic_poems;
+  }
+  std::string critic_mean() const {
+    return critic_poems == 0 ? "–" : fmt::format("{:.2f}", critic / static_cast<double>(critic_poems));
+  }
+  std::string doubling() const { return share(doubled, bigram_count); }
   std::string distinct2() const {
     return bigram_count == 0 ? "–"
                              : fmt::format("{:.3f}", static_cast<double>(bigrams.size()) /
@@ -120,6 +143,8 @@ const std::vector<std::string> kSettings = {
     "temperature temperature=0.8",
     "temperature temperature=0.9",
     "temperature temperature=1 top-p=1",
+    "temperature best-of=4",
+    "temperature best-of=8",
 };
 
 // A decoder, its parameters' values, and whether it writes acrostics (the begin words, one a line,
@@ -128,6 +153,7 @@ struct MeasuredSetting {
   std::shared_ptr<const Decoder> decoder;
   std::vector<double> params;
   bool acrostic = false;
+  int best_of = 1;  // "best-of=K": K candidates in one batch, the critic's choice kept
 };
 
 // "temperature temperature=0.7 top-p=0.95", or "acrostic temperature" for acrostics: the decoder,
@@ -140,17 +166,42 @@ MeasuredSetting parse_setting(const std::string& setting, const DecoderSet& deco
   if (acrostic) words >> name;
   const auto decoder = repl::find_decoder(decoders, name);
   repl::Settings values;
+  values.best_of = 1;  // a setting's own decoder alone, unless it says best-of=K
   while (words >> assignment) {
     const auto equals = assignment.find('=');
     if (equals == std::string::npos)
       throw std::runtime_error(fmt::format("'{}' is not PARAM=VALUE", assignment));
-    repl::set_setting(values, name + "." + assignment.substr(0, equals),
+    const std::string key = assignment.substr(0, equals);
+    repl::set_setting(values, key == "best-of" ? key : name + "." + key,
                       assignment.substr(equals + 1), decoders);
   }
-  return {decoder, values.values(*decoder), acrostic};
+  return {decoder, values.values(*decoder), acrostic, values.best_of};
 }
 
 constexpr Form kForms[] = {Form::wujue, Form::qijue, Form::wulv, Form::qilv};
+
+// A poem as gen writes it under a setting with `seed`: with best-of, its candidates in one batch
+// and the critic's choice. `critic` (null: none) also scores it, into `stats`.
+WrittenPoem write_measured(Engine& engine, const MeasuredSetting& setting, const PoemRequest& request,
+                           std::uint64_t seed, const Critic* critic, TextStats& stats) {
+  std::vector<std::unique_ptr<Generation>> generations;
+  std::vector<Generation*> pointers;
+  for (int j = 0; j < setting.best_of; ++j) {
+    generations.push_back(engine.begin_generation(repl::candidate_seed(seed, j)));
+    pointers.push_back(generations.back().get());
+  }
+  std::vector<WrittenPoem> candidates = write_poems(
+      pointers, *setting.decoder, std::vector<PoemRequest>(pointers.size(), request));
+  std::size_t chosen = 0;
+  if (critic != nullptr) {
+    const CriticChoice choice = choose_by_critic(*critic, candidates);
+    chosen = choice.index;
+    stats.add_critic(choice.score);
+  } else if (setting.best_of > 1) {
+    throw std::runtime_error("best-of needs a critic (--critic)");
+  }
+  return std::move(candidates[chosen]);
+}
 
 // A metre table's four shares: rhymes in one group, a rhyme repeated, tone checks passed, every
 // rule kept.
@@ -173,7 +224,8 @@ struct MetreStats {
 // Table 3: rhyme and tones, with and without the metre rule. Each poem is written both ways in
 // turn, so the two times share the machine's moods.
 void metre_report(Engine& engine, const DecoderSet& decoders, const std::vector<std::string>& settings,
-                  const std::filesystem::path& corpus, std::u32string_view begin_words, int seeds) {
+                  const std::filesystem::path& corpus, std::u32string_view begin_words, int seeds,
+                  const Critic* critic) {
   const MetreLexicon lexicon =
       MetreLexicon::read(std::filesystem::path(POET_CORPORA_DIR) / "metre.tsv");
   const repl::Settings defaults;
@@ -185,7 +237,7 @@ void metre_report(Engine& engine, const DecoderSet& decoders, const std::vector<
   std::vector<std::string> samples;
   std::size_t poems_per_setting = 0;
   for (const std::string& setting : settings) {
-    const auto [decoder, params, acrostic] = parse_setting(setting, decoders);
+    const MeasuredSetting measured = parse_setting(setting, decoders);
     MetreStats stats[2];  // with the rule, without
     std::size_t index = 0;
     for (std::size_t word = 0; word < begin_words.size(); ++word) {
@@ -193,8 +245,8 @@ void metre_report(Engine& engine, const DecoderSet& decoders, const std::vector<
         const Form form = kForms[index % 4];
         PoemRequest request;
         request.form = FormRule::exact(form);
-        request.params = params;
-        if (acrostic) {  // heads: the begin words from this one on, one per line
+        request.params = measured.params;
+        if (measured.acrostic) {  // heads: the begin words from this one on, one per line
           for (int line = 0; line < form_shape(form).lines; ++line)
             request.heads += begin_words[(word + static_cast<std::size_t>(line)) % begin_words.size()];
         } else {
@@ -203,9 +255,9 @@ void metre_report(Engine& engine, const DecoderSet& decoders, const std::vector<
         for (const bool with_rule : {true, false}) {
           MetreStats& s = stats[with_rule ? 0 : 1];
           request.metre = with_rule ? rule : MetreRule{};
-          auto generation = engine.begin_generation(static_cast<std::uint64_t>(seed));
           const auto start = Clock::now();
-          const WrittenPoem poem = write_poem(*generation, *decoder, request);
+          const WrittenPoem poem = write_measured(engine, measured, request,
+                                                  static_cast<std::uint64_t>(seed), critic, s.text);
           const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
           if (form == Form::wulv) s.lu_seconds += seconds, ++s.lu_poems;
           const std::u32string text = decode_utf8(poem.text);
@@ -255,7 +307,7 @@ void metre_report(Engine& engine, const DecoderSet& decoders, const std::vector<
 
 int usage() {
   fmt::print(stderr,
-             "usage: poet_bench_quality [--model CKPT] [--seeds N] [--setting SETTING]... "
+             "usage: poet_bench_quality [--model CKPT] [--critic CKPT|none] [--seeds N] [--setting SETTING]... "
              "[--metre] [--quick]\n");
   return 2;
 }
@@ -264,12 +316,15 @@ int usage() {
 
 int main(int argc, char** argv) {
   std::filesystem::path model = std::filesystem::path(POET_CORPORA_DIR) / "tang.ckpt";
+  std::filesystem::path critic_file = std::filesystem::path(POET_CORPORA_DIR) / "critic.ckpt";
   int seeds = 10;
   std::vector<std::string> settings;
   bool quick = false, metre = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
       model = argv[++i];
+    } else if (std::strcmp(argv[i], "--critic") == 0 && i + 1 < argc) {
+      critic_file = argv[++i];
     } else if (std::strcmp(argv[i], "--setting") == 0 && i + 1 < argc) {
       settings.emplace_back(argv[++i]);
     } else if (std::strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
@@ -290,12 +345,17 @@ int main(int argc, char** argv) {
   try {
     Engine engine(DeviceChoice::cpu);
     const ModelInfo info = engine.load(model);
-    fmt::print("model: {} ({}), {} steps trained\n\n", model.string(), describe(info.config),
+    fmt::print("model: {} ({}), {} steps trained\n", model.string(), describe(info.config),
                info.steps_trained);
+    // The critic scores every poem where there is one ("none": no critic column).
+    std::unique_ptr<Critic> critic;
+    if (critic_file != "none") critic = Critic::load(critic_file);
+    fmt::print("critic: {}\n\n", critic ? critic_file.string() : "none");
 
     if (metre) {
       if (settings.empty()) settings = {"greedy", "temperature", "beam", "acrostic temperature"};
-      metre_report(engine, DecoderSet({POET_BUILT_IN_DECODERS}), settings, corpus, begin_words, seeds);
+      metre_report(engine, DecoderSet({POET_BUILT_IN_DECODERS}), settings, corpus, begin_words, seeds,
+                   critic.get());
       return 0;
     }
 
@@ -318,7 +378,10 @@ int main(int argc, char** argv) {
     }
     TextStats reference;
     read_corpus(corpus, [&](Poem&& poem) {
-      if (poem.split == Split::test) reference.add(decode_utf8(poem.text));
+      if (poem.split != Split::test) return;
+      const std::u32string text = decode_utf8(poem.text);
+      reference.add(text);
+      if (critic) reference.add_critic(critic->score(text));
     });
 
     // 2. The decoders.
@@ -331,11 +394,12 @@ int main(int argc, char** argv) {
     std::vector<std::string> samples;
     fmt::print(
         "\n| decoder | --form | poems | exact regulated form | repeated line | a character 3× in a "
-        "row | characters used again | distinct-2 | perplexity of its poems | leaks | chars/s | "
-        "ms/poem |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        "row | doubled (AA) of character pairs | ABAB loop | critic | characters used again | "
+        "distinct-2 | perplexity of its poems | leaks | chars/s | "
+        "ms/poem |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (const std::string& setting : settings) {
-      const auto [decoder, params, acrostic] = parse_setting(setting, decoders);
-      if (acrostic) throw std::runtime_error("acrostics are measured with --metre");
+      const MeasuredSetting measured = parse_setting(setting, decoders);
+      if (measured.acrostic) throw std::runtime_error("acrostics are measured with --metre");
       for (const bool with_form : {true, false}) {
         TextStats stats;
         double seconds = 0, log_prob = 0;
@@ -346,10 +410,10 @@ int main(int argc, char** argv) {
             request.start = std::u32string(1, begin);
             request.form = with_form ? FormRule::exact(kForms[index % 4]) : FormRule::automatic();
             request.metre = gen_metre;
-            request.params = params;
-            auto generation = engine.begin_generation(static_cast<std::uint64_t>(seed));
+            request.params = measured.params;
             const auto start = Clock::now();
-            const WrittenPoem poem = write_poem(*generation, *decoder, request);
+            const WrittenPoem poem = write_measured(engine, measured, request,
+                                                   static_cast<std::uint64_t>(seed), critic.get(), stats);
             seconds += std::chrono::duration<double>(Clock::now() - start).count();
             const std::u32string text = decode_utf8(poem.text);
             stats.add(text);
@@ -364,21 +428,23 @@ int main(int argc, char** argv) {
             }
           }
         }
-        fmt::print("| {} | {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | {:.0f} | {:.1f} |\n",
+        fmt::print("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | {:.0f} | {:.1f} |\n",
                    setting, with_form ? "yes" : "no", stats.poems,
                    TextStats::share(stats.regulated, stats.poems),
                    TextStats::share(stats.repeated_line, stats.poems),
-                   TextStats::share(stats.triple, stats.poems),
+                   TextStats::share(stats.triple, stats.poems), stats.doubling(),
+                   TextStats::share(stats.looped, stats.poems), stats.critic_mean(),
                    TextStats::share(stats.reused, stats.characters), stats.distinct2(),
                    std::exp(-log_prob / static_cast<double>(tokens)), stats.leaks,
                    static_cast<double>(stats.characters) / seconds,
                    1e3 * seconds / static_cast<double>(stats.poems));
       }
     }
-    fmt::print("| the real test poems | | {} | {} | {} | {} | {} | {} | {:.1f} | {} | | |\n",
+    fmt::print("| the real test poems | | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | | |\n",
                reference.poems, TextStats::share(reference.regulated, reference.poems),
                TextStats::share(reference.repeated_line, reference.poems),
-               TextStats::share(reference.triple, reference.poems),
+               TextStats::share(reference.triple, reference.poems), reference.doubling(),
+               TextStats::share(reference.looped, reference.poems), reference.critic_mean(),
                TextStats::share(reference.reused, reference.characters), reference.distinct2(),
                test_perplexity, reference.leaks);
 

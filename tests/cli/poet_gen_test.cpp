@@ -148,7 +148,7 @@ TEST(PoetGen, EveryBadInputIsOneLineAndTheScriptCarriesOn) {
       "line 10: usage: " +
           std::string("gen <start> [--decoder NAME] [--form FORM] [--rhyme auto|off|GROUP] "
                       "[--tones strict|loose|off] [--rhyme-book 平水韵|中华新韵] [--mood TEXT] "
-                      "[--seed S] [-n COUNT] [--PARAM VALUE]") +
+                      "[--seed S] [-n COUNT] [--best-of K] [--PARAM VALUE]") +
           "\n");
   EXPECT_EQ(lines_of(run.out).size(), 4u) << "line 11 still writes its poem:\n" << run.out;
 }

@@ -602,5 +602,81 @@ TEST(Misbehaving, CtrlCStopsADecoderThatNeverChecks) {
   user.join();
 }
 
+// ---- Batches ------------------------------------------------------------------------------------
+
+// The requests written as one batch, request i on a generation of seed seeds[i].
+std::vector<WrittenPoem> write_batch(const Decoder& d, const std::vector<PoemRequest>& requests,
+                                     const std::vector<std::uint64_t>& seeds) {
+  std::vector<std::unique_ptr<Generation>> owned;
+  std::vector<Generation*> generations;
+  for (const auto seed : seeds) {
+    owned.push_back(engine().begin_generation(seed));
+    generations.push_back(owned.back().get());
+  }
+  return write_poems(generations, d, requests);
+}
+
+// Poems of every form, beginnings and acrostics, under the metre rule: what a batch may mix.
+std::vector<PoemRequest> mixed_requests() {
+  std::vector<PoemRequest> requests;
+  for (const Form form : kForms) {
+    auto request = beginning(characters(1), FormRule::exact(form));
+    request.metre = metre();
+    requests.push_back(request);
+    requests.push_back(acrostic(form));
+  }
+  return requests;
+}
+
+TEST_P(EachDecoder, EachPoemOfABatchIsThePoemItsSeedWritesAlone) {
+  EXPECT_TRUE(decoder(GetParam()).batches());
+  const auto requests = mixed_requests();
+  std::vector<std::uint64_t> seeds;
+  for (std::size_t i = 0; i < requests.size(); ++i) seeds.push_back(40 + i);
+  const auto batch = write_batch(decoder(GetParam()), requests, seeds);
+  ASSERT_EQ(batch.size(), requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const auto alone = write(decoder(GetParam()), requests[i], seeds[i]);
+    EXPECT_EQ(batch[i].text, alone.text) << "poem " << i;
+    EXPECT_NEAR(batch[i].log_prob, alone.log_prob, 1e-3) << "poem " << i;
+    EXPECT_EQ(batch[i].rhyme_group, alone.rhyme_group) << "poem " << i;
+  }
+}
+
+TEST(WritePoems, APluginThatDoesNotSayItBatchesWritesTheSamePoemsOneAtATime) {
+  const DecoderSet old({kTestPlugins / "abi"});
+  const auto greedy = old.find("old-greedy");
+  ASSERT_TRUE(greedy);
+  EXPECT_FALSE(greedy->batches());
+  const std::vector<PoemRequest> requests(3, beginning(characters(1), FormRule::exact(Form::wulv)));
+  const auto batch = write_batch(*greedy, requests, {1, 2, 3});
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    EXPECT_EQ(batch[i].text, write(*greedy, requests[i], i + 1).text);
+}
+
+TEST(WritePoems, CtrlCStopsEveryPoemOfTheBatch) {
+  std::atomic<bool> cancel{true};
+  auto requests = mixed_requests();
+  for (auto& request : requests) request.cancel = &cancel;
+  try {
+    write_batch(decoder("temperature"), requests, std::vector<std::uint64_t>(requests.size(), 1));
+    FAIL() << "a batch wrote its poems after Ctrl-C";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::stopped);
+  }
+}
+
+TEST(WritePoems, APoemThatCannotBeWrittenFailsTheBatchOnceTheOthersAreDone) {
+  auto requests = mixed_requests();
+  requests[3].heads = characters(3);  // three heads for a 七绝's four lines
+  try {
+    write_batch(decoder("temperature"), requests, std::vector<std::uint64_t>(requests.size(), 1));
+    FAIL() << "a batch with a poem that cannot be written succeeded";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::input);
+    EXPECT_NE(std::string(error.what()).find("head characters"), std::string::npos) << error.what();
+  }
+}
+
 }  // namespace
 }  // namespace poet

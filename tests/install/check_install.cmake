@@ -26,7 +26,7 @@ set(example_sources ${prefix}/share/poet/examples/repetition-penalty)
 foreach(installed bin/poet lib/poet/poet-decoder-runner include/poet/decoder.h include/poet/decoder_sdk.h
                   lib/poet/decoders/greedy.so
                   lib/cmake/poet/poetDecoder.cmake share/poet/corpora/tang.tsv share/poet/corpora/tang.ckpt
-                  share/poet/corpora/metre.tsv share/poet/examples/repetition-penalty/CMakeLists.txt
+                  share/poet/corpora/metre.tsv share/poet/corpora/critic.ckpt share/poet/examples/repetition-penalty/CMakeLists.txt
                   share/poet/examples/repetition-penalty/repetition_penalty.c
                   share/poet/examples/rhyme-planner/rhyme_planner.c include/poet/decoder_ext.h)
   if(NOT EXISTS ${prefix}/${installed})

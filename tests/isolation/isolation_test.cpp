@@ -256,7 +256,7 @@ TEST(IsolatedDecoder, WritesThePoemThePluginWritesInProcess) {
     const std::vector<double> params{kWrite, 8};
     poet_request request = request_for(model.start(), params);
     poet_state result = -1;
-    const int32_t status = instance.decode(table.host(), &request, 1, &result);
+    const int32_t status = instance.prepare_and_decode(table.host(), &request, 1, &result);
     in_process = poem_of(model, status, result);
   }
   ASSERT_EQ(in_process.status, POET_OK);

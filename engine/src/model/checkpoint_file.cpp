@@ -172,6 +172,7 @@ void write(const std::filesystem::path& path, const Contents& contents,
   header["model"] = model_json(contents.model);
   header["vocabulary"] = encode_utf8(std::u32string(contents.vocabulary.begin(), contents.vocabulary.end()));
   header["training"] = contents.training;
+  if (!contents.critic.is_null()) header["critic"] = contents.critic;
   auto& table = header["tensors"] = nlohmann::json::array();
   std::uint64_t data_size = 0;
   const auto add_to_table = [&](const Tensor& tensor, std::string_view prefix) {
@@ -228,7 +229,7 @@ Contents read(const std::filesystem::path& path, const std::atomic<bool>* cancel
   for (const auto& tensor : contents.tensors) held += static_cast<std::int64_t>(tensor.values.size());
   const std::int64_t needed = parameter_count(
       contents.model, static_cast<std::int64_t>(contents.vocabulary.size()) + Vocabulary::kSpecialCount);
-  if (needed > held) {
+  if (contents.critic.is_null() && needed > held) {  // a critic's model section only names its generator
     throw Error::file(
         fmt::format("'{}' is corrupt: its model ({}) needs {} weights, its tensors hold {}", name,
                     describe(contents.model), needed, held));
@@ -329,10 +330,21 @@ Contents parse(std::string_view bytes, const std::string& name) {
       throw std::invalid_argument(fmt::format("its vocabulary lists {} twice", describe(*twice)));
     contents.training = header.value("training", nlohmann::json::object());
     check_training(contents.training);
+    if (header.contains("critic")) {
+      contents.critic = header["critic"];
+      if (!contents.critic.is_object()) throw std::invalid_argument("its critic section is not an object");
+    }
     read_tensors(header.at("tensors"), bytes, kPreambleSize + header_size, contents);
   } catch (const std::exception& error) {  // JSON, UTF-8 and range errors alike
     throw Error::file(fmt::format("'{}' is corrupt: {}", name, describe_error(error, "its header")));
   }
+  return contents;
+}
+
+Contents read_model(const std::filesystem::path& path, const std::atomic<bool>* cancel) {
+  Contents contents = read(path, cancel);
+  if (!contents.critic.is_null())
+    throw Error::file(fmt::format("'{}' is a critic's checkpoint, not a model's", path.string()));
   return contents;
 }
 

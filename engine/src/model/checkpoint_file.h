@@ -39,6 +39,9 @@ struct Contents {
   std::vector<Tensor> tensors;           // the model's weights
   std::vector<Tensor> optimizer_state;   // stored as "optimizer/NAME"; empty for inference files
   nlohmann::json training = nlohmann::json::object();  // the trainer's counters and history
+  // A critic's configuration (poet/engine/model/critic.h), in a critic's file only: null in a
+  // model's. `model` is then the configuration of the model whose poems it learned from.
+  nlohmann::json critic;
 };
 
 // Throws poet::Error: "cannot write checkpoint 'PATH': No space left on device", or refuses a
@@ -50,6 +53,8 @@ void write(const std::filesystem::path& path, const Contents& contents,
 // version, truncated, corrupt (checksum), or inconsistent.
 // `cancel`, when set (Ctrl-C), stops the read: Error "stopped reading 'PATH'".
 Contents read(const std::filesystem::path& path, const std::atomic<bool>* cancel = nullptr);
+// read() of a model's checkpoint: Error::file for a critic's.
+Contents read_model(const std::filesystem::path& path, const std::atomic<bool>* cancel = nullptr);
 // The same from a file's bytes; `name` stands for the file in messages.
 Contents parse(std::string_view bytes, const std::string& name);
 

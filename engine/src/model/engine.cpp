@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <thread>
 
@@ -52,7 +53,7 @@ namespace {
 std::shared_ptr<const LoadedModel> load_model(const std::filesystem::path& file,
                                               const std::string& device,
                                               const std::atomic<bool>* cancel = nullptr) {
-  checkpoint::Contents contents = checkpoint::read(file, cancel);
+  checkpoint::Contents contents = checkpoint::read_model(file, cancel);
   Vocabulary vocabulary(contents.vocabulary);  // checkpoint::read has checked it
   CharRnn model =
       with_torch_errors(ErrorKind::file, fmt::format("cannot load '{}'", file.string()),
@@ -204,62 +205,129 @@ const float* Generation::log_probs(StateId state) const {
 
 void Generation::step(const StateId* states, const int* tokens, std::size_t count) {
   if (count == 0) return;
-  std::vector<States::Slot*> slots;
-  std::vector<std::int64_t> input, positions;
-  for (std::size_t i = 0; i < count; ++i) {
-    auto* slot = &states_->at(states[i]);
-    if (std::find(slots.begin(), slots.end(), slot) != slots.end()) {
-      throw Error::input(fmt::format("state {} appears twice in one step", states[i]));
-    }
-    if (tokens[i] < 0 || tokens[i] >= vocabulary_size()) {
-      throw Error::input(fmt::format("no token {}", tokens[i]));
-    }
-    slots.push_back(slot);
-    input.push_back(tokens[i]);
+  if (batch_ != nullptr) {
+    batch_->step(*this, states, tokens, count);
+    return;
   }
-  // The states' new trackers and inputs, kept only once the forward pass has succeeded.
-  std::vector<PositionTracker> trackers;
-  std::vector<PositionInputs> fed;
-  for (std::size_t i = 0; i < count; ++i) {
-    trackers.push_back(slots[i]->tracker);
-    fed.push_back(trackers.back().feed(tokens[i], model_->tables));
-    model_->append_inputs(positions, fed.back());
+  std::vector<StepRequest> requests{{this, states, tokens, count, {}}};
+  step_together(requests);
+  if (requests[0].error) std::rethrow_exception(requests[0].error);
+}
+
+void Generation::step_together(std::vector<StepRequest>& requests) {
+  // The rows of one forward pass per model (the generations of one batch normally share one).
+  struct Row {
+    StepRequest* request;
+    States::Slot* slot;
+    int token;
+    PositionTracker tracker;  // the state's new tracker and inputs, kept once the pass succeeds
+    PositionInputs fed;
+  };
+  std::vector<std::pair<const LoadedModel*, std::vector<Row>>> passes;
+  for (auto& request : requests) {
+    Generation& generation = *request.generation;
+    const LoadedModel& model = *generation.model_;
+    std::vector<Row> rows;
+    try {
+      for (std::size_t i = 0; i < request.count; ++i) {
+        auto* slot = &generation.states_->at(request.states[i]);
+        if (std::any_of(rows.begin(), rows.end(), [&](const Row& row) { return row.slot == slot; }))
+          throw Error::input(fmt::format("state {} appears twice in one step", request.states[i]));
+        if (request.tokens[i] < 0 || request.tokens[i] >= generation.vocabulary_size())
+          throw Error::input(fmt::format("no token {}", request.tokens[i]));
+        Row row{&request, slot, request.tokens[i], slot->tracker, {}};
+        row.fed = row.tracker.feed(row.token, model.tables);
+        rows.push_back(std::move(row));
+      }
+    } catch (...) {
+      request.error = std::current_exception();
+      continue;
+    }
+    auto pass = std::find_if(passes.begin(), passes.end(),
+                             [&](const auto& p) { return p.first == &model; });
+    if (pass == passes.end()) pass = passes.insert(passes.end(), {&model, {}});
+    pass->second.insert(pass->second.end(), rows.begin(), rows.end());
   }
 
-  c10::InferenceMode inference;
-  const bool lstm = model_->info.config.cell == CellType::lstm;
-  RnnState batched;
-  if (count == 1) {
-    batched = slots[0]->state;
-  } else {
-    std::vector<torch::Tensor> h, c;
-    for (const auto* slot : slots) {
-      h.push_back(slot->state.h);
-      if (lstm) c.push_back(slot->state.c);
+  for (auto& [model, rows] : passes) {
+    try {
+      c10::InferenceMode inference;
+      const bool lstm = model->info.config.cell == CellType::lstm;
+      std::vector<std::int64_t> input, positions;
+      for (const Row& row : rows) {
+        input.push_back(row.token);
+        model->append_inputs(positions, row.fed);
+      }
+      RnnState batched;
+      if (rows.size() == 1) {
+        batched = rows[0].slot->state;
+      } else {
+        std::vector<torch::Tensor> h, c;
+        for (const Row& row : rows) {
+          h.push_back(row.slot->state.h);
+          if (lstm) c.push_back(row.slot->state.c);
+        }
+        batched.h = torch::cat(h, 1);
+        if (lstm) batched.c = torch::cat(c, 1);
+      }
+      const auto count = static_cast<std::int64_t>(rows.size());
+      const auto device = batched.h.device();
+      torch::Tensor position_batch;
+      if (model->info.config.position_inputs) {
+        position_batch = torch::tensor(positions, torch::kLong).reshape({count, 1, -1}).to(device);
+      }
+      auto [outputs, next] = model->model->forward(
+          torch::tensor(input, torch::kLong).unsqueeze(1).to(device), batched, position_batch);
+      const auto log_probs = on_cpu(model->model->log_probs(outputs.squeeze(1)));
+      const float* values = log_probs.data_ptr<float>();
+      const auto width = static_cast<std::size_t>(model->vocabulary.size());
+      for (std::int64_t i = 0; i < count; ++i) {
+        Row& row = rows[static_cast<std::size_t>(i)];
+        row.slot->state.h = next.h.narrow(1, i, 1);
+        if (lstm) row.slot->state.c = next.c.narrow(1, i, 1);
+        const float* first = values + static_cast<std::size_t>(i) * width;
+        row.slot->log_probs.assign(first, first + width);
+        row.slot->tracker = row.tracker;
+        row.slot->position = row.fed;
+      }
+    } catch (...) {
+      for (const Row& row : rows) row.request->error = std::current_exception();
     }
-    batched.h = torch::cat(h, 1);
-    if (lstm) batched.c = torch::cat(c, 1);
   }
-  const auto device = batched.h.device();
-  torch::Tensor position_batch;
-  if (model_->info.config.position_inputs) {
-    position_batch = torch::tensor(positions, torch::kLong)
-                         .reshape({static_cast<std::int64_t>(count), 1, -1})
-                         .to(device);
+}
+
+// ---- StepBatch -----------------------------------------------------------------------------
+
+StepBatch::StepBatch(std::size_t members) : members_(members) {}
+StepBatch::~StepBatch() = default;
+
+void StepBatch::step(Generation& generation, const StateId* states, const int* tokens,
+                     std::size_t count) {
+  std::unique_lock lock(mutex_);
+  const std::size_t place = waiting_.size();
+  waiting_.push_back({&generation, states, tokens, count, {}});
+  const std::uint64_t round = round_;
+  if (waiting_.size() == members_) {
+    run_round();
+  } else {
+    stepped_.wait(lock, [&] { return round_ != round; });
   }
-  auto [outputs, next] = model_->model->forward(
-      torch::tensor(input, torch::kLong).unsqueeze(1).to(device), batched, position_batch);
-  const auto log_probs = on_cpu(model_->model->log_probs(outputs.squeeze(1)));
-  const float* rows = log_probs.data_ptr<float>();
-  const auto width = static_cast<std::size_t>(vocabulary_size());
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto index = static_cast<std::int64_t>(i);
-    slots[i]->state.h = next.h.narrow(1, index, 1);
-    if (lstm) slots[i]->state.c = next.c.narrow(1, index, 1);
-    slots[i]->log_probs.assign(rows + i * width, rows + (i + 1) * width);
-    slots[i]->tracker = trackers[i];
-    slots[i]->position = fed[i];
-  }
+  if (const auto error = errors_[place]) std::rethrow_exception(error);
+}
+
+void StepBatch::leave() {
+  std::lock_guard lock(mutex_);
+  --members_;
+  if (!waiting_.empty() && waiting_.size() == members_) run_round();
+}
+
+void StepBatch::run_round() {
+  Generation::step_together(waiting_);
+  errors_.clear();
+  for (const auto& request : waiting_) errors_.push_back(request.error);
+  waiting_.clear();
+  ++round_;
+  stepped_.notify_all();
 }
 
 // ---- Engine --------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ std::filesystem::path history_csv_path(const std::filesystem::path& checkpoint) 
 }
 
 std::vector<HistoryEntry> read_history(const std::filesystem::path& checkpoint) {
-  const auto contents = checkpoint::read(checkpoint);
+  const auto contents = checkpoint::read_model(checkpoint);
   return checkpoint::history_from_json(contents.training.value("history", nlohmann::json::array()));
 }
 

@@ -74,4 +74,26 @@ std::string runtime_warning(const RuntimeInfo& info) {
          "): training runs many times slower. Install libopenblas0-pthread (.ci/setup does).";
 }
 
+namespace {
+
+// OpenBLAS's pool size, set to `set` when it is positive; 0 when the BLAS is not OpenBLAS.
+int openblas_threads(int set) {
+  using Get = int (*)();
+  using Set = void (*)(int);
+  const auto get = reinterpret_cast<Get>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  const auto put = reinterpret_cast<Set>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (get == nullptr || put == nullptr) return 0;
+  const int before = get();
+  if (set > 0) put(set);
+  return before;
+}
+
+}  // namespace
+
+BlasThreadsScope::BlasThreadsScope(int threads) : before_(openblas_threads(threads)) {}
+
+BlasThreadsScope::~BlasThreadsScope() {
+  if (before_ > 0) openblas_threads(before_);
+}
+
 }  // namespace poet

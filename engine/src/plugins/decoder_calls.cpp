@@ -73,8 +73,7 @@ DecoderInstance::~DecoderInstance() {
   if (created_ && descriptor_.destroy != nullptr) descriptor_.destroy(instance_);
 }
 
-int32_t DecoderInstance::decode(const poet_host* host, poet_request* request,
-                                std::uint64_t model_serial, poet_state* result) {
+int32_t DecoderInstance::prepare(const poet_host* host, std::uint64_t model_serial) {
   if (!created_) {
     if (descriptor_.create != nullptr) {
       instance_ = descriptor_.create(host);
@@ -85,6 +84,11 @@ int32_t DecoderInstance::decode(const poet_host* host, poet_request* request,
     descriptor_.model_changed(instance_, host);
   }
   model_serial_ = model_serial;
+  return POET_OK;
+}
+
+int32_t DecoderInstance::decode(const poet_host* host, poet_request* request,
+                                poet_state* result) const {
   request->instance = instance_;
   return descriptor_.decode(host, request, result);
 }

@@ -90,11 +90,18 @@ class DecoderInstance {
   DecoderInstance(const DecoderInstance&) = delete;
   DecoderInstance& operator=(const DecoderInstance&) = delete;
 
-  // Writes one poem: creates the instance first if need be (a create() that fails returns
-  // POET_ERROR with its message given to host->fail), tells it of a model other than the last
-  // one (`model_serial` tells models apart), then calls decode() with request->instance set.
-  int32_t decode(const poet_host* host, poet_request* request, std::uint64_t model_serial,
-                 poet_state* result);
+  // Before a poem: creates the instance if need be (a create() that fails returns POET_ERROR
+  // with its message given to host->fail) and tells it of a model other than the last one
+  // (`model_serial` tells models apart).
+  int32_t prepare(const poet_host* host, std::uint64_t model_serial);
+  // Writes one poem: decode() with request->instance set.
+  int32_t decode(const poet_host* host, poet_request* request, poet_state* result) const;
+  // prepare(), then decode(): one poem where no other is written at once.
+  int32_t prepare_and_decode(const poet_host* host, poet_request* request,
+                             std::uint64_t model_serial, poet_state* result) {
+    const int32_t status = prepare(host, model_serial);
+    return status == POET_OK ? decode(host, request, result) : status;
+  }
 
  private:
   const poet_decoder& descriptor_;  // outlives the instance

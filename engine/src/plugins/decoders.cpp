@@ -485,6 +485,9 @@ void DecoderSet::load_file(const PluginFile& found) {
       if (!opened) opened = open_plugin(file);
       start_plugin(*opened);
       decoder->descriptor_ = normalised_descriptor(*opened->descriptor);
+      // A bit that meant nothing before ABI 3 means nothing from an older plugin.
+      decoder->batches_ = opened->descriptor->abi_version >= 3 &&
+                          (opened->descriptor->capabilities & POET_CAP_BATCHES) != 0;
       decoder->library_ = std::move(opened->library);
     }
     decoder->name_ = std::move(description.name);
@@ -510,10 +513,14 @@ struct DecoderRun {
       return decoder.isolated_->decode(calls, request, decoder.params_.size(), model_serial, result,
                                        cancel);
     }
-    const std::lock_guard lock(decoder.instance_mutex_);
-    if (!decoder.instance_) decoder.instance_ = std::make_unique<DecoderInstance>(decoder.descriptor_);
     const HostTable table(calls);
-    return decoder.instance_->decode(table.host(), &request, model_serial, result);
+    std::unique_lock lock(decoder.instance_mutex_);
+    if (!decoder.instance_) decoder.instance_ = std::make_unique<DecoderInstance>(decoder.descriptor_);
+    const int32_t status = decoder.instance_->prepare(table.host(), model_serial);
+    if (status != POET_OK) return status;
+    // A decoder that batches writes several poems at once with one instance; any other, one.
+    if (decoder.batches_) lock.unlock();
+    return decoder.instance_->decode(table.host(), &request, result);
   }
 
   static float* row_slot(const Decoder& decoder, poet_state state) {

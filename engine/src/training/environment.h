@@ -7,6 +7,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+
+#include "poet/engine/model/runtime.h"
 
 #include "poet/engine/training/trainer.h"
 
@@ -22,7 +25,7 @@ class TrainingEnvironment {
 
  private:
   int threads_ = 0;       // LibTorch's before
-  int blas_threads_ = 0;  // OpenBLAS's before, when they were changed
+  std::optional<BlasThreadsScope> blas_threads_;  // while this machine's workers share its cores
   struct Generator;
   std::unique_ptr<Generator> generator_;  // the default generator's state before
 };

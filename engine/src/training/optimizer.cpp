@@ -19,9 +19,9 @@ std::vector<std::string> moment_names(OptimizerKind kind) {
 
 }  // namespace
 
-Optimizer::Optimizer(const TrainConfig& config, CharRnn& model)
+Optimizer::Optimizer(const TrainConfig& config, torch::nn::Module& module)
     : kind_(config.optimizer), weight_decay_(config.weight_decay) {
-  for (const auto& item : model->named_parameters()) {
+  for (const auto& item : module.named_parameters()) {
     Slot slot{item.key(), item.value(), {}};
     for (std::size_t i = 0; i < moment_names(kind_).size(); ++i)
       slot.moments.push_back(torch::zeros_like(item.value()));

@@ -20,7 +20,7 @@ namespace poet {
 
 class Optimizer {
  public:
-  Optimizer(const TrainConfig& config, CharRnn& model);
+  Optimizer(const TrainConfig& config, torch::nn::Module& module);
 
   // Zeroes the gradients that exist; a parameter no batch has reached yet keeps none.
   void zero_grad();

@@ -20,7 +20,7 @@ std::string intact(const fs::path& checkpoint, std::int64_t step) {
 
 // A checkpoint whose run can go on: one with its optimizer's state and settings.
 checkpoint::Contents read_resumable(const fs::path& file, TrainPlan& plan) {
-  checkpoint::Contents contents = checkpoint::read(file);
+  checkpoint::Contents contents = checkpoint::read_model(file);
   if (contents.optimizer_state.empty() || !contents.training.contains("config")) {
     throw Error::input(
         fmt::format("'{}' has no training state (an inference checkpoint) and cannot be resumed",
@@ -42,7 +42,7 @@ void settle_settings(const TrainRequest& request, TrainPlan& plan, Lead& lead) {
   if (request.start_from) {
     if (request.resume)
       throw Error::input("a run resumes a checkpoint or starts from one, not both");
-    lead.started = checkpoint::read(*request.start_from);
+    lead.started = checkpoint::read_model(*request.start_from);
   }
   if (request.steps) plan.config.steps = *request.steps;
   if (request.epochs) {

@@ -33,7 +33,7 @@ TrainingRun::TrainingRun(TrainPlan plan, std::optional<Lead> lead, const TrainRe
   torch::manual_seed(plan_.config.seed);
   model_ = CharRnn(plan_.model, plan_.vocabulary_size);
   model_->to(device);  // weights drawn on the CPU, so a run starts from the same ones anywhere
-  optimizer_.emplace(plan_.config, model_);
+  optimizer_.emplace(plan_.config, *model_);
   if (lead_) start_from_lead();
   if (group_) hand_over();
   std::vector<bool> marks(static_cast<std::size_t>(plan_.vocabulary_size), false);
@@ -217,6 +217,7 @@ void TrainingRun::save(const fs::path& path) {
                                 lead_->data.vocabulary.characters(),
                                 weights_of(model_),
                                 optimizer_->state(),
+                                {},
                                 {}};
   std::optional<double> last_perplexity;
   for (const auto& entry : lead_->history) {

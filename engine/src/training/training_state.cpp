@@ -89,7 +89,7 @@ std::filesystem::path best_checkpoint_path(const std::filesystem::path& latest) 
 
 void write_inference_checkpoint(const std::filesystem::path& checkpoint,
                                 const std::filesystem::path& out) {
-  auto contents = checkpoint::read(checkpoint);
+  auto contents = checkpoint::read_model(checkpoint);
   contents.optimizer_state.clear();
   contents.training.erase("optimizer_steps");
   checkpoint::write(out, contents, {checkpoint});

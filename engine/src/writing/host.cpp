@@ -6,12 +6,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
+#include <stdexcept>
+#include <thread>
 #include <optional>
 #include <utility>
 
 #include "plugins/decoder_calls.h"
 #include "poet/decoder.h"
 #include "poet/engine/error.h"
+#include "poet/engine/model/runtime.h"
 #include "poet/engine/text/text.h"
 #include "poet/engine/writing/writing.h"
 #include "writing/constraints.h"
@@ -19,6 +23,9 @@
 
 namespace poet {
 namespace {
+
+// Batches of at least this many poems are written in two lanes (write_poems).
+constexpr std::size_t kLanedBatch = 8;
 
 // Warnings a decoder gives in one poem beyond these are counted, not shown.
 constexpr std::size_t kWarningsShown = 3;
@@ -372,6 +379,65 @@ WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const Poe
   const int32_t status =
       run_decoder(decoder, host, call, generation.model_serial(), &result, request.cancel);
   return outcome(host, decoder, status, result);
+}
+
+std::vector<WrittenPoem> write_poems(const std::vector<Generation*>& generations,
+                                     const Decoder& decoder,
+                                     const std::vector<PoemRequest>& requests) {
+  if (generations.size() != requests.size())
+    throw std::invalid_argument("write_poems: one generation per request");
+  std::vector<WrittenPoem> poems(requests.size());
+  if (!decoder.batches() || requests.size() < 2) {
+    for (std::size_t i = 0; i < requests.size(); ++i)
+      poems[i] = write_poem(*generations[i], decoder, requests[i]);
+    return poems;
+  }
+  const BlasThreadsScope one_blas_thread(1);
+  // Two lanes, each its own batch, step in turn: while one lane's forward pass runs, the other's
+  // poems choose their next characters on the other core.
+  const std::size_t lane_count = requests.size() >= kLanedBatch ? 2 : 1;
+  std::vector<std::unique_ptr<StepBatch>> lanes;
+  for (std::size_t lane = 0; lane < lane_count; ++lane)
+    lanes.push_back(std::make_unique<StepBatch>((requests.size() + lane_count - 1 - lane) / lane_count));
+  std::vector<std::exception_ptr> errors(requests.size());
+  std::vector<std::thread> writers;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    StepBatch& batch = *lanes[i % lane_count];
+    generations[i]->join(&batch);
+    try {
+      writers.emplace_back([&, i] {
+        try {
+          poems[i] = write_poem(*generations[i], decoder, requests[i]);
+        } catch (...) {
+          errors[i] = std::current_exception();
+        }
+        batch.leave();
+      });
+    } catch (...) {  // no thread for it (the system's limit): the poem fails, the others go on
+      errors[i] = std::current_exception();
+      batch.leave();
+    }
+  }
+  for (auto& writer : writers) writer.join();
+  for (Generation* generation : generations) generation->join(nullptr);
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  return poems;
+}
+
+CriticChoice choose_by_critic(const Critic& critic, const std::vector<WrittenPoem>& candidates) {
+  std::vector<std::u32string> texts;
+  for (const auto& poem : candidates) texts.push_back(decode_utf8(poem.text));
+  const std::vector<double> scores = critic.scores(texts);
+  CriticChoice choice;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    const bool better = scores[i] > scores[choice.index] ||
+                        (scores[i] == scores[choice.index] &&
+                         candidates[i].log_prob > candidates[choice.index].log_prob);
+    if (i == 0 || better) choice = {i, scores[i]};
+  }
+  return choice;
 }
 
 }  // namespace poet

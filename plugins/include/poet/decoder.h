@@ -85,6 +85,13 @@ typedef struct poet_param_info {
  * line must begin with one, the host steps it, so a decoder that knows nothing of acrostics
  * writes them too. New plugins leave it out. */
 #define POET_CAP_HEADS 0x2u
+/* ABI 3: decode() may write several poems of one command at once, each on a thread of its own,
+ * all with the one instance (so whatever the instance holds must be safe to share, or kept per
+ * request). The host steps their states together: each poem's host->step() waits for the others'
+ * and one batched model step serves them all. Every poem keeps its own random source, so a poem
+ * is the one it would be alone. Only for decoders running in poet's process; without it, poems
+ * are written one at a time. */
+#define POET_CAP_BATCHES 0x4u
 
 /* Where a state stands in its poem. */
 typedef struct poet_position {

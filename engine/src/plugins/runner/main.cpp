@@ -84,7 +84,8 @@ bool write_poem(MessageReader& message, Packet& packet, ModelTables& tables,
   request.poem_index = order.poem_index;
   request.poem_count = order.poem_count;
   poet_state result = -1;
-  const int32_t status = instance.decode(table.host(), &request, order.model_serial, &result);
+  const int32_t status =
+      instance.prepare_and_decode(table.host(), &request, order.model_serial, &result);
   send(MessageWriter(MessageKind::done).put(status).put(result));
   return true;
 }

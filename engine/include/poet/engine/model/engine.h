@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -52,6 +54,7 @@ struct ModelInfo {
 };
 
 class LoadedModel;  // one checkpoint's weights on the device; shared by the generations using it
+class StepBatch;
 
 // One state of the model: the history of tokens fed so far, as the RNN's hidden state, and the
 // log-probabilities of the next token.
@@ -83,8 +86,11 @@ class Generation {
   const float* log_probs(StateId state) const;
 
   // Feeds tokens[i] to states[i], all in one batched forward pass, and updates their
-  // log-probabilities. Throws std::invalid_argument for an unknown state or a bad token.
+  // log-probabilities. Throws Error::input for an unknown state or a bad token. In a StepBatch,
+  // the pass also serves the other generations of the batch.
   void step(const StateId* states, const int* tokens, std::size_t count);
+  // Makes this generation's steps meet those of the batch's other members (null: step alone).
+  void join(StepBatch* batch) { batch_ = batch; }
 
   // Whether the form makes every line as long as the first (FormRule::same_length), which a model
   // with position inputs is told (poet/engine/positions.h); for the states started after. Off by
@@ -104,6 +110,47 @@ class Generation {
   std::unique_ptr<States> states_;
   Random random_;
   bool lines_alike_ = false;
+  StepBatch* batch_ = nullptr;
+
+  friend class StepBatch;
+  struct StepRequest {
+    Generation* generation;
+    const StateId* states;
+    const int* tokens;
+    std::size_t count;
+    std::exception_ptr error;  // what stepping this request threw, if anything
+  };
+  // Steps every request, one forward pass per model among them; a request that fails (a bad
+  // state) is left out of the pass and gets its error.
+  static void step_together(std::vector<StepRequest>& requests);
+};
+
+// Generations that step together, each written on a thread of its own: a member's step() waits
+// until every member still writing has asked for its step too, and then one forward pass serves
+// them all, so that N poems cost one batched pass a character instead of N single ones. Each
+// generation keeps its own random source, so its poem is the one it would write alone.
+class StepBatch {
+ public:
+  explicit StepBatch(std::size_t members);
+  ~StepBatch();
+  StepBatch(const StepBatch&) = delete;
+  StepBatch& operator=(const StepBatch&) = delete;
+
+  // A member that will step no more (its poem is written, or failed) says so, or the others
+  // would wait for it.
+  void leave();
+
+ private:
+  friend class Generation;
+  void step(Generation& generation, const StateId* states, const int* tokens, std::size_t count);
+  void run_round();  // with mutex_ held
+
+  std::mutex mutex_;
+  std::condition_variable stepped_;
+  std::size_t members_;  // still writing
+  std::vector<Generation::StepRequest> waiting_;
+  std::vector<std::exception_ptr> errors_;  // of the last round, by place in it
+  std::uint64_t round_ = 0;
 };
 
 namespace detail {

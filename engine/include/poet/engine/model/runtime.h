@@ -20,6 +20,21 @@ struct RuntimeInfo {
 
 RuntimeInfo runtime_info();
 
+// OpenBLAS's thread pool (it is the process's, not a thread's) resized while this lives and given
+// back after; nothing where the BLAS is another. Training on several workers of one machine shares
+// the cores this way, and a batch of poems, whose own threads keep the cores busy between model
+// steps, keeps a pool that would spin there out of their way.
+class BlasThreadsScope {
+ public:
+  explicit BlasThreadsScope(int threads);
+  ~BlasThreadsScope();
+  BlasThreadsScope(const BlasThreadsScope&) = delete;
+  BlasThreadsScope& operator=(const BlasThreadsScope&) = delete;
+
+ private:
+  int before_ = 0;  // 0: not OpenBLAS, nothing to give back
+};
+
 // A one-line warning when the runtime will be needlessly slow (today: the reference BLAS is
 // loaded), or an empty string.
 std::string runtime_warning(const RuntimeInfo& info);

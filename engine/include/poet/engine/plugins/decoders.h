@@ -87,6 +87,9 @@ class Decoder {
   // It steps an acrostic's heads itself (POET_CAP_HEADS, from before ABI 3); the host writes them
   // for every other decoder.
   bool steps_heads() const { return steps_heads_; }
+  // Runs in poet and may write several poems at once (POET_CAP_BATCHES): write_poems steps them
+  // together.
+  bool batches() const { return batches_; }
   // In a process of its own (poet-decoder-runner), where a crash or hang costs only its poem.
   bool isolated() const { return isolated_ != nullptr; }
   const std::vector<DecoderParam>& params() const { return params_; }
@@ -115,6 +118,7 @@ class Decoder {
   std::filesystem::path file_;
   bool streams_ = false;
   bool steps_heads_ = false;
+  bool batches_ = false;
   std::vector<DecoderParam> params_;
   std::vector<OptionAlias> aliases_;
 };

@@ -13,6 +13,7 @@
 
 #include "poet/engine/metre/form_rule.h"
 #include "poet/engine/metre/metre.h"
+#include "poet/engine/model/critic.h"
 #include "poet/engine/model/engine.h"
 #include "poet/engine/plugins/decoders.h"
 
@@ -50,5 +51,23 @@ struct WrittenPoem {
 // a character outside the vocabulary, Error::plugin for a decoder that fails or breaks the ABI,
 // and Error::stopped() for Ctrl-C.
 WrittenPoem write_poem(Generation& generation, const Decoder& decoder, const PoemRequest& request);
+
+// Writes requests[i] on generations[i] (one generation each, all on one model), as write_poem
+// would one by one, and returns the poems in order. With a decoder that batches (its
+// POET_CAP_BATCHES), every poem is written on a thread of its own and their steps meet in one
+// batched forward pass a character (StepBatch); with any other, one after another. Set no
+// on_text: the poems are written at once. Throws the first poem's error, after every poem has
+// stopped.
+std::vector<WrittenPoem> write_poems(const std::vector<Generation*>& generations,
+                                     const Decoder& decoder,
+                                     const std::vector<PoemRequest>& requests);
+
+// Which of a poem's candidates the critic rates most real, the model's own score breaking ties,
+// and the critic's score of it.
+struct CriticChoice {
+  std::size_t index = 0;
+  double score = 0;
+};
+CriticChoice choose_by_critic(const Critic& critic, const std::vector<WrittenPoem>& candidates);
 
 }  // namespace poet
