@@ -102,8 +102,7 @@ std::vector<std::u32string> written_poems(Shell& shell, const std::vector<Form>&
 }  // namespace
 
 Reply critic_reply(const Critic& critic, const std::u32string& poem) {
-  const double score = critic.score(poem);
-  auto blames = critic.blame(poem);
+  auto [score, blames] = critic.read(poem);
   blames.resize(std::min(blames.size(), kBlamesShown));
   nlohmann::json least = nlohmann::json::array();
   std::string named;

@@ -105,7 +105,8 @@ TEST(Critic, ReadsBackAsItWasWrittenAndScoresFromZeroToOne) {
 TEST(Critic, BlamesEveryCharacterButTheMarksHighestRiseFirst) {
   const auto critic = Critic::load(trained().file);
   const std::u32string poem = trained().test.generated[0];
-  const auto blames = critic->blame(poem);
+  const auto [score, blames] = critic->read(poem);
+  EXPECT_NEAR(score, critic->score(poem), 1e-5);
   const auto characters = static_cast<std::size_t>(
       std::count_if(poem.begin(), poem.end(), [](char32_t c) { return !is_verse_punctuation(c); }));
   ASSERT_EQ(blames.size(), characters);

@@ -301,15 +301,12 @@ std::vector<double> Critic::scores(const std::vector<std::u32string>& poems) con
   return {probabilities.data_ptr<float>(), probabilities.data_ptr<float>() + poems.size()};
 }
 
-std::vector<CharacterBlame> Critic::blame(const std::u32string& poem) const {
-  const double whole = score(poem);
-  std::vector<std::ptrdiff_t> places;
+CriticReading Critic::read(const std::u32string& poem) const {
+  // The poem whole, then each copy with one character masked, all in one batch.
+  std::vector<std::ptrdiff_t> places{-1};
   for (std::size_t i = 0; i < poem.size(); ++i) {
     if (!is_verse_punctuation(poem[i])) places.push_back(static_cast<std::ptrdiff_t>(i));
   }
-  std::vector<CharacterBlame> blames;
-  if (places.empty()) return blames;
-  // Every masked copy in one batch.
   std::vector<torch::Tensor> tokens, features;
   for (const auto place : places) {
     const CriticInputs inputs = impl_->net->read(impl_->vocabulary, {poem}, place);
@@ -317,15 +314,17 @@ std::vector<CharacterBlame> Critic::blame(const std::u32string& poem) const {
     features.push_back(inputs.features);
   }
   c10::InferenceMode inference;
-  const auto masked =
+  const auto scores =
       torch::sigmoid(impl_->net->forward({torch::cat(tokens, 0), torch::cat(features, 0)})).contiguous();
-  for (std::size_t i = 0; i < places.size(); ++i) {
+  const float* score = scores.data_ptr<float>();
+  CriticReading reading{score[0], {}};
+  for (std::size_t i = 1; i < places.size(); ++i) {
     const auto index = static_cast<std::size_t>(places[i]);
-    blames.push_back({index, poem[index], masked.data_ptr<float>()[i] - whole});
+    reading.blames.push_back({index, poem[index], score[i] - reading.score});
   }
-  std::stable_sort(blames.begin(), blames.end(),
+  std::stable_sort(reading.blames.begin(), reading.blames.end(),
                    [](const auto& a, const auto& b) { return a.rise > b.rise; });
-  return blames;
+  return reading;
 }
 
 const CriticInfo& Critic::info() const { return impl_->info; }

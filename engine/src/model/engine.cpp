@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <iterator>
 #include <thread>
 
 #include "model/model.h"
@@ -246,7 +247,8 @@ void Generation::step_together(std::vector<StepRequest>& requests) {
     auto pass = std::find_if(passes.begin(), passes.end(),
                              [&](const auto& p) { return p.first == &model; });
     if (pass == passes.end()) pass = passes.insert(passes.end(), {&model, {}});
-    pass->second.insert(pass->second.end(), rows.begin(), rows.end());
+    pass->second.insert(pass->second.end(), std::make_move_iterator(rows.begin()),
+                        std::make_move_iterator(rows.end()));
   }
 
   for (auto& [model, rows] : passes) {

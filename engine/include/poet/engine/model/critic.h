@@ -38,6 +38,11 @@ struct CharacterBlame {
   double rise = 0;
 };
 
+struct CriticReading {
+  double score = 0;
+  std::vector<CharacterBlame> blames;  // highest rise first; marks left out (every poem needs them)
+};
+
 struct CriticInfo {
   CriticConfig config;
   std::int64_t parameters = 0;
@@ -56,8 +61,8 @@ class Critic {
   // Each poem's score, all in one batch: how real it reads, 0 to 1.
   std::vector<double> scores(const std::vector<std::u32string>& poems) const;
   double score(const std::u32string& poem) const { return scores({poem})[0]; }
-  // Every character's blame, highest rise first (marks left out: every poem needs them).
-  std::vector<CharacterBlame> blame(const std::u32string& poem) const;
+  // A poem's score and every character's blame, from one batch.
+  CriticReading read(const std::u32string& poem) const;
   const CriticInfo& info() const;
 
  private:
