@@ -176,27 +176,30 @@ class PoemWriter {
         decoder_(decoder_for(shell, args)),
         settings_(command_settings(shell, args, *decoder_)),
         text_(decode_utf8(args.positional[0])),
-        acrostic_(acrostic) {
+        acrostic_(acrostic),
+        // A decoder that never draws writes K copies of one poem: one is all there is to choose.
+        best_of_(decoder_->seedless() ? 1 : settings_.best_of) {
     if (settings_.metre.needs_lexicon()) metre_ = settings_.metre.rule(shell.metre_lexicon());
     std::random_device entropy;
     first_seed_ = settings_.seed ? *settings_.seed : (std::uint64_t{entropy()} << 32 | entropy());
   }
 
   void write() {
-    if (settings_.count == 1 && settings_.best_of == 1) {
+    if (settings_.count == 1 && best_of_ == 1) {
       write_streaming();
       return;
     }
-    const Critic* critic = settings_.best_of > 1 ? &shell_.critic() : nullptr;
-    // Whole poems' candidates a batch, at most kMostInBatch of them (each a thread).
-    const int per_batch = std::max(1, kMostInBatch / settings_.best_of);
-    for (int first = 0; first < settings_.count; first += per_batch) {
-      const int last = std::min(settings_.count, first + per_batch);
+    const Critic* critic = best_of_ > 1 ? &shell_.critic() : nullptr;
+    // The first poem is a batch of its own, so it shows as soon as one poem could; the rest go
+    // whole poems' candidates a batch, at most kMostInBatch of them (each a thread).
+    const int per_batch = std::max(1, kMostInBatch / best_of_);
+    for (int first = 0, last = 0; first < settings_.count; first = last) {
+      last = std::min(settings_.count, first == 0 ? 1 : first + per_batch);
       std::vector<std::unique_ptr<Generation>> generations;
       std::vector<Generation*> pointers;
       std::vector<PoemRequest> requests;
       for (int i = first; i < last; ++i) {
-        for (int j = 0; j < settings_.best_of; ++j) {
+        for (int j = 0; j < best_of_; ++j) {
           generations.push_back(
               shell_.engine().begin_generation(candidate_seed(seed_of(i), j)));
           pointers.push_back(generations.back().get());
@@ -205,12 +208,11 @@ class PoemWriter {
       }
       const std::vector<WrittenPoem> written = poet::write_poems(pointers, *decoder_, requests);
       for (int i = first; i < last; ++i) {
-        const auto candidates = written.begin() + (i - first) * settings_.best_of;
+        const auto candidates = written.begin() + (i - first) * best_of_;
         auto chosen = static_cast<std::size_t>(candidates - written.begin());
         std::optional<double> score;
         if (critic != nullptr) {
-          const CriticChoice choice =
-              choose_by_critic(*critic, {candidates, candidates + settings_.best_of});
+          const CriticChoice choice = choose_by_critic(*critic, {candidates, candidates + best_of_});
           chosen += choice.index;
           score = choice.score;
         }
@@ -264,7 +266,7 @@ class PoemWriter {
     Reply reply{poem_fields(poem, settings_, *decoder_, text_, acrostic_, seed, generation), {}};
     if (critic) {
       reply.fields["critic"] = *critic;
-      reply.fields["best_of"] = settings_.best_of;
+      reply.fields["best_of"] = best_of_;
     }
     if (!terminal_.json()) {
       for (const auto& warning : poem.warnings) terminal_.warning(warning);
@@ -295,6 +297,7 @@ class PoemWriter {
   Settings settings_;
   std::u32string text_;
   bool acrostic_;
+  int best_of_;
   MetreRule metre_;  // no lexicon: no metre
   std::uint64_t first_seed_ = 0;
 };

@@ -83,6 +83,23 @@ TEST(PoetCritic, BestOfKeepsACandidateAndSaysTheCriticsScore) {
   EXPECT_EQ(shown.out.find("critic"), std::string::npos) << shown.out;
 }
 
+// Greedy and beam never draw (POET_CAP_SEEDLESS): their K candidates would be copies, so poet
+// writes one, and the poem is the one --best-of 1 writes.
+TEST(PoetCritic, ADecoderThatNeverDrawsWritesOneCandidate) {
+  const auto run = poet({"--model", test::tiny_model().string(), "--json"},
+                        "gen 月 --decoder greedy --seed 3\ngen 月 --decoder greedy --best-of 1\n"
+                        "gen 月 --beam 3 --best-of 5\ngen 月 --beam 3 --best-of 1\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto objects = replies(run.out);
+  ASSERT_EQ(objects.size(), 4u) << run.out;
+  for (const auto& poem : objects) {
+    EXPECT_FALSE(poem.contains("best_of")) << poem;
+    EXPECT_FALSE(poem.contains("critic")) << poem;
+  }
+  EXPECT_EQ(objects[0]["poem"], objects[1]["poem"]);
+  EXPECT_EQ(objects[2]["poem"], objects[3]["poem"]);
+}
+
 TEST(PoetCritic, BestOfTakesOneToThirtyTwo) {
   const auto run = poet({"--model", test::tiny_model().string()}, "gen 月 --best-of 33\nset best-of 0\n");
   EXPECT_NE(run.err.find("--best-of takes a whole number from 1 to 32, not '33'"), std::string::npos)

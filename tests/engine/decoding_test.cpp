@@ -97,6 +97,9 @@ TEST(DecoderSet, LoadsTheThreeBuiltInDecodersWithTheirParametersAndAliases) {
   EXPECT_TRUE(temperature.streams());
   EXPECT_FALSE(decoder("beam").streams());
   EXPECT_FALSE(decoder("greedy").steps_heads());
+  EXPECT_TRUE(decoder("greedy").seedless());
+  EXPECT_TRUE(decoder("beam").seedless());
+  EXPECT_FALSE(decoder("temperature").seedless());
   ASSERT_EQ(decoder("beam").aliases().size(), 1u);
   EXPECT_EQ(decoder("beam").aliases()[0].option, "beam");
   EXPECT_EQ(decoder("beam").option("beam"), decoder("beam").param("width"));

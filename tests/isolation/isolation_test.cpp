@@ -556,6 +556,14 @@ TEST(ProbePlugin, DescribesAPluginAsReadDescriptorDoesInProcess) {
   }
 }
 
+// The capabilities crashy leaves out, through the pipe too.
+TEST(ProbePlugin, SaysABuiltInDecoderNeverDraws) {
+  const DecoderDescription isolated = probe_plugin(kRunner, POET_GREEDY, kLimits);
+  EXPECT_TRUE(isolated.seedless);
+  EXPECT_TRUE(isolated.streams);
+  EXPECT_FALSE(probe_plugin(kRunner, kCrashy, kLimits).seedless);
+}
+
 TEST(ProbePlugin, RefusesWhatTheLoaderRefusesWithTheSameReason) {
   for (const auto& entry : fs::directory_iterator(kTestPlugins / "refused")) {
     std::string in_process;

@@ -19,6 +19,7 @@ struct DecoderDescription {
   std::string name, version, help;
   bool streams = false;
   bool steps_heads = false;
+  bool seedless = false;
   std::vector<DecoderParam> params;
   std::vector<OptionAlias> aliases;
 };

@@ -134,6 +134,9 @@ DecoderDescription read_descriptor(const poet_decoder& descriptor) {
   description.help = printable(descriptor.help != nullptr ? descriptor.help : "");
   description.streams = (descriptor.capabilities & POET_CAP_STREAMS) != 0;
   description.steps_heads = (descriptor.capabilities & POET_CAP_HEADS) != 0;
+  // A bit that meant nothing before ABI 3 means nothing from an older plugin.
+  description.seedless =
+      descriptor.abi_version >= 3 && (descriptor.capabilities & POET_CAP_SEEDLESS) != 0;
   for (std::size_t i = 0; i < descriptor.param_count; ++i) {
     DecoderParam param = read_param(descriptor.params[i], description.name);
     // `set NAME` could reach only the first of two.
@@ -167,7 +170,8 @@ DecoderDescription check_description(const DecoderDescription& description) {
   descriptor.version = description.version.c_str();
   descriptor.help = description.help.c_str();
   descriptor.capabilities = (description.streams ? POET_CAP_STREAMS : 0u) |
-                            (description.steps_heads ? POET_CAP_HEADS : 0u);
+                            (description.steps_heads ? POET_CAP_HEADS : 0u) |
+                            (description.seedless ? POET_CAP_SEEDLESS : 0u);
   descriptor.params = params.data();
   descriptor.param_count = params.size();
   // Never called: the checks only look at whether there is one.
@@ -486,6 +490,7 @@ void DecoderSet::load_file(const PluginFile& found) {
       start_plugin(*opened);
       decoder->descriptor_ = normalised_descriptor(*opened->descriptor);
       // A bit that meant nothing before ABI 3 means nothing from an older plugin.
+      // A bit that meant nothing before ABI 3 means nothing from an older plugin.
       decoder->batches_ = opened->descriptor->abi_version >= 3 &&
                           (opened->descriptor->capabilities & POET_CAP_BATCHES) != 0;
       decoder->library_ = std::move(opened->library);
@@ -496,6 +501,7 @@ void DecoderSet::load_file(const PluginFile& found) {
     decoder->file_ = file;
     decoder->streams_ = description.streams;
     decoder->steps_heads_ = description.steps_heads;
+    decoder->seedless_ = description.seedless;
     decoder->params_ = std::move(description.params);
     decoder->aliases_ = std::move(description.aliases);
     decoders_.push_back(std::move(decoder));

@@ -92,6 +92,9 @@ typedef struct poet_param_info {
  * is the one it would be alone. Only for decoders running in poet's process; without it, poems
  * are written one at a time. */
 #define POET_CAP_BATCHES 0x4u
+/* ABI 3: it never calls poet_host.random, so every seed writes the same poem (greedy, beam). The
+ * host then writes one candidate where best-of asks for several, which would all be copies. */
+#define POET_CAP_SEEDLESS 0x8u
 
 /* Where a state stands in its poem. */
 typedef struct poet_position {

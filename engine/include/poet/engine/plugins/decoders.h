@@ -90,6 +90,9 @@ class Decoder {
   // Runs in poet and may write several poems at once (POET_CAP_BATCHES): write_poems steps them
   // together.
   bool batches() const { return batches_; }
+  // Never draws a random number (POET_CAP_SEEDLESS): every seed writes the same poem, so one
+  // candidate is all best-of needs.
+  bool seedless() const { return seedless_; }
   // In a process of its own (poet-decoder-runner), where a crash or hang costs only its poem.
   bool isolated() const { return isolated_ != nullptr; }
   const std::vector<DecoderParam>& params() const { return params_; }
@@ -119,6 +122,7 @@ class Decoder {
   bool streams_ = false;
   bool steps_heads_ = false;
   bool batches_ = false;
+  bool seedless_ = false;
   std::vector<DecoderParam> params_;
   std::vector<OptionAlias> aliases_;
 };
