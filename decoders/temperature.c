@@ -20,11 +20,9 @@ static const poet_param_info params[] = {
 static poet_token draw(const poet_host* host, poet_state state, const float* log_probs,
                        void* user) {
   const double* values = (const double*)user;
-  poet_token token =
-      poet_sdk_sample(host, log_probs, values[TEMPERATURE], (int32_t)values[TOP_K], values[TOP_P]);
   (void)state;
-  if (token < 0) host->fail(host->context, "no character can come next");
-  return token;
+  return poet_sdk_sample(host, log_probs, values[TEMPERATURE], (int32_t)values[TOP_K],
+                         values[TOP_P]);
 }
 
 static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {

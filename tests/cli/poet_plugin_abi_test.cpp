@@ -122,6 +122,31 @@ TEST(PluginAbi, TheMetreExtensionSaysWhatThePatternAsksAndTheGroupSettledOn) {
   EXPECT_EQ(report(poems[2]), "no metre");
 }
 
+// poet.metre/2: a plugin reads the user's rule, the pattern the poem settled on and what it asks
+// of every position under strict, and every token's tone at once.
+TEST(PluginAbi, TheMetreExtensionGivesThePatternTheRuleAndEveryTone) {
+  const auto poems = results(
+      "gen 春 --decoder reporter --report pattern --form 五律 --tones strict\n"
+      "gen 秋 --decoder reporter --report pattern --form 七绝\n"
+      "gen 秋 --decoder abi2-reporter --report pattern --form 七绝\n"
+      "gen 春 --decoder reporter --report pattern --form free\n");
+  ASSERT_EQ(poems.size(), 4u);
+  const std::regex settled("rule (1|2); settled 1, (平|仄)起, first line (rhymes|does not rhyme); "
+                           "(\\d+) characters off the pattern; tone table of (\\d+), 0 unlike tone\\(\\)");
+  std::smatch match;
+  const std::string strict = report(poems[0]);
+  ASSERT_TRUE(std::regex_match(strict, match, settled)) << strict;
+  EXPECT_EQ(match[1], "2");
+  EXPECT_EQ(match[4], "0");  // strict holds every character of a known tone to the pattern
+  EXPECT_GT(std::stoi(match[5]), 1000);  // the whole vocabulary
+  const std::string loose = report(poems[1]);
+  ASSERT_TRUE(std::regex_match(loose, match, settled)) << loose;
+  EXPECT_EQ(match[1], "1");
+  EXPECT_EQ(poems[2].at("warnings")[0], "decoder 'abi2-reporter': no metre/2");  // built before it
+  // A free form has no pattern, though the lexicon is there.
+  EXPECT_TRUE(report(poems[3]).rfind("rule 1; settled 0", 0) == 0) << report(poems[3]);
+}
+
 // [plugins] chooses per decoder: a built-in one isolated writes what it writes in poet's process.
 TEST(PluginAbi, ConfigIsolatesABuiltInDecoderThatThenWritesTheSamePoems) {
   const auto dir = test::fresh_dir("isolate-greedy");

@@ -376,7 +376,9 @@ TEST_P(EachDecoder, WritesAnAcrosticInEveryFormThoughItKnowsNothingOfHeads) {
     const auto poem = write(decoder(GetParam()), streaming);
     expect_exact(poem, form);
     expect_heads(poem, request.heads);
-    if (decoder(GetParam()).streams()) EXPECT_EQ(streamed, poem.text);
+    if (decoder(GetParam()).streams()) {
+      EXPECT_EQ(streamed, poem.text);
+    }
   }
 }
 

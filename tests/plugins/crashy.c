@@ -145,16 +145,20 @@ static int32_t write_poem(const poet_host* host, const poet_request* request, po
   const poet_ext_form* form = host->get_extension(host->context, POET_EXT_FORM);
   const poet_ext_vocabulary* vocabulary = host->get_extension(host->context, POET_EXT_VOCABULARY);
   const poet_ext_metre* metre = host->get_extension(host->context, POET_EXT_METRE);
+  const poet_ext_metre_2* metre_2 = host->get_extension(host->context, POET_EXT_METRE_2);
   const poet_ext_log* log = host->get_extension(host->context, POET_EXT_LOG);
   poet_form shape;
   poet_form_place place;
   poet_metre_ask ask;
+  poet_metre_pattern pattern;
+  int32_t tones[4];
+  size_t tone_count;
   poet_token tokens[64];
   int32_t groups[4];
   char report[512];
   size_t length;
   int32_t status;
-  if (form == NULL || vocabulary == NULL || metre == NULL || log == NULL) {
+  if (form == NULL || vocabulary == NULL || metre == NULL || metre_2 == NULL || log == NULL) {
     host->fail(host->context, "an extension is missing");
     return POET_ERROR;
   }
@@ -165,12 +169,15 @@ static int32_t write_poem(const poet_host* host, const poet_request* request, po
   form->shape(host->context, &shape);
   form->place(host->context, request->start, &place);
   metre->ask(host->context, request->start, &ask);
+  metre_2->pattern(host->context, request->start, &pattern);
+  tone_count = metre_2->tone_table(host->context, tones, 4);
   status = poet_sdk_write(host, request->start, likeliest, NULL, 0);
   if (status != POET_OK) return status;
   length = host->text(host->context, request->start, tokens, 64);
   snprintf(report, sizeof report,
            "process=%llx creates=%d changes=%d poem=%d/%d params=%g,%g form=%dx%d place=%d ask=%d "
-           "text=%d:%s book=%s group=%s tone=%d groups=%d token=%d mark=%d random=%g",
+           "text=%d:%s book=%s group=%s tone=%d groups=%d token=%d mark=%d random=%g rule=%d "
+           "table=%d:%d%d%d pattern=%d%d%d%d strict=%d",
            process_mark, creates, self->model_changes, request->poem_index, request->poem_count,
            request->params[0], request->params[1],
            shape.line_count_count > 0 ? shape.line_counts[0] : 0,
@@ -179,7 +186,10 @@ static int32_t write_poem(const poet_host* host, const poet_request* request, po
            metre->group_name(host->context, 1), metre->tone(host->context, tokens[1]),
            (int)metre->groups(host->context, tokens[1], groups, 4),
            vocabulary->token(host->context, "\xe6\x9c\x88", 3),
-           vocabulary->is_mark(host->context, 1), host->random(host->context));
+           vocabulary->is_mark(host->context, 1), host->random(host->context),
+           metre_2->tones_rule(host->context), (int)tone_count, tones[1], tones[2], tones[3],
+           pattern.settled, pattern.line_length, pattern.level_start, pattern.first_line_rhymes,
+           metre_2->pattern_tone(host->context, &pattern, 1, 1));
   log->warn(host->context, report);
   *result = request->start;
   return POET_OK;

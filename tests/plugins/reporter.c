@@ -13,10 +13,10 @@
 #define REPORTER_NAME "reporter"
 #endif
 
-enum { INSTANCE, FORM, VOCABULARY, METRE };
+enum { INSTANCE, FORM, VOCABULARY, METRE, PATTERN };
 
 static const poet_param_info params[] = {
-    {"report", POET_PARAM_CHOICE, INSTANCE, 0, 0, "instance|form|vocabulary|metre",
+    {"report", POET_PARAM_CHOICE, INSTANCE, 0, 0, "instance|form|vocabulary|metre|pattern",
      "what to report"},
 };
 
@@ -101,6 +101,58 @@ static void report_vocabulary(const poet_host* host, report* r) {
   add_number(r, ", two characters %ld", v->token(host->context, "\xe6\xb9\x96\xe6\x9c\x88", 6));
 }
 
+/* poet.metre/2 on the finished poem: the user's rule, the pattern it settled on, whether every
+ * character of a known tone keeps the tone the pattern asks under strict, and whether the tone
+ * table is tone() for every token. */
+static void report_pattern(const poet_host* host, poet_state state, report* r) {
+#ifdef POET_EXT_METRE_2
+  const poet_ext_metre_2* metre =
+      (const poet_ext_metre_2*)host->get_extension(host->context, POET_EXT_METRE_2);
+  poet_metre_pattern pattern;
+  poet_token* tokens = NULL;
+  int32_t* table;
+  size_t capacity = 0, length, i, size;
+  long off_pattern = 0, table_differs = 0;
+  int32_t line = 0, column = 0;
+  if (metre == NULL) {
+    add(r, "no metre");
+    return;
+  }
+  metre->pattern(host->context, state, &pattern);
+  add_number(r, "rule %ld", metre->tones_rule(host->context));
+  add_number(r, "; settled %ld", pattern.settled);
+  add(r, pattern.level_start ? ", 平起" : ", 仄起");
+  add(r, pattern.first_line_rhymes ? ", first line rhymes" : ", first line does not rhyme");
+  length = poet_sdk_text(host, state, &tokens, &capacity);
+  for (i = 0; tokens != NULL && i < length; ++i) {
+    int32_t tone, asked;
+    if (poet_sdk_is_mark(host, tokens[i])) {
+      ++line;
+      column = 0;
+      continue;
+    }
+    tone = metre->tone(host->context, tokens[i]);
+    asked = metre->pattern_tone(host->context, &pattern, line, column++);
+    if ((tone == POET_TONE_LEVEL || tone == POET_TONE_OBLIQUE) && tone != asked) ++off_pattern;
+  }
+  free(tokens);
+  add_number(r, "; %ld characters off the pattern", off_pattern);
+  size = metre->tone_table(host->context, NULL, 0);
+  table = (int32_t*)malloc(size * sizeof *table);
+  if (table == NULL || metre->tone_table(host->context, table, size) != size) {
+    add(r, "; no tone table");
+  } else {
+    for (i = 0; i < size; ++i) table_differs += table[i] != metre->tone(host->context, (poet_token)i);
+    add_number(r, "; tone table of %ld", (long)size);
+    add_number(r, ", %ld unlike tone()", table_differs);
+  }
+  free(table);
+#else
+  (void)host, (void)state;
+  add(r, "no metre/2");
+#endif
+}
+
 static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {
   const poet_ext_log* log = (const poet_ext_log*)host->get_extension(host->context, POET_EXT_LOG);
   const poet_ext_form* form = (const poet_ext_form*)host->get_extension(host->context, POET_EXT_FORM);
@@ -111,7 +163,7 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
   poet_state state = request->start;
   poet_form_place place;
   poet_metre_ask ask;
-  int32_t status = POET_OK, group = -1, rhymes_in_group = 1;
+  int32_t status = POET_OK, group = -1, rhymes_in_group = 1, active_before_end = 0;
   report r, lines, rhymes, tones;
   const char* problem = NULL;
 
@@ -139,6 +191,8 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
         add_number(&rhymes, rhymes.length == 0 ? "%ld" : " %ld", place.line);
         add_number(&rhymes, ":%ld", place.column);
       }
+      /* Nothing to ask where only the line's mark or the poem's end may come. */
+      active_before_end |= ask.active && (place.line_full || (place.may_end && place.column == 0));
       if (ask.active && place.line == 1 && !place.line_full)
         add(&tones, ask.tones == POET_TONE_LEVEL ? "平" : ask.tones == POET_TONE_OBLIQUE ? "仄" : "中");
     }
@@ -198,6 +252,10 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
       add(&r, rhymes_in_group ? ", every rhyme in it" : ", a rhyme outside it");
       add(&r, "; line 2 asks ");
       add(&r, tones.text);
+      add(&r, active_before_end ? "; asks before a mark or the end" : "");
+      break;
+    case PATTERN:
+      report_pattern(host, state, &r);
       break;
   }
   log->warn(host->context, r.text);

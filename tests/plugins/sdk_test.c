@@ -1,7 +1,8 @@
 /* The SDK helpers of poet/decoder_sdk.h against a fake host, built as a plugin author's strict C
  * compiler would (-std=c99 -pedantic-errors): the sampling filters keep exactly the tokens they
  * should, the draws of poet_sdk_sample stay what they were, the repetition penalty's arithmetic,
- * what counts as a repeat, and a chooser's POET_SDK_CANCEL stopping poet_sdk_write. */
+ * what counts as a repeat, a chooser's POET_SDK_CANCEL stopping poet_sdk_write, sampling among
+ * what a decoder's own rule keeps (and falling back), and the lines of a poem. */
 #include <poet/decoder.h>
 #include <poet/decoder_sdk.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ typedef struct fake {
   size_t length;
   int shown;
   float row[VOCABULARY];
+  const char* failure; /* what fail() was last told */
 } fake;
 
 static double fixed_random(void* context) {
@@ -96,6 +98,8 @@ static int32_t show(void* context, poet_state state) {
   return POET_OK;
 }
 
+static void fail(void* context, const char* message) { ((fake*)context)->failure = message; }
+
 static poet_host fake_host(fake* f) {
   poet_host host;
   memset(f, 0, sizeof *f);
@@ -110,6 +114,7 @@ static poet_host fake_host(fake* f) {
   host.step = step;
   host.random = sweeping_random;
   host.show = show;
+  host.fail = fail;
   return host;
 }
 
@@ -378,6 +383,59 @@ static void test_write(void) {
   CHECK(f.length == 0);
 }
 
+static int even(const poet_host* host, poet_state state, poet_token token, void* user) {
+  (void)host, (void)state, (void)user;
+  return token % 2 == 0;
+}
+
+static int none(const poet_host* host, poet_state state, poet_token token, void* user) {
+  (void)host, (void)state, (void)token, (void)user;
+  return 0;
+}
+
+static void test_sample_kept(void) {
+  fake f;
+  const poet_host host = fake_host(&f);
+  const float* row = log_probs(&f, 0); /* tokens 0-4 allowed */
+  float masked[VOCABULARY];
+  int counts[VOCABULARY] = {0}, fell_back = -1, i;
+  const poet_sdk_sampling sampling = poet_sdk_sampling_defaults();
+  const float nothing[VOCABULARY] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY,
+                                     -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+
+  CHECK(poet_sdk_mask(&host, 0, row, even, NULL, masked) == 3);
+  CHECK(masked[0] == row[0] && masked[1] == -INFINITY && masked[4] == row[4]);
+  CHECK(masked[6] == -INFINITY); /* not allowed by the host: never asked, never kept */
+  for (i = 0; i < SWEEP; ++i) {
+    const poet_token token = poet_sdk_sample_kept(&host, 0, row, &sampling, even, NULL, &fell_back);
+    CHECK(token >= 0 && token < COMMA && token % 2 == 0 && fell_back == 0);
+    if (token >= 0 && token < VOCABULARY) ++counts[token];
+  }
+  CHECK(counts[0] > counts[2] && counts[2] > counts[4] && counts[4] > 0);
+  memset(counts, 0, sizeof counts);
+  for (i = 0; i < SWEEP; ++i) { /* keeps nothing: every token the host allows, and says so */
+    const poet_token token = poet_sdk_sample_kept(&host, 0, row, &sampling, none, NULL, &fell_back);
+    CHECK(token >= 0 && token < COMMA && fell_back == 1);
+    if (token >= 0 && token < VOCABULARY) ++counts[token];
+  }
+  CHECK(counts[1] > 0 && counts[3] > 0);
+  CHECK(f.failure == NULL);
+  CHECK(poet_sdk_sample_kept(&host, 0, nothing, &sampling, even, NULL, NULL) == -1);
+  CHECK(f.failure != NULL && strcmp(f.failure, "no character can come next") == 0);
+}
+
+static void test_line(void) {
+  fake f;
+  const poet_host host = fake_host(&f);
+  const poet_token poem[] = {0, 1, 2, 3, 4, COMMA, 4, 3, FULL_STOP, 2};
+  size_t begin = 99;
+  CHECK(poet_sdk_line(&host, poem, 10, 0, &begin) == 5 && begin == 0);
+  CHECK(poet_sdk_line(&host, poem, 10, 1, &begin) == 2 && begin == 6);
+  CHECK(poet_sdk_line(&host, poem, 10, 2, &begin) == 1 && begin == 9); /* being written */
+  CHECK(poet_sdk_line(&host, poem, 10, 3, &begin) == 0 && begin == 10);
+  CHECK(poet_sdk_line(&host, poem, 9, 2, &begin) == 0 && begin == 9); /* not begun */
+}
+
 int main(void) {
   fake f;
   const poet_host host = fake_host(&f);
@@ -388,6 +446,8 @@ int main(void) {
   test_penalise();
   test_repeats(&host);
   test_write();
+  test_sample_kept();
+  test_line();
   if (failures > 0) fprintf(stderr, "%d checks failed\n", failures);
   return failures == 0 ? 0 : 1;
 }

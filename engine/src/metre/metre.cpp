@@ -362,6 +362,17 @@ std::optional<int> MetreCursor::group() const {
   return index;
 }
 
+std::optional<MetrePattern> MetreCursor::pattern() const {
+  if (hypotheses_.empty()) return std::nullopt;
+  const MetrePattern& first = hypotheses_.front().pattern;
+  for (const Hypothesis& h : hypotheses_) {
+    if (h.pattern.line_length != first.line_length || h.pattern.level_start != first.level_start ||
+        h.pattern.first_line_rhymes != first.first_line_rhymes)
+      return std::nullopt;
+  }
+  return first;
+}
+
 namespace {
 
 // The group most of the rhymes share, if any share one.

@@ -1,6 +1,9 @@
 #include "plugins/decoder_calls.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include "poet/engine/metre/metre.h"
 
 namespace poet {
 
@@ -45,6 +48,30 @@ HostTable::HostTable(DecoderCalls& calls) : calls_(calls) {
     return g == nullptr && n > 0 ? std::size_t{0} : of(c).groups(t, g, n);
   };
   metre_.ask = [](void* c, poet_state s, poet_metre_ask* a) { of(c).metre_ask(s, a); };
+  metre_2_.book = metre_.book;
+  metre_2_.group_count = metre_.group_count;
+  metre_2_.group_name = metre_.group_name;
+  metre_2_.tone = metre_.tone;
+  metre_2_.groups = metre_.groups;
+  metre_2_.ask = metre_.ask;
+  metre_2_.tones_rule = [](void* c) { return of(c).tones_rule(); };
+  metre_2_.tone_table = [](void* c, int32_t* tones, std::size_t capacity) {
+    DecoderCalls& calls = of(c);
+    const auto size = static_cast<std::size_t>(calls.vocabulary_size());
+    if (tones == nullptr) return size;
+    for (std::size_t token = 0; token < std::min(size, capacity); ++token)
+      tones[token] = calls.tone(static_cast<poet_token>(token));
+    return size;
+  };
+  metre_2_.pattern = [](void* c, poet_state s, poet_metre_pattern* p) { of(c).metre_pattern(s, p); };
+  metre_2_.pattern_tone = [](void*, const poet_metre_pattern* p, int32_t line,
+                             int32_t column) -> int32_t {
+    if (p == nullptr || p->settled == 0 || (p->line_length != 5 && p->line_length != 7) ||
+        line < 0 || column < 0 || column >= p->line_length)
+      return POET_TONE_UNKNOWN;
+    const MetrePattern pattern{p->line_length, p->level_start != 0, p->first_line_rhymes != 0};
+    return static_cast<int32_t>(pattern.tone(line, column));
+  };
   log_.warn = [](void* c, const char* message) { of(c).warn(message != nullptr ? message : ""); };
 }
 
@@ -54,6 +81,7 @@ const void* HostTable::extension(const char* id) const {
   if (name == POET_EXT_FORM) return &form_;
   if (name == POET_EXT_VOCABULARY) return &vocabulary_;
   if (name == POET_EXT_METRE) return calls_.has_metre() ? &metre_ : nullptr;
+  if (name == POET_EXT_METRE_2) return calls_.has_metre() ? &metre_2_ : nullptr;
   if (name == POET_EXT_LOG) return &log_;
   return nullptr;
 }

@@ -50,6 +50,9 @@ class DecoderCalls {
   virtual int32_t tone(poet_token token) = 0;
   virtual std::size_t groups(poet_token token, int32_t* groups, std::size_t capacity) = 0;
   virtual void metre_ask(poet_state state, poet_metre_ask* ask) = 0;
+  // poet.metre/2 adds these (its tone_table and pattern_tone need no more than the above)
+  virtual int32_t tones_rule() = 0;
+  virtual void metre_pattern(poet_state state, poet_metre_pattern* pattern) = 0;
 
   // poet.log/1
   virtual void warn(const char* message) = 0;
@@ -73,6 +76,7 @@ class HostTable {
   poet_ext_form form_{};
   poet_ext_vocabulary vocabulary_{};
   poet_ext_metre metre_{};
+  poet_ext_metre_2 metre_2_{};
   poet_ext_log log_{};
 };
 

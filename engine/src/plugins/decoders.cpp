@@ -490,7 +490,6 @@ void DecoderSet::load_file(const PluginFile& found) {
       start_plugin(*opened);
       decoder->descriptor_ = normalised_descriptor(*opened->descriptor);
       // A bit that meant nothing before ABI 3 means nothing from an older plugin.
-      // A bit that meant nothing before ABI 3 means nothing from an older plugin.
       decoder->batches_ = opened->descriptor->abi_version >= 3 &&
                           (opened->descriptor->capabilities & POET_CAP_BATCHES) != 0;
       decoder->library_ = std::move(opened->library);

@@ -339,6 +339,11 @@ void IsolatedDecoder::answer(DecoderCalls& calls, MessageReader& call) {
       calls.metre_ask(call.get<poet_state>(), &ask);
       return reply(ask);
     }
+    case MessageKind::metre_pattern: {
+      poet_metre_pattern pattern{};
+      calls.metre_pattern(call.get<poet_state>(), &pattern);
+      return reply(pattern);
+    }
     default:
       throw ProtocolError(fmt::format("a message of kind {} in the middle of a poem",
                                       static_cast<std::uint32_t>(call.kind())));
@@ -357,6 +362,7 @@ PoemOrder poem_order(DecoderCalls& calls, const poet_request& request, std::size
   calls.text(request.start, order.text.data(), order.text.size());
   order.poem_index = request.poem_index;
   order.poem_count = request.poem_count;
+  order.tones_rule = calls.tones_rule();
   order.heads.assign(request.heads, request.heads + request.head_count);
   order.params.assign(request.params, request.params + param_count);
   calls.form_shape(&order.form);

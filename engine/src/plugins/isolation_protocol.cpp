@@ -148,6 +148,7 @@ RegionLayout RegionLayout::plan(std::int32_t vocabulary_size, std::size_t string
 
 void write_poem_order(MessageWriter& message, const PoemOrder& order) {
   message.put(order.model_serial).put(order.start).put(order.poem_index).put(order.poem_count);
+  message.put(order.tones_rule);
   message.put_array(order.text.data(), order.text.size());
   message.put_array(order.heads.data(), order.heads.size());
   message.put_array(order.params.data(), order.params.size());
@@ -164,6 +165,7 @@ PoemOrder read_poem_order(MessageReader& message) {
   order.start = message.get<poet_state>();
   order.poem_index = message.get<std::int32_t>();
   order.poem_count = message.get<std::int32_t>();
+  order.tones_rule = message.get<std::int32_t>();
   order.text = message.get_array<poet_token>();
   order.heads = message.get_array<poet_token>();
   order.params = message.get_array<double>();

@@ -60,6 +60,7 @@ enum class MessageKind : std::uint32_t {
   form_place,  // i32 state -> poet_form_place
   metre_ask,   // i32 state -> poet_metre_ask
   done,        // i32 status, i32 result: decode() returned
+  metre_pattern,  // i32 state -> poet_metre_pattern
 };
 
 // A message's fields, appended in order.
@@ -260,6 +261,7 @@ struct PoemOrder {
   std::vector<poet_token> text;  // the start state's: the runner keeps each state's text itself
   std::int32_t poem_index = 0;
   std::int32_t poem_count = 1;
+  std::int32_t tones_rule = POET_TONES_OFF;  // poet.metre/2's: the same for the whole poem
   std::vector<poet_token> heads;
   std::vector<double> params;
   poet_form form{};  // without its arrays: they are the two below

@@ -195,6 +195,15 @@ class Host final : public DecoderCalls {
   }
   std::size_t groups(poet_token token, int32_t* groups, std::size_t capacity) override;
   void metre_ask(poet_state state, poet_metre_ask* ask) override;
+  int32_t tones_rule() override {
+    switch (request_.metre.tones) {
+      case ToneMode::off: return POET_TONES_OFF;
+      case ToneMode::loose: return POET_TONES_LOOSE;
+      case ToneMode::strict: return POET_TONES_STRICT;
+    }
+    return POET_TONES_OFF;
+  }
+  void metre_pattern(poet_state state, poet_metre_pattern* pattern) override;
 
   // ---- poet.log/1 -------------------------------------------------------------------------
   void warn(const char* message) override {
@@ -280,7 +289,10 @@ void Host::metre_ask(poet_state state, poet_metre_ask* ask) {
   const auto* found = find(state, "metre ask() of");
   *ask = {};
   ask->group = -1;
-  if (found == nullptr || found->cursor.metre() == nullptr || found->cursor.finished()) return;
+  // Where no character can come next (a full line, or the last one closed) there is nothing to ask.
+  if (found == nullptr || found->cursor.metre() == nullptr || found->cursor.finished() ||
+      !found->cursor.allows_character())
+    return;
   table_.row(state);  // settles how far the metre gives way at this place
   const MetreCursor& metre = *found->cursor.metre();
   const MetreCursor::Next next =
@@ -289,6 +301,16 @@ void Host::metre_ask(poet_state state, poet_metre_ask* ask) {
   ask->tones = static_cast<int32_t>(next.tones);
   ask->rhyme = next.rhyme ? 1 : 0;
   ask->group = metre.group().value_or(-1);
+}
+
+void Host::metre_pattern(poet_state state, poet_metre_pattern* pattern) {
+  const auto* found = find(state, "metre pattern() of");
+  *pattern = {};
+  if (found == nullptr || found->cursor.metre() == nullptr) return;
+  if (const auto settled = found->cursor.metre()->pattern()) {
+    *pattern = {1, settled->line_length, settled->level_start ? 1 : 0,
+                settled->first_line_rhymes ? 1 : 0};
+  }
 }
 
 WrittenPoem Host::finish(poet_state state) {

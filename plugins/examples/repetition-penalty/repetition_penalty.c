@@ -26,13 +26,10 @@ static poet_token choose(const poet_host* host, poet_state state, const float* l
   scratch* s = (scratch*)user;
   const float* lowered = poet_sdk_penalise(host, state, log_probs, s->params[PENALTY], &s->poem);
   poet_sdk_sampling sampling = poet_sdk_sampling_defaults();
-  poet_token token;
   if (lowered == NULL) return -1; /* out of memory, told to the host */
   sampling.temperature = s->params[TEMPERATURE];
   sampling.min_p = s->params[MIN_P];
-  token = poet_sdk_sample_with(host, lowered, &sampling);
-  if (token < 0) host->fail(host->context, "no character can come next");
-  return token;
+  return poet_sdk_sample_with(host, lowered, &sampling); /* -1 after host->fail() */
 }
 
 static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {

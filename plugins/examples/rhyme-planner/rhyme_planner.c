@@ -76,7 +76,6 @@ static poet_token choose(const poet_host* host, poet_state state, const float* l
   poem* p = (poem*)user;
   poet_form_place place;
   double temperature = p->params[TEMPERATURE];
-  poet_token token;
   p->form->place(host->context, state, &place);
   if (place.line_length > 0 && place.line_length - place.column <= 2)
     temperature = p->params[LINE_END_TEMPERATURE];
@@ -98,9 +97,7 @@ static poet_token choose(const poet_host* host, poet_state state, const float* l
       }
     }
   }
-  token = poet_sdk_sample(host, log_probs, temperature, 0, p->params[TOP_P]);
-  if (token < 0) host->fail(host->context, "no character can come next");
-  return token;
+  return poet_sdk_sample(host, log_probs, temperature, 0, p->params[TOP_P]);
 }
 
 static int32_t decode(const poet_host* host, const poet_request* request, poet_state* result) {

@@ -22,7 +22,13 @@
  * vocabulary, the metre lexicon, warnings: poet/decoder_ext.h), each extension's name carrying
  * its own version; what poet may ask of a plugin beyond its descriptor it asks the same way,
  * through the descriptor's own get_extension() (ABI 3). A plugin built for ABI 1 or 2 keeps
- * loading and working unchanged. */
+ * loading and working unchanged.
+ *
+ * Threads, as each function below says in [brackets]: poet loads a plugin, runs its init() and
+ * unloads it on one thread, the loading thread (poet's main thread; in an isolated plugin's
+ * process, that process's only thread). It writes each poem on a poem's thread: decode() there,
+ * and create() and model_changed() just before it, while no decode() of the decoder runs. The
+ * host's callbacks are the poem's: call them on the thread that called you, until you return. */
 #ifndef POET_DECODER_H
 #define POET_DECODER_H
 
@@ -103,7 +109,10 @@ typedef struct poet_position {
   int32_t finished; /* 1 once the end of the poem has been read: nothing more may be stepped */
 } poet_position;
 
-/* The host's side: every model operation a decoder may use. All take `context` first. */
+/* The host's side: every model operation a decoder may use. All take `context` first.
+ * [the poem's thread] Call them only on the thread poet called your decode() (or create(),
+ * model_changed()) on, and only until that call returns: the context and its states are that
+ * poem's. */
 typedef struct poet_host {
   void* context;
   int32_t vocabulary_size; /* log_probs() returns this many values */
@@ -177,35 +186,43 @@ typedef struct poet_decoder {
   size_t param_count;
 
   /* Optional (may be NULL): called once after loading; returns NULL when the decoder is ready,
-   * or a message saying why it cannot run, and then poet refuses it. */
+   * or a message saying why it cannot run, and then poet refuses it. [the loading thread] */
   const char* (*init)(void);
   /* Writes one poem: steps states from request->start until one is finished, and stores it in
    * *result. Returns POET_OK, POET_CANCELLED, or POET_ERROR after host->fail(). The host releases
-   * every state the decoder leaves behind when decode() returns. */
+   * every state the decoder leaves behind when decode() returns. [a poem's thread] One call at a
+   * time, unless the decoder has POET_CAP_BATCHES: then one call for each poem of a batch at once,
+   * each on a thread of its own. */
   int32_t (*decode)(const poet_host* host, const poet_request* request, poet_state* result);
 
   /* ABI 2 and later: read only from a descriptor whose abi_version is 2 or more. All optional.
    * An instance is the decoder's own data (tables, caches, counters) in place of globals.
    * create() makes it before the decoder's first poem, with the host of that poem (its model and
    * vocabulary; no state exists yet), and returns it, or NULL after host->fail() when the
-   * decoder cannot run. Every later request carries it in request->instance. */
+   * decoder cannot run. Every later request carries it in request->instance. [a poem's thread,
+   * before its decode(), while no decode() runs] */
   void* (*create)(const poet_host* host);
   /* Frees an instance: when the decoder is unloaded (`decoders reload`, poet's end). An
-   * isolated decoder's process may also just end. */
+   * isolated decoder's process may also just end. [the loading thread, after the last decode()
+   * has returned] */
   void (*destroy)(void* instance);
   /* Called before the first poem written with another model than the instance's last poem (after
    * `load`, `reload` or a training run's autoreload): the vocabulary, its size and every table
-   * built from them may have changed. */
+   * built from them may have changed. [a poem's thread, before its decode(), while no decode()
+   * runs] */
   void (*model_changed)(void* instance, const poet_host* host);
 
   /* ABI 3 and later: read only from a descriptor whose abi_version is 3 or more. Optional. */
   /* The plugin's extension named `id` (POET_PLUGIN_EXT_* in poet/decoder_ext.h), or NULL when it
-   * has none by that name. What it returns stays valid while the library is loaded. */
+   * has none by that name. What it returns stays valid while the library is loaded. [the
+   * loading thread] */
   const void* (*get_extension)(const char* id);
 } poet_decoder;
 
 /* The entry every plugin exports under POET_DECODER_ENTRY_NAME:
- *   POET_DECODER_EXPORT const poet_decoder *poet_decoder_entry(void) { return &my_decoder; } */
+ *   POET_DECODER_EXPORT const poet_decoder *poet_decoder_entry(void) { return &my_decoder; }
+ * [the loading thread] A library that holds several decoders returns the first here and lists
+ * the others through its get_extension() (POET_PLUGIN_EXT_FACTORY, poet/decoder_ext.h). */
 typedef const poet_decoder* (*poet_decoder_entry_fn)(void);
 
 #ifdef __cplusplus

@@ -64,7 +64,8 @@ typedef struct poet_ext_vocabulary {
   /* The token of one character given as `length` bytes of UTF-8, or -1 when the model's
    * vocabulary lacks it or the bytes are not exactly one character. */
   poet_token (*token)(void* context, const char* utf8, size_t length);
-  /* 1 for the marks that close a line: ， 。 ？ ！ ； */
+  /* 1 for the marks that close a line: ， 。 ？ ！ ； poet_sdk_is_mark (poet/decoder_sdk.h) gives
+   * the same answer without a call: the SDK's helpers use it, and so may you. */
   int32_t (*is_mark)(void* context, poet_token token);
 } poet_ext_vocabulary;
 
@@ -78,10 +79,17 @@ enum poet_tone {
   POET_TONE_EITHER = 3   /* 中: read both ways */
 };
 
-/* What the metre rule asks of the next character of a state. */
+/* What the metre rule asks of the next character of a state, under the user's --tones:
+ * `strict` asks every position's tone of the patterns still open; `loose` (the default) asks
+ * positions 2, 4, 6 and the line's end, and of the free places (1, 3, 5) only what keeps the
+ * line from 孤平 (a level tone left alone between obliques) or 三平尾 (three level tones at its
+ * end), so a free place says EITHER unless one of those pins it. Until the first line's second
+ * character settles 平起 or 仄起 (and its end whether it rhymes), several patterns are open, and
+ * a place where they disagree says EITHER too. poet.metre/2's pattern() gives the pattern itself. */
 typedef struct poet_metre_ask {
-  int32_t active; /* 0: no metre holds this poem (a free form, or --rhyme off --tones off) and the
-                   * rest is empty */
+  int32_t active; /* 0: no metre holds this poem (a free form, or --rhyme off --tones off), or no
+                   * character can come next (the line is full, or the last line is closed and
+                   * only the end may come); the rest is then empty */
   int32_t tones;  /* the tones that fit the patterns still open: POET_TONE_LEVEL, _OBLIQUE or
                    * _EITHER (both; a free place) */
   int32_t rhyme;  /* 1: the next character ends a rhyming line */
@@ -100,6 +108,43 @@ typedef struct poet_ext_metre {
   size_t (*groups)(void* context, poet_token token, int32_t* groups, size_t capacity);
   void (*ask)(void* context, poet_state state, poet_metre_ask* ask);
 } poet_ext_metre;
+
+/* ---- the metre, version 2: poet.metre/1 and what a decoder stricter than the user needs ---- */
+#define POET_EXT_METRE_2 "poet.metre/2"
+
+/* The user's --tones. */
+enum poet_tones_rule { POET_TONES_OFF = 0, POET_TONES_LOOSE = 1, POET_TONES_STRICT = 2 };
+
+/* One standard pattern of regulated verse (近体诗格律). */
+typedef struct poet_metre_pattern {
+  int32_t settled;           /* 1: the poem so far leaves this one pattern open; 0: several are
+                              * still open (or no metre holds the poem) and the rest is 0 */
+  int32_t line_length;       /* 5 or 7 */
+  int32_t level_start;       /* 1: 平起 (the first line's second character level); 0: 仄起 */
+  int32_t first_line_rhymes; /* 1: the first line ends on the rhyme too */
+} poet_metre_pattern;
+
+typedef struct poet_ext_metre_2 {
+  /* As in poet.metre/1. */
+  const char* (*book)(void* context);
+  int32_t (*group_count)(void* context);
+  const char* (*group_name)(void* context, int32_t group);
+  int32_t (*tone)(void* context, poet_token token);
+  size_t (*groups)(void* context, poet_token token, int32_t* groups, size_t capacity);
+  void (*ask)(void* context, poet_state state, poet_metre_ask* ask);
+  /* The --tones the user chose: a poem is held to it, and a decoder may hold itself to more. */
+  int32_t (*tones_rule)(void* context);
+  /* Every token's tone at once: copies tone(t) into tones[t] for t below `capacity` and the
+   * vocabulary's size, and returns that size. One call where tone() would take thousands. */
+  size_t (*tone_table)(void* context, int32_t* tones, size_t capacity);
+  /* The pattern the poem of `state` follows, once its characters leave only one open. */
+  void (*pattern)(void* context, poet_state state, poet_metre_pattern* pattern);
+  /* The tone a settled pattern asks at (line, column), both from 0, as --tones strict holds it:
+   * POET_TONE_LEVEL or _OBLIQUE; POET_TONE_UNKNOWN for a pattern not settled or a place past
+   * its line. Worked out from the pattern alone (粘 and 对, the rhyming lines). */
+  int32_t (*pattern_tone)(void* context, const poet_metre_pattern* pattern, int32_t line,
+                          int32_t column);
+} poet_ext_metre_2;
 
 /* ---- warnings: something the user should know that does not stop the poem ------------------- */
 #define POET_EXT_LOG "poet.log/1"
@@ -129,6 +174,30 @@ typedef struct poet_plugin_options {
   const poet_option_alias* aliases;
   size_t alias_count;
 } poet_plugin_options;
+
+/* ---- a factory: several decoders in one library -------------------------------------------- */
+#define POET_PLUGIN_EXT_FACTORY "poet.factory/1"
+
+/* Asked of the descriptor poet_decoder_entry returns: the library's other decoders. Each is a
+ * decoder of its own, as if it came from a library of its own (its name, parameters, capabilities,
+ * init(), instance and get_extension()), and any ABI version; the library stays loaded while any
+ * of them is. A library with a decoder poet refuses is refused whole, with the reason. */
+typedef struct poet_plugin_factory {
+  const poet_decoder* const* decoders;
+  size_t decoder_count;
+} poet_plugin_factory;
+
+/* ---- stable ids for the parameters ---------------------------------------------------------- */
+#define POET_PLUGIN_EXT_PARAM_IDS "poet.param-ids/1"
+
+/* One id per entry of poet_decoder.params, in that order: distinct, and not 0. poet keeps what the
+ * user set (`set beam.width 4`) under a parameter's id rather than its name or place, so a
+ * rebuilt plugin that renames or reorders its parameters keeps the user's values across
+ * `decoders reload`. Keep an id for as long as the parameter means the same thing. */
+typedef struct poet_plugin_param_ids {
+  const uint32_t* ids;
+  size_t id_count; /* poet_decoder.param_count */
+} poet_plugin_param_ids;
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,9 @@
 /* poet/decoder_sdk.h: helpers for writing decoders, shared by the built-in ones and free for any
  * plugin: choosing the likeliest token, sampling with temperature, top-k, top-p, min-p and
- * typical-p, a write loop, reading a poem back, a repetition penalty, spotting repetition, and
- * beam search over batched steps.
+ * typical-p, sampling among what a rule of the decoder's own keeps (with a fallback), a write
+ * loop, reading a poem and its lines back, a repetition penalty, spotting repetition, and beam
+ * search over batched steps. Every helper is called on the poem's thread, as the host's
+ * callbacks are (poet/decoder.h).
  *
  * Header-only C99 (every function static inline), so a plugin that uses it still depends on
  * nothing but poet/decoder.h and the C library. */
@@ -112,8 +114,8 @@ static inline double poet_sdk_atypicality(const poet_sdk_candidate* candidate, d
 
 /* Draws a token from log_probs as `sampling` says (temperature, then top-k, top-p, min-p and
  * typical-p, each on the probabilities the filters before it left, renormalised). The one uniform
- * number comes from the host, so the draw is reproducible. Returns -1 if no token is allowed or
- * memory runs out. */
+ * number comes from the host, so the draw is reproducible. Returns -1 after host->fail() when no
+ * token is allowed or memory runs out: a chooser can pass the -1 on as it is. */
 static inline poet_token poet_sdk_sample_with(const poet_host* host, const float* log_probs,
                                               const poet_sdk_sampling* sampling) {
   const int32_t count = host->vocabulary_size;
@@ -122,10 +124,16 @@ static inline poet_token poet_sdk_sample_with(const poet_host* host, const float
   size_t first = 0, kept = 0, i; /* the draw is among candidates[first, kept) */
   double total = 0, cumulative = 0, target, whole = 0;
   poet_token chosen;
-  if (best < 0) return -1;
+  if (best < 0) {
+    host->fail(host->context, "no character can come next");
+    return -1;
+  }
   if (sampling->temperature <= 0) return best;
   candidates = (poet_sdk_candidate*)malloc((size_t)count * sizeof *candidates);
-  if (candidates == NULL) return -1;
+  if (candidates == NULL) {
+    host->fail(host->context, "out of memory");
+    return -1;
+  }
   /* Tokens e^-30 times less likely than the best one cannot be drawn in practice; leaving them
    * out keeps the sort short. */
   for (i = 0; i < (size_t)count; ++i) {
@@ -217,7 +225,7 @@ static inline poet_token poet_sdk_sample_with(const poet_host* host, const float
 
 /* Draws a token from log_probs / temperature, keeping only the top_k likeliest (0: all) and the
  * smallest set whose probability reaches top_p (1: all): poet_sdk_sample_with without min-p and
- * typical-p. Returns -1 if no token is allowed or memory runs out. */
+ * typical-p. Returns -1 after host->fail() if no token is allowed or memory runs out. */
 static inline poet_token poet_sdk_sample(const poet_host* host, const float* log_probs,
                                          double temperature, int32_t top_k, double top_p) {
   poet_sdk_sampling sampling = poet_sdk_sampling_defaults();
@@ -225,6 +233,47 @@ static inline poet_token poet_sdk_sample(const poet_host* host, const float* log
   sampling.top_k = top_k;
   sampling.top_p = top_p;
   return poet_sdk_sample_with(host, log_probs, &sampling);
+}
+
+/* A rule of the decoder's own for the next token of `state`: non-zero keeps `token`. */
+typedef int (*poet_sdk_keep)(const poet_host* host, poet_state state, poet_token token,
+                             void* user);
+
+/* Copies the row `log_probs` of `state` into `out` (host->vocabulary_size floats) with -INFINITY
+ * for every token `keep` turns down; `keep` is asked only of tokens the host allows. Returns how
+ * many tokens are left. */
+static inline size_t poet_sdk_mask(const poet_host* host, poet_state state, const float* log_probs,
+                                   poet_sdk_keep keep, void* user, float* out) {
+  size_t left = 0;
+  int32_t token;
+  for (token = 0; token < host->vocabulary_size; ++token) {
+    const int allowed = log_probs[token] > -INFINITY && keep(host, state, token, user);
+    out[token] = allowed ? log_probs[token] : -INFINITY;
+    left += allowed ? 1 : 0;
+  }
+  return left;
+}
+
+/* Draws as `sampling` says among the tokens `keep` keeps, or, where it keeps none, among every
+ * token the host allows; then *fell_back (which may be NULL) is set to 1, else 0, so that the
+ * decoder can say so (poet.log/1). Returns -1 after host->fail() when no token is allowed at all
+ * or memory runs out. */
+static inline poet_token poet_sdk_sample_kept(const poet_host* host, poet_state state,
+                                              const float* log_probs,
+                                              const poet_sdk_sampling* sampling,
+                                              poet_sdk_keep keep, void* user, int* fell_back) {
+  float* kept = (float*)malloc((size_t)host->vocabulary_size * sizeof *kept);
+  size_t left;
+  poet_token token;
+  if (kept == NULL) {
+    host->fail(host->context, "out of memory");
+    return -1;
+  }
+  left = poet_sdk_mask(host, state, log_probs, keep, user, kept);
+  if (fell_back != NULL) *fell_back = left == 0;
+  token = poet_sdk_sample_with(host, left > 0 ? kept : log_probs, sampling);
+  free(kept);
+  return token;
 }
 
 /* What a chooser returns to stop poet_sdk_write with POET_CANCELLED (say, once it sees
@@ -275,7 +324,8 @@ static inline size_t poet_sdk_text(const poet_host* host, poet_state state, poet
   return length;
 }
 
-/* Whether a token is one of the punctuation marks that end a line. */
+/* Whether a token is one of the punctuation marks that end a line: the vocabulary extension's
+ * is_mark, answered here without a call to the host (decoders ask it of every candidate). */
 static inline int poet_sdk_is_mark(const poet_host* host, poet_token token) {
   static const char* const marks[] = {"\xef\xbc\x8c", "\xe3\x80\x82", "\xef\xbc\x9f",
                                       "\xef\xbc\x81", "\xef\xbc\x9b"};
@@ -288,6 +338,24 @@ static inline int poet_sdk_is_mark(const poet_host* host, poet_token token) {
     if (strcmp(text, marks[i]) == 0) return 1;
   }
   return 0;
+}
+
+/* Line `line` (from 0) of a poem's tokens, as poet_sdk_text gives them: sets *begin to where it
+ * starts and returns how many characters it has so far, its closing mark left out; a line not
+ * begun yet has none, at *begin = count. */
+static inline size_t poet_sdk_line(const poet_host* host, const poet_token* tokens, size_t count,
+                                   int32_t line, size_t* begin) {
+  size_t start = 0, end;
+  int32_t at = 0;
+  while (at < line && start < count) {
+    if (poet_sdk_is_mark(host, tokens[start])) ++at;
+    ++start;
+  }
+  if (at < line) start = count;
+  for (end = start; end < count && !poet_sdk_is_mark(host, tokens[end]); ++end) {
+  }
+  *begin = start;
+  return end - start;
 }
 
 /* A repetition penalty: lowers in `log_probs` (your copy of a row of host->log_probs, which it

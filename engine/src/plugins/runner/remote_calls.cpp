@@ -201,6 +201,10 @@ void RemoteCalls::metre_ask(poet_state state, poet_metre_ask* question) {
   *question = ask<poet_metre_ask>(MessageKind::metre_ask, state);
 }
 
+void RemoteCalls::metre_pattern(poet_state state, poet_metre_pattern* pattern) {
+  *pattern = ask<poet_metre_pattern>(MessageKind::metre_pattern, state);
+}
+
 void RemoteCalls::warn(const char* message) {
   tell(MessageWriter(MessageKind::warn).put_string(note(message)));
 }

@@ -76,6 +76,8 @@ class RemoteCalls final : public DecoderCalls {
     return tables_.groups(token, groups, capacity);
   }
   void metre_ask(poet_state state, poet_metre_ask* question) override;
+  int32_t tones_rule() override { return order_.tones_rule; }
+  void metre_pattern(poet_state state, poet_metre_pattern* pattern) override;
 
   void warn(const char* message) override;
 

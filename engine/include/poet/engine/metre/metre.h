@@ -136,6 +136,8 @@ class MetreCursor {
 
   // The rhyme group the poem has settled on, once only one is left.
   std::optional<int> group() const;
+  // The pattern the poem follows, once only one is left open.
+  std::optional<MetrePattern> pattern() const;
 
   // What the patterns still open ask of the character at (line, column): the tones that fit one
   // of them (Tone bits; both where the place is free), and whether it ends a rhyming line in one.
