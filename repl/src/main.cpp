@@ -17,6 +17,7 @@
 #include "line_reader.h"
 #include "models.h"
 #include "poet/engine/config/config.h"
+#include "poet/engine/files/limits.h"
 #include "poet/engine/model/engine.h"
 #include "poet/engine/model/runtime.h"
 #include "poet/engine/plugins/decoders.h"
@@ -35,7 +36,7 @@ constexpr std::string_view kUsage =
     "\n"
     "Writes classical Chinese poems at a '> ' prompt. When standard input is not a terminal, or\n"
     "with -c, poet runs the commands as a script: results on standard output, diagnostics on\n"
-    "standard error as 'line N: message', exit status 1 if any command failed.\n"
+    "standard error as 'input line N: message', exit status 1 if any command failed.\n"
     "\n"
     "  --model CHECKPOINT  load this checkpoint at start instead of the bundled Tang model\n"
     "  --no-model          start with no model loaded\n"
@@ -160,7 +161,13 @@ poet::DecoderSet load_decoders(const Options& options,
     try {
       plugins.config = poet::load_config(*config_file).plugins;
     } catch (const std::exception& error) {
-      terminal.error(error.what());
+      // Nothing of a file with a mistake is used: say so, lest its other settings seem in force.
+      const poet::IsolationLimits defaults;
+      terminal.error(fmt::format(
+          "{}; none of {} is in force: plugins run with the defaults (memory_limit {}, "
+          "silence_limit {} s), and train refuses the file until it is mended",
+          error.what(), config_file->string(), poet::describe_bytes(defaults.memory_bytes),
+          defaults.silence.count() / 1000));
       failed = true;
     }
   }

@@ -73,7 +73,7 @@ void Terminal::diagnostic(std::string_view label, std::string_view colour, std::
   std::fflush(out_);  // keep results and diagnostics in input order when both go to one file
   clear_status();
   if (!interactive_ && line_number_ > 0) {
-    fmt::print(err_, "line {}: {}{}\n", line_number_, label == "error" ? "" : "warning: ", text);
+    fmt::print(err_, "input line {}: {}{}\n", line_number_, label == "error" ? "" : "warning: ", text);
   } else if (colour_) {
     fmt::print(err_, "{}{}:\x1b[0m {}\n", colour, label, text);
   } else {

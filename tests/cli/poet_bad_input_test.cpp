@@ -23,7 +23,7 @@ void expect_refused(const std::vector<std::string>& args, const std::string& bad
                     const std::string& message) {
   const auto run = test::poet(args, bad + "\nhelp quit\n");
   EXPECT_EQ(run.exit_code, 1) << bad;
-  EXPECT_EQ(run.err, "line 1: " + message + "\n") << bad;
+  EXPECT_EQ(run.err, "input line 1: " + message + "\n") << bad;
   EXPECT_NE(run.out.find("usage: quit"), std::string::npos) << bad;
 }
 
@@ -73,7 +73,7 @@ TEST(PoetBadInput, AModelTooBigForTheMachineIsRefusedAtOnce) {
       {"--no-model"}, fmt::format("train --corpus {} --config {} --steps 1 --out {}\n", kFixture,
                                   config.string(), (dir / "big.ckpt").string()));
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.err.find("line 1: training a model of GRU, 16 layers of 8192"), std::string::npos)
+  EXPECT_NE(run.err.find("input line 1: training a model of GRU, 16 layers of 8192"), std::string::npos)
       << run.err;
   EXPECT_NE(run.err.find("over poet's memory limit of"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("POET_MEMORY_LIMIT raises it"), std::string::npos) << run.err;
@@ -87,14 +87,36 @@ TEST(PoetBadInput, TheMemoryLimitCanBeSetAndABadOneIsSaidSo) {
   setenv("POET_MEMORY_LIMIT", "lots", 1);
   const auto bad = test::poet({"--no-model"}, fmt::format("load {}\n", model));
   unsetenv("POET_MEMORY_LIMIT");
-  EXPECT_NE(small.err.find(fmt::format("line 1: checkpoint '{}' is ", model)), std::string::npos)
+  EXPECT_NE(small.err.find(fmt::format("input line 1: checkpoint '{}' is ", model)), std::string::npos)
       << small.err;
   EXPECT_NE(small.err.find("over poet's memory limit of 1.0 kB (POET_MEMORY_LIMIT=1K;"),
             std::string::npos)
       << small.err;
   EXPECT_EQ(
       bad.err,
-      "line 1: POET_MEMORY_LIMIT must be a size such as 8000000000, 8000M or 8G, not 'lots'\n");
+      "input line 1: POET_MEMORY_LIMIT must be a size such as 8000000000, 8000M or 8G, not 'lots'\n");
+}
+
+// A poet.toml with one bad value is not half in force: the session says none of it is.
+TEST(PoetBadInput, ABadValueInPoetTomlIsReportedWithItsLineAndNoneOfTheFileIsInForce) {
+  const auto dir = test::fresh_dir("bad_toml");
+  const auto config = dir / "poet.toml";
+  std::ofstream(config) << "[plugins]\nsilence_limit = 5\nmemory_limit = \"a lot\"\n";
+  const auto run = test::poet({"--no-model", "--config", config.string()}, "decoders\n");
+  EXPECT_NE(run.err.find(config.string() + ":3:16: memory_limit must be a size such as "),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("; none of " + config.string() +
+                         " is in force: plugins run with the defaults (memory_limit 1.0 GB, "
+                         "silence_limit 60 s), and train refuses the file until it is mended"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.out.find("greedy"), std::string::npos) << run.out;  // the session goes on
+
+  std::ofstream(config) << "[plugins]\nmemory_limit = \"1 GB\"\n";  // as people write it
+  const auto fine = test::poet({"--no-model", "--config", config.string()}, "decoders\n");
+  EXPECT_EQ(fine.exit_code, 0) << fine.err;
+  EXPECT_EQ(fine.err, "");
 }
 
 TEST(PoetBadInput, APoemTooLongToEvaluateIsLeftOutAndCounted) {
@@ -128,7 +150,7 @@ TEST(PoetBadInput, ADivergingRunStopsWithALoadableCheckpoint) {
       {"--no-model"}, fmt::format("train --corpus {} --config {} --steps 300 --out {}\nload {}\n",
                                   kFixture, config.string(), out, out));
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.err.find("line 1: training diverged after step "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("input line 1: training diverged after step "), std::string::npos) << run.err;
   EXPECT_NE(run.err.find(fmt::format("the last checkpoint, '{}' (step ", out)), std::string::npos)
       << run.err;
   EXPECT_EQ(run.err.find("line 2:"), std::string::npos) << run.err;  // and it loads

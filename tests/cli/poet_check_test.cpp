@@ -90,12 +90,12 @@ TEST(PoetCheck, BadInputIsOneLineAndTheScriptGoesOn) {
                                             std::string(kChunWang) +
                                             " --rhyme-book 广韵\ncheck --split test\nhelp check\n");
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.err.find("line 1: "), std::string::npos) << run.err;
-  EXPECT_NE(run.err.find("line 2: "), std::string::npos) << run.err;
-  EXPECT_NE(run.err.find("line 3: the rhyme book is 平水韵 or 中华新韵, not '广韵'"),
+  EXPECT_NE(run.err.find("input line 1: "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("input line 2: "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("input line 3: the rhyme book is 平水韵 or 中华新韵, not '广韵'"),
             std::string::npos)
       << run.err;
-  EXPECT_NE(run.err.find("line 4: usage: check"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("input line 4: usage: check"), std::string::npos) << run.err;
   EXPECT_NE(run.out.find("usage: check <poem>"), std::string::npos) << run.out;
 }
 
@@ -107,19 +107,19 @@ TEST(PoetMetre, SettingsChooseTheRuleAndRefuseWhatTheBookLacks) {
            "set rhyme 唐\nsettings\n");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(
-      run.err.find("line 3: rhyme is auto, off or a group of 平水韵 (一东 ... 十五咸), not '唐'"),
+      run.err.find("input line 3: rhyme is auto, off or a group of 平水韵 (一东 ... 十五咸), not '唐'"),
       std::string::npos)
       << run.err;
   // A book without the group set is refused, and the settings stay as they were.
   EXPECT_NE(run.err.find(
-                "line 4: rhyme is auto, off or a group of 中华新韵 (一麻 ... 十四姑), not '七阳'"),
+                "input line 4: rhyme is auto, off or a group of 中华新韵 (一麻 ... 十四姑), not '七阳'"),
             std::string::npos)
       << run.err;
   EXPECT_NE(
-      run.err.find("line 5: rhyme is auto, off or a group of 平水韵 (一东 ... 十五咸), not '唐'"),
+      run.err.find("input line 5: rhyme is auto, off or a group of 平水韵 (一东 ... 十五咸), not '唐'"),
       std::string::npos)
       << run.err;
-  EXPECT_NE(run.err.find("line 6: tones are strict, loose or off, not 'sometimes'"),
+  EXPECT_NE(run.err.find("input line 6: tones are strict, loose or off, not 'sometimes'"),
             std::string::npos)
       << run.err;
   EXPECT_NE(run.out.find("rhyme       唐\ntones       strict\nrhyme-book  中华新韵\n"),

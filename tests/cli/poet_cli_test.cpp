@@ -31,7 +31,7 @@ TEST(PoetScript, EndOfInputEndsTheSession) {
 TEST(PoetScript, FailedCommandSetsExitStatusAndLaterCommandsStillRun) {
   const auto run = poet({}, "help\nfrobnicate\nhelp quit\n");
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err, "line 2: unknown command 'frobnicate'; type 'help' for the list\n");
+  EXPECT_EQ(run.err, "input line 2: unknown command 'frobnicate'; type 'help' for the list\n");
   EXPECT_NE(run.out.find("usage: quit"), std::string::npos) << "line 3 must still run";
 }
 
@@ -39,7 +39,7 @@ TEST(PoetScript, BailStopsAtTheFirstFailure) {
   const auto run = poet({"--bail"}, "hepl\nhelp quit\n");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err,
-            "line 1: unknown command 'hepl' (did you mean 'help'?); type 'help' for the list\n");
+            "input line 1: unknown command 'hepl' (did you mean 'help'?); type 'help' for the list\n");
   EXPECT_EQ(run.out, "");
 }
 
@@ -79,7 +79,7 @@ TEST(PoetDecoders, PluginPathAddsFoldersAndReloadReadsThemAgain) {
   EXPECT_NE(run.out.find("\nmisbehave 1  breaks the rules, for tests"), std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("/nowhere: no such folder"), std::string::npos) << run.out;
-  EXPECT_EQ(poet({"-c", "decoders again"}).err, "line 1: usage: decoders [reload]\n");
+  EXPECT_EQ(poet({"-c", "decoders again"}).err, "input line 1: usage: decoders [reload]\n");
 }
 
 TEST(PoetScript, QuitStopsReadingInput) {
@@ -175,7 +175,7 @@ TEST(PoetModel, FailedLoadKeepsTheModelAndLaterCommandsRun) {
   const auto run = poet({}, "load " + kCheckpoint + "\nload " + std::string(POET_TEST_DATA_DIR) +
                                 "/plain_with_errors.txt\nmodel\nreload\n");
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err, "line 2: '" + std::string(POET_TEST_DATA_DIR) +
+  EXPECT_EQ(run.err, "input line 2: '" + std::string(POET_TEST_DATA_DIR) +
                          "/plain_with_errors.txt' is not a poet checkpoint\n");
   EXPECT_NE(run.out.find("reloaded " + kCheckpoint), std::string::npos) << run.out;
 }

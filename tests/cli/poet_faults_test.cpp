@@ -157,7 +157,7 @@ TEST(PoetFaults, AFullDiskWhileTrainingKeepsThePreviousCheckpoint) {
       {}, full_disk_after(16 * 1024));  // a checkpoint is about 1 MB
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_TRUE(std::regex_search(
-      run.err, std::regex("\nline 1: cannot write checkpoint '" + regex_escaped(dir.string()) +
+      run.err, std::regex("\ninput line 1: cannot write checkpoint '" + regex_escaped(dir.string()) +
                           "/m(\\.best)?\\.ckpt': File too large\n$")))
       << run.err;
   for (const auto& [name, contents] : before)
@@ -180,8 +180,8 @@ TEST(PoetFaults, AFullDiskOnExportOrLossCsvKeepsThePreviousFile) {
        "loss --csv " + csv.string()},
       {}, full_disk_after(16));  // shorter than the CSV's header
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err, fmt::format("line 1: cannot write checkpoint '{}': File too large\n"
-                                 "line 2: cannot write loss history '{}': File too large\n",
+  EXPECT_EQ(run.err, fmt::format("input line 1: cannot write checkpoint '{}': File too large\n"
+                                 "input line 2: cannot write loss history '{}': File too large\n",
                                  exported.string(), csv.string()));
   EXPECT_EQ(contents_of(exported), "the previous export\n");
   EXPECT_EQ(contents_of(csv), "the previous history\n");
@@ -311,7 +311,7 @@ TEST_P(ReplacedWhileLoading, NeverGivesATornModel) {
   EXPECT_EQ(poems, kLoads) << run.err;
   std::istringstream err(run.err);
   int failures = 0;
-  const std::regex failed_load("line ([0-9]+): .*'" + regex_escaped(file.string()) + "'.*");
+  const std::regex failed_load("input line ([0-9]+): .*'" + regex_escaped(file.string()) + "'.*");
   for (std::string line; std::getline(err, line); ++failures) {
     std::smatch match;
     ASSERT_TRUE(std::regex_match(line, match, failed_load)) << line;

@@ -134,18 +134,18 @@ TEST(PoetGen, EveryBadInputIsOneLineAndTheScriptCarriesOn) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(
       run.err,
-      "line 1: '𠀀' is not in the model's vocabulary\n"
-      "line 2: temperature must be a number from 0.05 to 5, not '9'\n"
-      "line 3: unknown option '--tempreature' (did you mean '--temperature'?)\n"
-      "line 4: unknown form '六绝': use 五绝, 七绝, 五律, 七律 (or 5x4, 7x4, 5x8, 7x8), auto or "
+      "input line 1: '𠀀' is not in the model's vocabulary\n"
+      "input line 2: temperature must be a number from 0.05 to 5, not '9'\n"
+      "input line 3: unknown option '--tempreature' (did you mean '--temperature'?)\n"
+      "input line 4: unknown form '六绝': use 五绝, 七绝, 五律, 七律 (or 5x4, 7x4, 5x8, 7x8), auto or "
       "free\n"
-      "line 5: 五律 (8 lines, 5 characters a line) has 8 lines, but 4 head characters were given\n"
-      "line 6: no decoder 'nosuch'; 'decoders' lists them\n"
-      "line 7: no setting 'temprature' (did you mean 'temperature'?); 'settings' lists them\n"
-      "line 8: unknown option '--top-p' for decoder 'greedy'; decoder 'temperature' has it: add "
+      "input line 5: 五律 (8 lines, 5 characters a line) has 8 lines, but 4 head characters were given\n"
+      "input line 6: no decoder 'nosuch'; 'decoders' lists them\n"
+      "input line 7: no setting 'temprature' (did you mean 'temperature'?); 'settings' lists them\n"
+      "input line 8: unknown option '--top-p' for decoder 'greedy'; decoder 'temperature' has it: add "
       "--decoder temperature\n"
-      "line 9: unknown option '--inner'\n"
-      "line 10: usage: " +
+      "input line 9: unknown option '--inner'\n"
+      "input line 10: usage: " +
           std::string("gen <start> [--decoder NAME] [--form FORM] [--rhyme auto|off|GROUP] "
                       "[--tones strict|loose|off] [--rhyme-book 平水韵|中华新韵] [--mood TEXT] "
                       "[--seed S] [-n COUNT] [--best-of K] [--PARAM VALUE]") +
@@ -163,12 +163,12 @@ TEST(PoetGen, AnOptionOfAnotherDecoderSaysWhichDecoderHasIt) {
       {"--plugin-dir", POET_TEST_PLUGINS "/misbehave_v1"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err,
-            "line 1: unknown option '--no-repeat-ngram' for decoder 'temperature'; decoder 'beam' "
+            "input line 1: unknown option '--no-repeat-ngram' for decoder 'temperature'; decoder 'beam' "
             "has it: add --decoder beam\n"
-            "line 2: unknown option '--mode' for decoder 'temperature'; decoder 'misbehave' has "
+            "input line 2: unknown option '--mode' for decoder 'temperature'; decoder 'misbehave' has "
             "it: add --decoder misbehave\n"
-            "line 3: decoder 'misbehave' failed: the muse is silent today\n"
-            "line 4: unknown option '--width' for decoder 'greedy'; decoder 'beam' has it: add "
+            "input line 3: decoder 'misbehave' failed: the muse is silent today\n"
+            "input line 4: unknown option '--width' for decoder 'greedy'; decoder 'beam' has it: add "
             "--decoder beam\n");
 }
 
@@ -185,7 +185,7 @@ TEST(PoetLoss, ChartsTheLoadedModelsHistoryOrWritesItAsCsv) {
   std::getline(in, header);
   EXPECT_EQ(header, "step,epoch,train_loss,valid_perplexity,wall_seconds,tokens_per_second");
   EXPECT_EQ(poet({"--no-model", "-c", "loss"}).err,
-            "line 1: no model is loaded: 'load' a checkpoint to see how it was trained\n");
+            "input line 1: no model is loaded: 'load' a checkpoint to see how it was trained\n");
 }
 
 TEST(PoetEval, ReproducesTheValidationPerplexityTrainingRecorded) {
@@ -212,16 +212,16 @@ TEST(PoetEval, SaysWhatIsWrongWithItsInput) {
                               "/fixture.tsv --split dev\n");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err,
-            "line 1: cannot read corpus '/nonexistent.txt': No such file or directory\n"
-            "line 2: unknown split 'dev': use train, valid or test\n");
+            "input line 1: cannot read corpus '/nonexistent.txt': No such file or directory\n"
+            "input line 2: unknown split 'dev': use train, valid or test\n");
   EXPECT_EQ(poet({"--no-model", "-c", "eval x.txt"}).err,
-            "line 1: no model is loaded: load a checkpoint first\n");
+            "input line 1: no model is loaded: load a checkpoint first\n");
 }
 
 TEST(PoetGen, WithoutAModelSaysHowToGetOne) {
   const auto run = poet({"--no-model", "-c", "gen 月"});
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err, "line 1: no model is loaded: load a checkpoint first\n");
+  EXPECT_EQ(run.err, "input line 1: no model is loaded: load a checkpoint first\n");
 }
 
 // Runs only where LibTorch sees a GPU: the bundled model writes the same poems there as on the

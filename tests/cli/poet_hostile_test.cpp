@@ -69,7 +69,7 @@ TEST(PoetHostile, APluginsTextIsCleanedBeforeItIsShown) {
   }
   const std::string shown = "\uFFFD[2J\uFFFD]0;owned\uFFFD\uFFFD\uFFFD next line\uFFFD";
   EXPECT_NE(run.out.find("describes itself " + shown), std::string::npos) << run.out;
-  EXPECT_NE(run.err.find("line 3: decoder 'dirty' failed: failure " + shown), std::string::npos)
+  EXPECT_NE(run.err.find("input line 3: decoder 'dirty' failed: failure " + shown), std::string::npos)
       << run.err;
 }
 
@@ -78,7 +78,7 @@ TEST(PoetHostile, ARefusedSetKeepsTheOldValue) {
   const auto run = test::poet({}, "set rhyme 不存在\nsettings\ngen 月 --form 五绝 --seed 1\n");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err.find("line 3"), std::string::npos) << run.err;
-  EXPECT_NE(run.err.find("line 1: "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("input line 1: "), std::string::npos) << run.err;
   EXPECT_EQ(run.out.find("不存在"), std::string::npos) << run.out;
 }
 
@@ -94,7 +94,7 @@ TEST(PoetHostile, TwoRunsIntoOneCheckpointAreRefusedAndAKilledRunLeavesNoLock) {
   ASSERT_TRUE(first.wait_for("step ")) << first.output();
   const auto second = test::poet({"--no-model"}, train + "\n");
   EXPECT_EQ(second.exit_code, 1);
-  EXPECT_NE(second.err.find(fmt::format("line 1: '{}' is being written by another training run "
+  EXPECT_NE(second.err.find(fmt::format("input line 1: '{}' is being written by another training run "
                                         "(process ",
                                         out)),
             std::string::npos)

@@ -64,10 +64,10 @@ TEST(PoetTrain, BadOptionsAndFilesAreOneLineErrors) {
                                     dir.string(), dir.string()));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err,
-            fmt::format("line 1: unknown option '--step' (did you mean '--steps'?)\n"
-                        "line 2: --steps must be a positive whole number, not 'many'\n"
-                        "line 3: cannot read corpus '{0}/none.txt': No such file or directory\n"
-                        "line 4: cannot read config '{0}/none.toml': No such file or directory\n",
+            fmt::format("input line 1: unknown option '--step' (did you mean '--steps'?)\n"
+                        "input line 2: --steps must be a positive whole number, not 'many'\n"
+                        "input line 3: cannot read corpus '{0}/none.txt': No such file or directory\n"
+                        "input line 4: cannot read config '{0}/none.toml': No such file or directory\n",
                         dir.string()));
   EXPECT_NE(run.out.find("usage: train"), std::string::npos);
 }
@@ -150,13 +150,13 @@ TEST(PoetTrain, WorkerOptionErrorsAreOneLine) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(
       run.err,
-      "line 1: --world-size must be a positive whole number, not '0'\n"
-      "line 2: workers on other machines meet at a store: give its HOST:PORT (rank 0's address)\n"
-      "line 3: --corpus is for rank 0's train: worker 1 takes the run from rank 0\n"
-      "line 4: the store address '127.0.0.1:99999' has no port from 1 to 65535: give HOST:PORT, "
+      "input line 1: --world-size must be a positive whole number, not '0'\n"
+      "input line 2: workers on other machines meet at a store: give its HOST:PORT (rank 0's address)\n"
+      "input line 3: --corpus is for rank 0's train: worker 1 takes the run from rank 0\n"
+      "input line 4: the store address '127.0.0.1:99999' has no port from 1 to 65535: give HOST:PORT, "
       "e.g. "
       "10.0.0.1:29500\n"
-      "line 5: worker 1 of 2 cannot reach the store at 127.0.0.1:1 within 1 s (is rank 0 started "
+      "input line 5: worker 1 of 2 cannot reach the store at 127.0.0.1:1 within 1 s (is rank 0 started "
       "there?)\n");
 }
 
@@ -192,9 +192,9 @@ TEST(PoetTrain, StatusAndStopWithoutARunSaySo) {
   const auto run = test::poet({}, "train status\ntrain stop\ntrain stop now\n");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err,
-            "line 1: no training has been started in this session\n"
-            "line 2: no training has been started in this session\n"
-            "line 3: usage: train stop\n");
+            "input line 1: no training has been started in this session\n"
+            "input line 2: no training has been started in this session\n"
+            "input line 3: usage: train stop\n");
 }
 
 }  // namespace

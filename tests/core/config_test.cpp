@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "poet/engine/error.h"
 
 namespace poet {
@@ -65,6 +70,15 @@ TEST(Config, ReadsThePluginsSection) {
   EXPECT_FALSE(plugins.isolates("greedy", true));
   EXPECT_TRUE(plugins.isolates("beam", true));
   EXPECT_TRUE(plugins.isolates("temperature", true));
+  // A size as people write it: a space, a B, either case, powers of two.
+  for (const auto& [text, bytes] : std::vector<std::pair<std::string, std::uint64_t>>{
+           {"1 GB", 1'000'000'000u}, {"1gb", 1'000'000'000u}, {"512 MiB", 512u << 20},
+           {"1.5G", 1'500'000'000u}, {"64 mb", 64'000'000u}}) {
+    EXPECT_EQ(parse_config("[plugins]\nmemory_limit = \"" + text + "\"\n", "poet.toml")
+                  .plugins.limits.memory_bytes,
+              bytes)
+        << text;
+  }
   EXPECT_EQ(parse_config("[plugins]\nmemory_limit = 300000000\n", "poet.toml")
                 .plugins.limits.memory_bytes,
             300'000'000u);
@@ -79,9 +93,14 @@ TEST(Config, RefusesPluginSettingsThatMakeNoSense) {
   EXPECT_EQ(refusal("[plugins]\nisolate = \"some\"\n"),
             "poet.toml:2:11: isolate must be \"outside\", \"all\" or \"none\", not \"some\"");
   EXPECT_EQ(refusal("[plugins]\nmemory_limit = \"lots\"\n"),
-            "poet.toml:2:16: memory_limit must be a size such as 1000000000, \"1000M\" or \"1G\"");
+            "poet.toml:2:16: memory_limit must be a size such as 1000000000, \"1000M\", \"1 GB\" or "
+            "\"1GiB\"");
   EXPECT_EQ(refusal("[plugins]\nmemory_limit = 0\n"),
-            "poet.toml:2:16: memory_limit must be a size such as 1000000000, \"1000M\" or \"1G\"");
+            "poet.toml:2:16: memory_limit must be a size such as 1000000000, \"1000M\", \"1 GB\" or "
+            "\"1GiB\"");
+  EXPECT_EQ(refusal("[plugins]\nmemory_limit = \"1 TB\"\n"),
+            "poet.toml:2:16: memory_limit must be a size such as 1000000000, \"1000M\", \"1 GB\" or "
+            "\"1GiB\"");
   EXPECT_EQ(refusal("[plugins]\nmemory_limit = \"1K\"\n"),
             "poet.toml:2:16: memory_limit must be at least \"32M\", the least a plugin's process "
             "loads in");

@@ -111,14 +111,14 @@ TEST_F(ShellFixture, ReportsUnknownCommandsWithTheirInputLine) {
   terminal.set_line(3);
   EXPECT_EQ(shell.execute("hlep"), Outcome::failed);
   EXPECT_EQ(diagnosed(),
-            "line 3: unknown command 'hlep' (did you mean 'help'?); type 'help' for the list\n");
+            "input line 3: unknown command 'hlep' (did you mean 'help'?); type 'help' for the list\n");
   EXPECT_EQ(shell.execute("help"), Outcome::ok);  // the shell goes on after an error
 }
 
 TEST_F(ShellFixture, ChecksTheNumberOfArguments) {
   terminal.set_line(1);
   EXPECT_EQ(shell.execute("quit now"), Outcome::failed);
-  EXPECT_EQ(diagnosed(), "line 1: usage: quit\n");
+  EXPECT_EQ(diagnosed(), "input line 1: usage: quit\n");
 }
 
 TEST_F(ShellFixture, ModelWithNothingLoadedSaysSo) {
@@ -131,14 +131,14 @@ TEST_F(ShellFixture, FailedLoadIsAnErrorNamingTheFile) {
   EXPECT_EQ(shell.execute("load /nonexistent/model.ckpt"), Outcome::failed);
   EXPECT_EQ(
       diagnosed(),
-      "line 4: cannot read checkpoint '/nonexistent/model.ckpt': No such file or directory\n");
+      "input line 4: cannot read checkpoint '/nonexistent/model.ckpt': No such file or directory\n");
   EXPECT_EQ(shell.execute("reload"), Outcome::failed);
 }
 
 TEST_F(ShellFixture, ReportsBadQuoting) {
   terminal.set_line(2);
   EXPECT_EQ(shell.execute("help \"quit"), Outcome::failed);
-  EXPECT_EQ(diagnosed(), "line 2: unterminated \" quote\n");
+  EXPECT_EQ(diagnosed(), "input line 2: unterminated \" quote\n");
 }
 
 // What Tab offers after the text before the cursor.
@@ -183,11 +183,11 @@ TEST_F(ShellFixture, SetChecksValuesAgainstTheDecodersRanges) {
   EXPECT_EQ(shell.execute("set seed -1"), Outcome::failed);
   EXPECT_EQ(shell.execute("set count 0"), Outcome::failed);
   EXPECT_EQ(diagnosed(),
-            "line 1: top-k must be a whole number from 0 to 100000, not '2.5'\n"
-            "line 1: width must be a whole number from 1 to 64, not '65'\n"
-            "line 1: rhyme is auto, off or a group of 平水韵 (一东 ... 十五咸), not '不存在'\n"
-            "line 1: a seed is a whole number from 0 to 2^64-1, not '-1'\n"
-            "line 1: the number of poems is a whole number from 1 to 100, not '0'\n");
+            "input line 1: top-k must be a whole number from 0 to 100000, not '2.5'\n"
+            "input line 1: width must be a whole number from 1 to 64, not '65'\n"
+            "input line 1: rhyme is auto, off or a group of 平水韵 (一东 ... 十五咸), not '不存在'\n"
+            "input line 1: a seed is a whole number from 0 to 2^64-1, not '-1'\n"
+            "input line 1: the number of poems is a whole number from 1 to 100, not '0'\n");
   EXPECT_EQ(shell.settings().metre.rhyme, "auto");  // a refused value keeps the old one
   EXPECT_EQ(shell.execute("set top-p 0.5"), Outcome::ok);
   EXPECT_EQ(shell.settings().values(*shell.decoders().find("temperature"))[2], 0.5);

@@ -187,7 +187,8 @@ const std::vector<Key>& plugin_keys() {
                                 : std::nullopt;
          if (!bytes || *bytes == 0) {
            throw Error::input(fmt::format(
-               "{}: memory_limit must be a size such as 1000000000, \"1000M\" or \"1G\"",
+               "{}: memory_limit must be a size such as 1000000000, \"1000M\", \"1 GB\" or "
+               "\"1GiB\"",
                where(source, node.source())));
          }
          if (*bytes < kLeastPluginMemory) {

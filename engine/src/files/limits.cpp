@@ -3,7 +3,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <iterator>
+#include <string>
+#include <utility>
 
 #include "poet/engine/error.h"
 
@@ -31,10 +36,21 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   const std::string copy(text);  // strtod needs the terminating NUL
   char* end = nullptr;
   const double value = std::strtod(copy.c_str(), &end);
-  const std::string_view suffix(end);
-  const double scale = suffix.empty() ? 1 : suffix == "K" ? 1e3 : suffix == "M" ? 1e6 : suffix == "G" ? 1e9 : 0;
-  if (!(value * scale >= 1) || value * scale > 1e18) return std::nullopt;
-  return static_cast<std::uint64_t>(value * scale);
+  if (end == copy.c_str()) return std::nullopt;
+  std::string unit;
+  for (const char* c = end; *c != '\0'; ++c) {
+    if (*c != ' ') unit += static_cast<char>(std::toupper(static_cast<unsigned char>(*c)));
+  }
+  static constexpr std::pair<std::string_view, double> kUnits[] = {
+      {"", 1},       {"B", 1},          {"K", 1e3},           {"KB", 1e3},
+      {"M", 1e6},    {"MB", 1e6},       {"G", 1e9},           {"GB", 1e9},
+      {"KIB", 1024}, {"MIB", 1 << 20}, {"GIB", 1 << 30}};
+  const auto found = std::find_if(std::begin(kUnits), std::end(kUnits),
+                                  [&](const auto& u) { return u.first == unit; });
+  if (found == std::end(kUnits)) return std::nullopt;
+  const double bytes = value * found->second;
+  if (!(bytes >= 1) || bytes > 1e18) return std::nullopt;
+  return static_cast<std::uint64_t>(bytes);
 }
 
 MemoryLimit memory_limit() {

@@ -24,8 +24,9 @@ struct MemoryLimit {
 // Throws poet::Error for a POET_MEMORY_LIMIT that is not a size.
 MemoryLimit memory_limit();
 
-// A size as POET_MEMORY_LIMIT and poet.toml take it: bytes, or with a K, M or G suffix ("48G",
-// "1.5G"); nothing for what is not a positive size.
+// A size as POET_MEMORY_LIMIT and poet.toml take it: bytes, or with a unit, K, M or G (powers of
+// ten, with or without a B: "48G", "1.5 GB") or KiB, MiB or GiB (powers of two), in either case
+// and with or without a space; nothing for what is not a positive size.
 std::optional<std::uint64_t> parse_size(std::string_view text);
 
 // "1.5 GB", "820 MB".
