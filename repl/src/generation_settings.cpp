@@ -178,19 +178,44 @@ FormChoice parse_form_choice(std::string_view text) {
   return {std::string(form_name(*form)), FormRule::exact(*form)};
 }
 
+namespace {
+
+// What a parameter's value is kept under: its stable id where the plugin gives one, so that a
+// rebuilt plugin that renames or reorders it keeps the value; else its name.
+std::string param_key(const DecoderParam& param) {
+  return param.id != 0 ? fmt::format("#{}", param.id) : param.name;
+}
+
+bool still_accepted(const DecoderParam& param, double value) {
+  switch (param.type) {
+    case ParamType::integer:
+    case ParamType::real:
+      return value >= param.min_value && value <= param.max_value;
+    case ParamType::boolean:
+      return value == 0 || value == 1;
+    case ParamType::choice:
+      return value >= 0 && value < static_cast<double>(param.choices.size());
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<double> Settings::values(const Decoder& decoder) const {
   std::vector<double> values = decoder.default_values();
   const auto changed = params_.find(decoder.name());
   if (changed == params_.end()) return values;
   for (std::size_t i = 0; i < decoder.params().size(); ++i) {
-    if (const auto it = changed->second.find(decoder.params()[i].name); it != changed->second.end())
-      values[i] = it->second;
+    const DecoderParam& param = decoder.params()[i];
+    const auto it = changed->second.find(param_key(param));
+    // A value a rebuilt plugin no longer accepts (its range narrowed) gives way to the default.
+    if (it != changed->second.end() && still_accepted(param, it->second)) values[i] = it->second;
   }
   return values;
 }
 
 void Settings::set_param(const Decoder& decoder, const DecoderParam& param, double value) {
-  params_[decoder.name()][param.name] = value;
+  params_[decoder.name()][param_key(param)] = value;
 }
 
 const std::vector<Setting>& setting_table() {

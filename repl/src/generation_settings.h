@@ -60,7 +60,8 @@ struct Settings {
   void set_param(const Decoder& decoder, const DecoderParam& param, double value);
 
  private:
-  std::map<std::string, std::map<std::string, double>, std::less<>> params_;  // decoder → param
+  // decoder → parameter (its id as "#N" where it has one, else its name) → value
+  std::map<std::string, std::map<std::string, double>, std::less<>> params_;
 };
 
 // One setting.

@@ -38,6 +38,7 @@ nlohmann::json param_fields(const DecoderParam& param) {
     fields["max"] = param.max_value;
   }
   if (param.type == ParamType::choice) fields["choices"] = param.choices;
+  if (param.id != 0) fields["id"] = param.id;
   return fields;
 }
 
@@ -50,6 +51,7 @@ Reply decoders_reply(const DecoderSet& decoders) {
         {"name", decoder->name()},           {"version", decoder->version()},
         {"help", decoder->help()},           {"file", decoder->file().string()},
         {"streams", decoder->streams()},     {"isolated", decoder->isolated()},
+        {"batches", decoder->batches()},     {"seedless", decoder->seedless()},
         {"params", nlohmann::json::array()}, {"aliases", nlohmann::json::object()}};
     std::vector<std::string_view> traits;
     if (decoder->streams()) traits.push_back("streams");

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -145,6 +146,57 @@ TEST(PluginAbi, TheMetreExtensionGivesThePatternTheRuleAndEveryTone) {
   EXPECT_EQ(poems[2].at("warnings")[0], "decoder 'abi2-reporter': no metre/2");  // built before it
   // A free form has no pattern, though the lexicon is there.
   EXPECT_TRUE(report(poems[3]).rfind("rule 1; settled 0", 0) == 0) << report(poems[3]);
+}
+
+// A library may hold several decoders (poet.factory/1): each loads as a decoder of its own, in
+// its own process when isolated, and writes the same poems in poet's process.
+TEST(PluginAbi, AFactoryLoadsEveryDecoderOfItsLibraryIsolatedOrNot) {
+  const std::string family = POET_TEST_PLUGINS "/family";
+  const std::string script =
+      "gen 月 --decoder family --best-of 1\n"
+      "gen 月 --decoder family-warm --warmth 0.5 --seed 3 --best-of 1\n"
+      "gen 月 --decoder family-cold --best-of 1\n";
+  const auto isolated = test::poet({"--plugin-dir", family, "--json"}, "decoders\n" + script);
+  ASSERT_EQ(isolated.exit_code, 0) << isolated.err;
+  std::vector<nlohmann::json> replies;
+  std::istringstream out(isolated.out);
+  for (std::string line; std::getline(out, line);) replies.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(replies.size(), 4u) << isolated.out;
+  std::map<std::string, nlohmann::json> loaded;
+  for (const auto& decoder : replies[0].at("decoders")) loaded[decoder.at("name")] = decoder;
+  for (const char* name : {"family", "family-warm", "family-cold"}) {
+    ASSERT_TRUE(loaded.count(name)) << replies[0].dump();
+    EXPECT_TRUE(loaded[name].at("isolated").get<bool>()) << name;
+  }
+  EXPECT_EQ(loaded["family-warm"].at("params")[0].at("name"), "warmth");
+  EXPECT_TRUE(loaded["family"].at("seedless").get<bool>());
+
+  const auto dir = test::fresh_dir("family-in-process");
+  std::ofstream(dir / "poet.toml") << "[plugins]\nisolate = \"none\"\n";
+  const auto in_process = test::poet(
+      {"--plugin-dir", family, "--json", "--config", (dir / "poet.toml").string()}, script);
+  ASSERT_EQ(in_process.exit_code, 0) << in_process.err;
+  std::istringstream in(in_process.out);
+  std::size_t i = 1;
+  for (std::string line; std::getline(in, line); ++i) {
+    ASSERT_LT(i, replies.size());
+    EXPECT_EQ(nlohmann::json::parse(line).at("poem"), replies[i].at("poem"));
+  }
+  EXPECT_EQ(i, replies.size());
+  EXPECT_EQ(replies[1].at("poem"), replies[3].at("poem"));  // both the likeliest poem
+
+  // One decoder of a library that clashes refuses the library whole, with the reason.
+  const auto clash =
+      test::poet({"--plugin-dir", POET_TEST_PLUGINS "/family_clash", "--json"}, "decoders\n");
+  ASSERT_EQ(clash.exit_code, 0) << clash.err;
+  const auto listed = nlohmann::json::parse(clash.out);
+  for (const auto& decoder : listed.at("decoders"))
+    EXPECT_EQ(decoder.at("name").get<std::string>().rfind("family", 0), std::string::npos);
+  ASSERT_EQ(listed.at("refused").size(), 1u) << clash.out;
+  EXPECT_NE(listed.at("refused")[0].at("reason").get<std::string>().find(
+                "a decoder named 'family' is already loaded from"),
+            std::string::npos)
+      << clash.out;
 }
 
 // [plugins] chooses per decoder: a built-in one isolated writes what it writes in poet's process.

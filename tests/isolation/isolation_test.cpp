@@ -244,7 +244,7 @@ std::string crash_of(IsolatedDecoder& decoder, Mode mode) {
 }
 
 IsolatedDecoder crashy(IsolationLimits limits = kLimits) {
-  return IsolatedDecoder(kRunner, kCrashy, "crashy", limits);
+  return IsolatedDecoder(kRunner, kCrashy, 0, "crashy", limits);
 }
 
 TEST(IsolatedDecoder, WritesThePoemThePluginWritesInProcess) {
@@ -533,7 +533,7 @@ TEST(IsolatedDecoder, CtrlCReachesAPluginThatAsksWithoutARoundTrip) {
 }
 
 TEST(ProbePlugin, DescribesAPluginAsReadDescriptorDoesInProcess) {
-  const DecoderDescription isolated = probe_plugin(kRunner, kCrashy, kLimits);
+  const DecoderDescription isolated = probe_plugin(kRunner, kCrashy, kLimits).at(0);
   const DecoderDescription in_process = open_plugin(kCrashy).description;
   EXPECT_EQ(isolated.name, "crashy");
   EXPECT_EQ(isolated.name, in_process.name);
@@ -561,10 +561,10 @@ TEST(ProbePlugin, DescribesAPluginAsReadDescriptorDoesInProcess) {
 
 // The capabilities crashy leaves out, through the pipe too.
 TEST(ProbePlugin, SaysABuiltInDecoderNeverDraws) {
-  const DecoderDescription isolated = probe_plugin(kRunner, POET_GREEDY, kLimits);
+  const DecoderDescription isolated = probe_plugin(kRunner, POET_GREEDY, kLimits).at(0);
   EXPECT_TRUE(isolated.seedless);
   EXPECT_TRUE(isolated.streams);
-  EXPECT_FALSE(probe_plugin(kRunner, kCrashy, kLimits).seedless);
+  EXPECT_FALSE(probe_plugin(kRunner, kCrashy, kLimits).at(0).seedless);
 }
 
 TEST(ProbePlugin, RefusesWhatTheLoaderRefusesWithTheSameReason) {

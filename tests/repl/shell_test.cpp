@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
+#include "generation_settings.h"
 #include "poet/engine/error.h"
+#include "poet/engine/plugins/decoders.h"
 #include "words.h"
 
 namespace poet::repl {
@@ -191,6 +194,23 @@ TEST_F(ShellFixture, SetChecksValuesAgainstTheDecodersRanges) {
   EXPECT_EQ(shell.settings().metre.rhyme, "auto");  // a refused value keeps the old one
   EXPECT_EQ(shell.execute("set top-p 0.5"), Outcome::ok);
   EXPECT_EQ(shell.settings().values(*shell.decoders().find("temperature"))[2], 0.5);
+}
+
+// A value is kept under its parameter's stable id (poet.param-ids/1): a rebuilt plugin that
+// renames "depth" to "deep" and puts it second still gets what the user set.
+TEST(Settings, AParameterKeepsItsValueWhenARebuiltPluginRenamesAndMovesIt) {
+  const DecoderSet before({std::filesystem::path(POET_TEST_PLUGINS "/param_ids_v1")});
+  const DecoderSet after({std::filesystem::path(POET_TEST_PLUGINS "/param_ids_v2")});
+  const auto old_ids = before.find("ids"), new_ids = after.find("ids");
+  ASSERT_TRUE(old_ids && new_ids) << (before.refused().empty() ? "" : before.refused()[0].reason);
+  ASSERT_EQ(old_ids->params()[0].name, "depth");
+  ASSERT_EQ(new_ids->params()[1].name, "deep");
+  Settings settings;
+  settings.set_param(*old_ids, *old_ids->param("depth"), 5);
+  EXPECT_EQ(settings.values(*old_ids), (std::vector<double>{5, 2}));
+  EXPECT_EQ(settings.values(*new_ids), (std::vector<double>{2, 5}));  // breadth, deep
+  settings.set_param(*new_ids, *new_ids->param("breadth"), 8);
+  EXPECT_EQ(settings.values(*old_ids), (std::vector<double>{5, 8}));
 }
 
 }  // namespace

@@ -33,6 +33,11 @@ DecoderDescription read_descriptor(const poet_decoder& descriptor);
 std::vector<OptionAlias> read_aliases(const poet_decoder& descriptor);
 // Throws Error::plugin unless every alias is a name of its own that names one of the parameters.
 void check_aliases(const DecoderDescription& description);
+// Sets each parameter's id from what an ABI 3 plugin declares (poet.param-ids/1), through its
+// get_extension(), and checks them (check_param_ids).
+void read_param_ids(const poet_decoder& descriptor, DecoderDescription& description);
+// Throws Error::plugin unless the ids are all 0 (none declared) or distinct and none 0.
+void check_param_ids(const DecoderDescription& description);
 // The same checks on a description that another process read (poet-decoder-runner, where the
 // plugin's own code ran and could have spoilt it): poet trusts nothing it did not check itself.
 DecoderDescription check_description(const DecoderDescription& description);
@@ -42,10 +47,15 @@ struct OpenedPlugin {
   std::shared_ptr<void> library;  // the dlopen handle, closed when the last copy goes
   const poet_decoder* descriptor = nullptr;
   DecoderDescription description;
+  std::size_t library_size = 1;  // the library's decoders: the entry's and its factory's
 };
 
-// dlopen()s a plugin and reads its descriptor; throws Error::plugin saying why it cannot be used.
-OpenedPlugin open_plugin(const std::filesystem::path& file);
+// dlopen()s a plugin and reads the descriptor of its decoder `index`: 0 for the one its entry
+// returns, i for the i-th its factory lists (POET_PLUGIN_EXT_FACTORY); throws Error::plugin saying
+// why it cannot be used.
+OpenedPlugin open_plugin(const std::filesystem::path& file, std::size_t index = 0);
+// Every decoder of a plugin's library, in order; throws for the first that cannot be used.
+std::vector<OpenedPlugin> open_library(const std::filesystem::path& file);
 // Runs the plugin's init(), if it has one; throws Error::plugin with the reason it gives.
 void start_plugin(const OpenedPlugin& plugin);
 

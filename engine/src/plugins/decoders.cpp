@@ -181,6 +181,8 @@ DecoderDescription check_description(const DecoderDescription& description) {
   DecoderDescription checked = read_descriptor(descriptor);
   checked.aliases = description.aliases;
   check_aliases(checked);
+  for (std::size_t i = 0; i < checked.params.size(); ++i) checked.params[i].id = description.params[i].id;
+  check_param_ids(checked);
   return checked;
 }
 
@@ -205,10 +207,51 @@ void check_aliases(const DecoderDescription& description) {
   }
 }
 
+namespace {
+
+// What an ABI 3 plugin answers for the extension `id`, or null.
+template <typename Extension>
+const Extension* plugin_extension(const poet_decoder& descriptor, const char* id) {
+  if (descriptor.abi_version < 3 || descriptor.get_extension == nullptr) return nullptr;
+  return static_cast<const Extension*>(descriptor.get_extension(id));
+}
+
+}  // namespace
+
+void read_param_ids(const poet_decoder& descriptor, DecoderDescription& description) {
+  const auto* ids =
+      plugin_extension<poet_plugin_param_ids>(descriptor, POET_PLUGIN_EXT_PARAM_IDS);
+  if (ids == nullptr) return;
+  if (ids->id_count != description.params.size() || (ids->id_count > 0 && ids->ids == nullptr)) {
+    throw Error::plugin(fmt::format("decoder '{}' gives {} parameter ids for {} parameters",
+                                    description.name, ids->id_count, description.params.size()));
+  }
+  for (std::size_t i = 0; i < ids->id_count; ++i) description.params[i].id = ids->ids[i];
+  check_param_ids(description);
+}
+
+void check_param_ids(const DecoderDescription& description) {
+  const auto& params = description.params;
+  if (std::all_of(params.begin(), params.end(), [](const DecoderParam& p) { return p.id == 0; }))
+    return;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    if (params[i].id == 0) {
+      throw Error::plugin(fmt::format("decoder '{}' gives its parameter '{}' the id 0, which means none",
+                                      description.name, params[i].name));
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (params[j].id == params[i].id) {
+        throw Error::plugin(fmt::format("decoder '{}' gives '{}' and '{}' one id, {}",
+                                        description.name, params[j].name, params[i].name,
+                                        params[i].id));
+      }
+    }
+  }
+}
+
 std::vector<OptionAlias> read_aliases(const poet_decoder& descriptor) {
-  if (descriptor.abi_version < 3 || descriptor.get_extension == nullptr) return {};
   const auto* options =
-      static_cast<const poet_plugin_options*>(descriptor.get_extension(POET_PLUGIN_EXT_OPTIONS));
+      plugin_extension<poet_plugin_options>(descriptor, POET_PLUGIN_EXT_OPTIONS);
   if (options == nullptr) return {};
   if (options->alias_count > 0 && options->aliases == nullptr)
     throw Error::plugin(fmt::format("decoder '{}' declares {} aliases but no table",
@@ -330,7 +373,8 @@ DecoderSet::~DecoderSet() = default;
 struct DecoderSet::PluginFile {
   std::filesystem::path file;
   bool built_in = false;
-  std::optional<DecoderDescription> probed;  // from outside poet's folder: what its runner read
+  // From outside poet's folder: what its runner read of the library's decoders.
+  std::optional<std::vector<DecoderDescription>> probed;
   std::optional<std::string> refusal;        // why it cannot be loaded, known already
 };
 
@@ -409,7 +453,7 @@ void DecoderSet::reload() {
   for (const auto& file : found) load_file(file);
 }
 
-OpenedPlugin open_plugin(const std::filesystem::path& file) {
+OpenedPlugin open_plugin(const std::filesystem::path& file, std::size_t index) {
   void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) throw Error::plugin(fmt::format("cannot be loaded: {}", printable(::dlerror())));
   std::shared_ptr<void> library(handle, [](void* h) { ::dlclose(h); });
@@ -421,10 +465,29 @@ OpenedPlugin open_plugin(const std::filesystem::path& file) {
   const poet_decoder* descriptor = reinterpret_cast<poet_decoder_entry_fn>(symbol)();
   if (descriptor == nullptr)
     throw Error::plugin(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
+  const auto* factory = plugin_extension<poet_plugin_factory>(*descriptor, POET_PLUGIN_EXT_FACTORY);
+  if (factory != nullptr && factory->decoder_count > 0 && factory->decoders == nullptr) {
+    throw Error::plugin(fmt::format("its factory lists {} decoders but gives no table",
+                                    factory->decoder_count));
+  }
+  const std::size_t library_size = 1 + (factory != nullptr ? factory->decoder_count : 0);
+  if (index > 0) {
+    descriptor = index < library_size ? factory->decoders[index - 1] : nullptr;
+    if (descriptor == nullptr)
+      throw Error::plugin(fmt::format("its factory gives no decoder {} of {}", index + 1, library_size));
+  }
   DecoderDescription description = read_descriptor(*descriptor);
   description.aliases = read_aliases(*descriptor);
   check_aliases(description);
-  return {std::move(library), descriptor, std::move(description)};
+  read_param_ids(*descriptor, description);
+  return {std::move(library), descriptor, std::move(description), library_size};
+}
+
+std::vector<OpenedPlugin> open_library(const std::filesystem::path& file) {
+  std::vector<OpenedPlugin> decoders;
+  decoders.push_back(open_plugin(file));
+  for (std::size_t i = 1; i < decoders.front().library_size; ++i) decoders.push_back(open_plugin(file, i));
+  return decoders;
 }
 
 void start_plugin(const OpenedPlugin& plugin) {
@@ -464,46 +527,53 @@ void DecoderSet::load_file(const PluginFile& found) {
     return;
   }
   try {
-    const auto refuse_twice = [&](const std::string& name) {
-      if (const auto loaded = find(name)) {
-        throw Error::plugin(fmt::format("a decoder named '{}' is already loaded from {}", name,
-                                        loaded->file().string()));
-      }
-    };
-    auto decoder = std::make_shared<Decoder>();
-    DecoderDescription description;
-    std::optional<OpenedPlugin> opened;
+    std::vector<DecoderDescription> descriptions;
+    std::vector<OpenedPlugin> opened;  // the library's decoders, where read in poet's process
     if (found.probed) {
       // A file from outside poet's folder was read first where a crash costs nothing.
-      description = *found.probed;
+      descriptions = *found.probed;
     } else {
-      opened = open_plugin(file);
-      description = opened->description;
+      opened = open_library(file);
+      for (const OpenedPlugin& plugin : opened) descriptions.push_back(plugin.description);
     }
-    refuse_twice(description.name);
-    refuse_reserved(description);
-    if (policy_ && policy_->config.isolates(description.name, built_in)) {
-      decoder->isolated_ = std::make_unique<IsolatedDecoder>(policy_->runner, file, description.name,
-                                                             policy_->config.limits);
-    } else {
-      if (!opened) opened = open_plugin(file);
-      start_plugin(*opened);
-      decoder->descriptor_ = normalised_descriptor(*opened->descriptor);
-      // A bit that meant nothing before ABI 3 means nothing from an older plugin.
-      decoder->batches_ = opened->descriptor->abi_version >= 3 &&
-                          (opened->descriptor->capabilities & POET_CAP_BATCHES) != 0;
-      decoder->library_ = std::move(opened->library);
+    // A library's decoders load together or not at all.
+    std::vector<std::shared_ptr<const Decoder>> library;
+    for (std::size_t index = 0; index < descriptions.size(); ++index) {
+      DecoderDescription& description = descriptions[index];
+      for (const auto* loaded : {&decoders_, &library}) {
+        for (const auto& decoder : *loaded) {
+          if (decoder->name() == description.name) {
+            throw Error::plugin(fmt::format("a decoder named '{}' is already loaded from {}",
+                                            description.name, decoder->file().string()));
+          }
+        }
+      }
+      refuse_reserved(description);
+      auto decoder = std::make_shared<Decoder>();
+      if (policy_ && policy_->config.isolates(description.name, built_in)) {
+        decoder->isolated_ = std::make_unique<IsolatedDecoder>(
+            policy_->runner, file, index, description.name, policy_->config.limits);
+      } else {
+        const OpenedPlugin plugin = index < opened.size() ? opened[index] : open_plugin(file, index);
+        start_plugin(plugin);
+        decoder->descriptor_ = normalised_descriptor(*plugin.descriptor);
+        // A bit that meant nothing before ABI 3 means nothing from an older plugin.
+        decoder->batches_ = plugin.descriptor->abi_version >= 3 &&
+                            (plugin.descriptor->capabilities & POET_CAP_BATCHES) != 0;
+        decoder->library_ = plugin.library;
+      }
+      decoder->name_ = std::move(description.name);
+      decoder->version_ = std::move(description.version);
+      decoder->help_ = std::move(description.help);
+      decoder->file_ = file;
+      decoder->streams_ = description.streams;
+      decoder->steps_heads_ = description.steps_heads;
+      decoder->seedless_ = description.seedless;
+      decoder->params_ = std::move(description.params);
+      decoder->aliases_ = std::move(description.aliases);
+      library.push_back(std::move(decoder));
     }
-    decoder->name_ = std::move(description.name);
-    decoder->version_ = std::move(description.version);
-    decoder->help_ = std::move(description.help);
-    decoder->file_ = file;
-    decoder->streams_ = description.streams;
-    decoder->steps_heads_ = description.steps_heads;
-    decoder->seedless_ = description.seedless;
-    decoder->params_ = std::move(description.params);
-    decoder->aliases_ = std::move(description.aliases);
-    decoders_.push_back(std::move(decoder));
+    decoders_.insert(decoders_.end(), library.begin(), library.end());
   } catch (const Error& refusal) {
     refused_.push_back({file, refusal.what()});
   }

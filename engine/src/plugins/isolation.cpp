@@ -80,8 +80,8 @@ fs::path decoder_runner() {
 
 // ---- loading -------------------------------------------------------------------------------
 
-DecoderDescription probe_plugin(const fs::path& runner, const fs::path& plugin,
-                                const IsolationLimits& limits) {
+std::vector<DecoderDescription> probe_plugin(const fs::path& runner, const fs::path& plugin,
+                                             const IsolationLimits& limits) {
   try {
     RunnerProcess process(runner, "probe", plugin, limits.memory_bytes);
     Packet packet;
@@ -106,9 +106,12 @@ DecoderDescription probe_plugin(const fs::path& runner, const fs::path& plugin,
       throw Error::plugin(refusal + last_words(process.take_output()));
     }
     if (message.kind() != MessageKind::described) throw ProtocolError("it did not describe itself");
-    DecoderDescription description = check_description(read_description(message));
+    std::vector<DecoderDescription> descriptions;
+    for (const DecoderDescription& description : read_descriptions(message))
+      descriptions.push_back(check_description(description));
+    if (descriptions.empty()) throw ProtocolError("it described no decoder");
     process.finish(kQuitGrace);
-    return description;
+    return descriptions;
   } catch (const ProtocolError& error) {
     throw Error::plugin(fmt::format("broke poet's protocol while loading: {}", error.what()));
   }
@@ -116,10 +119,11 @@ DecoderDescription probe_plugin(const fs::path& runner, const fs::path& plugin,
 
 // ---- poems ---------------------------------------------------------------------------------
 
-IsolatedDecoder::IsolatedDecoder(fs::path runner, fs::path plugin, std::string name,
-                                 IsolationLimits limits)
+IsolatedDecoder::IsolatedDecoder(fs::path runner, fs::path plugin, std::size_t index,
+                                 std::string name, IsolationLimits limits)
     : runner_(std::move(runner)),
       plugin_(std::move(plugin)),
+      index_(index),
       name_(std::move(name)),
       limits_(limits) {}
 
@@ -146,7 +150,7 @@ void IsolatedDecoder::start(std::size_t param_count) {
   // The tables are mapped within the address space the plugin is given, so the room for them is
   // fixed when the process starts: the memory limit is a hard one, which the plugin cannot raise.
   process_ = std::make_unique<RunnerProcess>(runner_, "serve", plugin_,
-                                             limits_.memory_bytes + layout_.size);
+                                             limits_.memory_bytes + layout_.size, index_);
   process_room_ = layout_.size;
   region_sent_ = false;
   Packet packet;
@@ -166,8 +170,9 @@ void IsolatedDecoder::start(std::size_t param_count) {
     throw Error::plugin(fmt::format("decoder '{}' can no longer be loaded: {}", name_, refusal));
   }
   if (message.kind() != MessageKind::described) throw ProtocolError("it did not describe itself");
-  const DecoderDescription description = read_description(message);
-  if (description.name != name_ || description.params.size() != param_count) {
+  const std::vector<DecoderDescription> described = read_descriptions(message);
+  if (described.size() != 1 || described[0].name != name_ ||
+      described[0].params.size() != param_count) {
     process_.reset();
     throw Error::plugin(fmt::format(
         "{} has changed since decoder '{}' was loaded from it; `decoders reload` reads it again",

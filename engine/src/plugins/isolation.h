@@ -25,11 +25,13 @@
 
 namespace poet {
 
-// Loads a plugin in a runner of its own, runs its init() there and returns its description,
-// the same as read_descriptor() gives in process; throws Error::plugin saying why it cannot be
-// used ("crashed while loading (SIGBUS, bus error)" among the reasons).
-DecoderDescription probe_plugin(const std::filesystem::path& runner,
-                                const std::filesystem::path& plugin, const IsolationLimits& limits);
+// Loads a plugin in a runner of its own, runs its decoders' init() there and returns their
+// descriptions (the entry's, then its factory's), the same as open_library() gives in process;
+// throws Error::plugin saying why it cannot be used ("crashed while loading (SIGBUS, bus error)"
+// among the reasons).
+std::vector<DecoderDescription> probe_plugin(const std::filesystem::path& runner,
+                                             const std::filesystem::path& plugin,
+                                             const IsolationLimits& limits);
 
 class RunnerProcess;
 
@@ -37,8 +39,9 @@ class RunnerProcess;
 // poem at a time; safe to use from any thread.
 class IsolatedDecoder {
  public:
-  IsolatedDecoder(std::filesystem::path runner, std::filesystem::path plugin, std::string name,
-                  IsolationLimits limits);
+  // The decoder `index` of the library `plugin` (0: its entry's), named `name`.
+  IsolatedDecoder(std::filesystem::path runner, std::filesystem::path plugin, std::size_t index,
+                  std::string name, IsolationLimits limits);
   // Asks the process to quit, which runs the plugin's destroy(), and reaps it; kills it if it
   // takes more than a moment.
   ~IsolatedDecoder();
@@ -73,6 +76,7 @@ class IsolatedDecoder {
   [[noreturn]] void crashed(const std::string& what);
 
   const std::filesystem::path runner_, plugin_;
+  const std::size_t index_;
   const std::string name_;
   const IsolationLimits limits_;
 

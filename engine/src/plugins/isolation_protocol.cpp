@@ -186,7 +186,7 @@ void write_description(MessageWriter& message, const DecoderDescription& descrip
   message.put<std::uint8_t>(description.seedless);
   message.put(static_cast<std::uint32_t>(description.params.size()));
   for (const DecoderParam& param : description.params) {
-    message.put_string(param.name).put(param.type);
+    message.put_string(param.name).put(param.id).put(param.type);
     message.put(param.default_value).put(param.min_value).put(param.max_value);
     message.put(static_cast<std::uint32_t>(param.choices.size()));
     for (const std::string& choice : param.choices) message.put_string(choice);
@@ -208,6 +208,7 @@ DecoderDescription read_description(MessageReader& message) {
   for (auto params = message.get<std::uint32_t>(); params > 0; --params) {
     DecoderParam& param = description.params.emplace_back();
     param.name = message.get_string();
+    param.id = message.get<std::uint32_t>();
     param.type = message.get<ParamType>();
     if (param.type > ParamType::choice) throw ProtocolError("a parameter of an unknown type");
     param.default_value = message.get<double>();
@@ -223,6 +224,18 @@ DecoderDescription read_description(MessageReader& message) {
     alias.param = message.get_string();
   }
   return description;
+}
+
+void write_descriptions(MessageWriter& message, const std::vector<DecoderDescription>& descriptions) {
+  message.put(static_cast<std::uint32_t>(descriptions.size()));
+  for (const DecoderDescription& description : descriptions) write_description(message, description);
+}
+
+std::vector<DecoderDescription> read_descriptions(MessageReader& message) {
+  std::vector<DecoderDescription> descriptions;
+  for (auto count = message.get<std::uint32_t>(); count > 0; --count)
+    descriptions.push_back(read_description(message));
+  return descriptions;
 }
 
 }  // namespace poet

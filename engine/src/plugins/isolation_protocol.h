@@ -39,7 +39,8 @@ inline constexpr std::int32_t kMaxStates = 4096;
 inline constexpr std::size_t kScratchBytes = 256 * 1024;
 
 enum class MessageKind : std::uint32_t {
-  // runner -> poet, once loaded: DecoderDescription (write_description), or why it was refused
+  // runner -> poet, once loaded: its decoders' DecoderDescriptions (write_descriptions): every
+  // decoder of the library when probing, the one it serves when serving; or why it was refused
   described,
   refused,  // string
   // poet -> runner
@@ -273,5 +274,8 @@ PoemOrder read_poem_order(MessageReader& message);
 // The description a runner sends back: what read_descriptor() found.
 void write_description(MessageWriter& message, const DecoderDescription& description);
 DecoderDescription read_description(MessageReader& message);
+// A library's decoders, as a `described` message carries them: a count, then each.
+void write_descriptions(MessageWriter& message, const std::vector<DecoderDescription>& descriptions);
+std::vector<DecoderDescription> read_descriptions(MessageReader& message);
 
 }  // namespace poet

@@ -33,7 +33,7 @@ constexpr milliseconds kSweep{500};
 }  // namespace
 
 RunnerProcess::RunnerProcess(const fs::path& runner, const char* mode, const fs::path& plugin,
-                             std::uint64_t address_space) {
+                             std::uint64_t address_space, std::size_t decoder) {
   const auto cannot = [](std::string_view what) {
     return Error::plugin(fmt::format("cannot make a {} for a decoder: {}", what,
                                      std::generic_category().message(errno)));
@@ -74,9 +74,10 @@ RunnerProcess::RunnerProcess(const fs::path& runner, const char* mode, const fs:
   ::posix_spawnattr_setpgroup(&attributes, 0);
   ::posix_spawnattr_setflags(
       &attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  std::string memory = std::to_string(address_space);
+  std::string memory = std::to_string(address_space), index = std::to_string(decoder);
   std::string runner_path = runner.string(), plugin_path = plugin.string(), mode_name = mode;
-  char* argv[] = {runner_path.data(), mode_name.data(), plugin_path.data(), memory.data(), nullptr};
+  char* argv[] = {runner_path.data(), mode_name.data(), plugin_path.data(), memory.data(),
+                  index.data(), nullptr};
   const int error = ::posix_spawn(&pid_, runner_path.c_str(), &actions, &attributes, argv, environ);
   ::posix_spawn_file_actions_destroy(&actions);
   ::posix_spawnattr_destroy(&attributes);

@@ -20,8 +20,9 @@ namespace poet {
 class RunnerProcess {
  public:
   // `address_space`: what the plugin may map, its memory limit and poet's tables together.
+  // `decoder`: which of the library's decoders (0, the entry's) serve writes with.
   RunnerProcess(const std::filesystem::path& runner, const char* mode, const std::filesystem::path& plugin,
-                std::uint64_t address_space);
+                std::uint64_t address_space, std::size_t decoder = 0);
   ~RunnerProcess() {
     if (pid_ > 0) finish(std::chrono::milliseconds(0));
   }

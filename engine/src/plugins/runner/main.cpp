@@ -1,12 +1,13 @@
 // poet-decoder-runner: one decoder plugin in a process of its own, so that its crash, hang or
 // runaway allocation costs this process and not poet (engine/src/isolation.h starts it).
 //
-//   poet-decoder-runner probe|serve PLUGIN MEMORY_BYTES
+//   poet-decoder-runner probe|serve PLUGIN MEMORY_BYTES DECODER
 //
-// with poet's socket on fd 3 (isolation_protocol.h), and MEMORY_BYTES the address space the
-// plugin may add to what the runner holds, poet's shared tables included. Both load the plugin and report what it
-// describes, or why it is refused; probe then ends, and serve writes the poems poet asks for
-// until poet says quit or goes away. It links no LibTorch, so it starts in milliseconds.
+// with poet's socket on fd 3 (isolation_protocol.h), MEMORY_BYTES the address space the plugin
+// may add to what the runner holds, poet's shared tables included, and DECODER which of the
+// library's decoders serve writes with (0: its entry's). Both load the plugin and report what it
+// describes (probe every decoder of the library, serve its one), or why it is refused; probe then
+// ends, and serve writes the poems poet asks for until poet says quit or goes away. It links no LibTorch, so it starts in milliseconds.
 
 #include <fmt/format.h>
 #include <poll.h>
@@ -120,18 +121,27 @@ void ignore_terminal_signals() {
   ::sigprocmask(SIG_UNBLOCK, &terminal_signals, nullptr);
 }
 
-int run(std::string_view mode, const char* plugin_file, const char* memory) {
+int run(std::string_view mode, const char* plugin_file, const char* memory, const char* decoder) {
   ignore_terminal_signals();
   close_inherited_fds();
   confine(kRunnerSocketFd);
   follow_poet();
   limit_address_space(std::strtoull(memory, nullptr, 10));
-  std::optional<OpenedPlugin> plugin;
+  std::optional<OpenedPlugin> plugin;  // the one serve writes with
   MessageWriter description(MessageKind::described);
   try {
-    plugin = open_plugin(plugin_file);
-    start_plugin(*plugin);
-    write_description(description, plugin->description);
+    std::vector<DecoderDescription> described;
+    if (mode == "probe") {
+      for (const OpenedPlugin& each : open_library(plugin_file)) {
+        start_plugin(each);
+        described.push_back(each.description);
+      }
+    } else {
+      plugin = open_plugin(plugin_file, std::strtoull(decoder, nullptr, 10));
+      start_plugin(*plugin);
+      described.push_back(plugin->description);
+    }
+    write_descriptions(description, described);
     if (description.bytes().size() > kMaxMessage)
       throw Error::plugin(fmt::format("it describes itself in more than {} bytes", kMaxMessage));
   } catch (const Error& refusal) {
@@ -146,13 +156,13 @@ int run(std::string_view mode, const char* plugin_file, const char* memory) {
 }  // namespace poet
 
 int main(int argc, char** argv) {
-  const std::string_view mode = argc == 4 ? argv[1] : "";
+  const std::string_view mode = argc == 5 ? argv[1] : "";
   if (mode != "probe" && mode != "serve") {
     std::fputs(
-        "usage: poet-decoder-runner probe|serve PLUGIN MEMORY_BYTES (started by poet, with "
-        "its socket on fd 3)\n",
+        "usage: poet-decoder-runner probe|serve PLUGIN MEMORY_BYTES DECODER (started by poet, "
+        "with its socket on fd 3)\n",
         stderr);
     return 2;
   }
-  return poet::run(mode, argv[2], argv[3]);
+  return poet::run(mode, argv[2], argv[3], argv[4]);
 }

@@ -53,6 +53,9 @@ enum class ParamType { integer, real, boolean, choice };
 
 struct DecoderParam {
   std::string name;
+  // The plugin's stable id for it (poet.param-ids/1), or 0: what a setting is kept under, so that
+  // a rebuilt plugin may rename or reorder its parameters.
+  std::uint32_t id = 0;
   ParamType type = ParamType::real;
   double default_value = 0;
   double min_value = 0;
