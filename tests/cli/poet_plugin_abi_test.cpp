@@ -11,6 +11,8 @@
 #include <regex>
 #include <sstream>
 
+#include "poet/engine/metre/metre.h"
+#include "poet/engine/text/text.h"
 #include "poet_runs.h"
 
 namespace poet {
@@ -239,6 +241,55 @@ TEST(PluginAbi, TheRhymePlannerExampleWritesAndWarnsOfANarrowRhymeGroup) {
                                std::regex("decoder 'rhyme-planner': the rhyme group " + group +
                                           " has only [0-9]+ characters to rhyme on")))
       << poems[1].dump();
+}
+
+// How many characters of a checked poem stand off the tone its pattern asks there, as
+// --tones strict would hold them (中 and unknown characters fit either tone).
+int off_pattern(const nlohmann::json& verdict) {
+  const MetrePattern pattern{5, verdict.at("pattern").at("start") == "平起",
+                             verdict.at("pattern").at("first_line_rhymes").get<bool>()};
+  int off = 0;
+  for (std::size_t line = 0; line < verdict.at("lines").size(); ++line) {
+    const std::u32string tones = decode_utf8(verdict.at("lines")[line].at("tones").get<std::string>());
+    for (std::size_t column = 0; column < tones.size(); ++column) {
+      const Tone asked = pattern.tone(static_cast<int>(line), static_cast<int>(column));
+      off += (tones[column] == U'平' && asked == Tone::oblique) ||
+             (tones[column] == U'仄' && asked == Tone::level);
+    }
+  }
+  return off;
+}
+
+// The guide's third example holds every place of its poems to the pattern's tone, as --tones
+// strict would, though the user's rule is the default loose one; the temperature decoder's poems
+// under that rule do not all keep it.
+TEST(PluginAbi, TheTonalExampleKeepsEveryPlaceInItsPatternsTone) {
+  const std::vector<std::string> args{"--plugin-dir", POET_TEST_PLUGINS "/examples", "--json"};
+  const auto wrote = test::poet(args,
+                                "gen 月 --decoder tonal --form 五律 -n 6 --seed 5\n"
+                                "gen 月 --form 五律 -n 6 --seed 5 --best-of 1\n");
+  ASSERT_EQ(wrote.exit_code, 0) << wrote.err;
+  std::vector<nlohmann::json> poems;
+  std::istringstream out(wrote.out);
+  for (std::string line; std::getline(out, line);) poems.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(poems.size(), 12u);
+  std::string checks;
+  for (const auto& poem : poems) checks += "check " + poem.at("poem").get<std::string>() + "\n";
+  const auto checked = test::poet(args, checks);
+  std::vector<nlohmann::json> verdicts;
+  std::istringstream in(checked.out);
+  for (std::string line; std::getline(in, line);) verdicts.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(verdicts.size(), 12u) << checked.err;
+  int tonal_kept = 0, temperature_kept = 0;
+  for (std::size_t i = 0; i < 6; ++i) {
+    // A poem where no character of the asked tone could come says so, and only such a poem fails.
+    const bool kept = verdicts[i].at("passes").get<bool>() && off_pattern(verdicts[i]) == 0;
+    EXPECT_TRUE(kept || poems[i].contains("warnings")) << poems[i].dump() << verdicts[i].dump();
+    tonal_kept += kept ? 1 : 0;
+    temperature_kept += off_pattern(verdicts[i + 6]) == 0 ? 1 : 0;
+  }
+  EXPECT_GE(tonal_kept, 5);
+  EXPECT_LT(temperature_kept, 6);
 }
 
 }  // namespace

@@ -159,6 +159,7 @@ class FakeModel final : public DecoderCalls {
   }
   void metre_ask(poet_state, poet_metre_ask* ask) override { *ask = {1, POET_TONE_EITHER, 0, -1}; }
   int32_t tones_rule() override { return POET_TONES_STRICT; }
+  int32_t strict_tone(poet_state) override { return POET_TONE_OBLIQUE; }
   void metre_pattern(poet_state, poet_metre_pattern* pattern) override { *pattern = {1, 5, 1, 0}; }
 
   void warn(const char* message) override { warnings_.emplace_back(message); }
@@ -266,7 +267,7 @@ TEST(IsolatedDecoder, WritesThePoemThePluginWritesInProcess) {
   EXPECT_EQ(in_process.report,
             "creates=1 changes=0 poem=0/1 params=0,8 form=2x5 place=5 ask=3 text=12:水 "
             "book=平水韵 group=二冬 tone=1 groups=1 token=6 mark=1 random=0.25 rule=2 "
-            "table=11:001 pattern=1510 strict=2");
+            "table=11:001 pattern=1510 strict=2 asks=2");
 
   IsolatedDecoder decoder = crashy();
   const Poem isolated = write(decoder, kWrite);

@@ -153,6 +153,7 @@ static int32_t write_poem(const poet_host* host, const poet_request* request, po
   poet_metre_pattern pattern;
   int32_t tones[4];
   size_t tone_count;
+  int32_t strict_tone;
   poet_token tokens[64];
   int32_t groups[4];
   char report[512];
@@ -170,6 +171,7 @@ static int32_t write_poem(const poet_host* host, const poet_request* request, po
   form->place(host->context, request->start, &place);
   metre->ask(host->context, request->start, &ask);
   metre_2->pattern(host->context, request->start, &pattern);
+  strict_tone = metre_2->strict_tone(host->context, request->start);
   tone_count = metre_2->tone_table(host->context, tones, 4);
   status = poet_sdk_write(host, request->start, likeliest, NULL, 0);
   if (status != POET_OK) return status;
@@ -177,7 +179,7 @@ static int32_t write_poem(const poet_host* host, const poet_request* request, po
   snprintf(report, sizeof report,
            "process=%llx creates=%d changes=%d poem=%d/%d params=%g,%g form=%dx%d place=%d ask=%d "
            "text=%d:%s book=%s group=%s tone=%d groups=%d token=%d mark=%d random=%g rule=%d "
-           "table=%d:%d%d%d pattern=%d%d%d%d strict=%d",
+           "table=%d:%d%d%d pattern=%d%d%d%d strict=%d asks=%d",
            process_mark, creates, self->model_changes, request->poem_index, request->poem_count,
            request->params[0], request->params[1],
            shape.line_count_count > 0 ? shape.line_counts[0] : 0,
@@ -189,7 +191,7 @@ static int32_t write_poem(const poet_host* host, const poet_request* request, po
            vocabulary->is_mark(host->context, 1), host->random(host->context),
            metre_2->tones_rule(host->context), (int)tone_count, tones[1], tones[2], tones[3],
            pattern.settled, pattern.line_length, pattern.level_start, pattern.first_line_rhymes,
-           metre_2->pattern_tone(host->context, &pattern, 1, 1));
+           metre_2->pattern_tone(host->context, &pattern, 1, 1), strict_tone);
   log->warn(host->context, report);
   *result = request->start;
   return POET_OK;

@@ -314,6 +314,10 @@ void MetreCursor::add(char32_t c, const MetreEntry& entry, int line, int column,
     if (!fits_entry(h, entry, line, column, relaxation) || repeats(h, c, line, column, relaxation))
       continue;
     Hypothesis next = h;
+    const Tone tone = line_tones_.back();
+    if ((tone == Tone::level || tone == Tone::oblique) && column < h.pattern.line_length &&
+        tone != h.pattern.tone(line, column))
+      next.strict = false;
     if (column == h.pattern.line_length - 1 && h.pattern.rhymes(line)) {
       const GroupSet common = h.groups & entry.groups[static_cast<int>(rule_->book)];
       if (common != 0) next.groups = common;
@@ -362,15 +366,33 @@ std::optional<int> MetreCursor::group() const {
   return index;
 }
 
-std::optional<MetrePattern> MetreCursor::pattern() const {
-  if (hypotheses_.empty()) return std::nullopt;
-  const MetrePattern& first = hypotheses_.front().pattern;
+std::vector<const MetreCursor::Hypothesis*> MetreCursor::strictest() const {
+  std::vector<const Hypothesis*> strict, all;
   for (const Hypothesis& h : hypotheses_) {
-    if (h.pattern.line_length != first.line_length || h.pattern.level_start != first.level_start ||
-        h.pattern.first_line_rhymes != first.first_line_rhymes)
+    all.push_back(&h);
+    if (h.strict) strict.push_back(&h);
+  }
+  return strict.empty() ? all : strict;
+}
+
+std::optional<MetrePattern> MetreCursor::pattern() const {
+  const auto open = strictest();
+  if (open.empty()) return std::nullopt;
+  const MetrePattern& first = open.front()->pattern;
+  for (const Hypothesis* h : open) {
+    if (h->pattern.line_length != first.line_length || h->pattern.level_start != first.level_start ||
+        h->pattern.first_line_rhymes != first.first_line_rhymes)
       return std::nullopt;
   }
   return first;
+}
+
+Tone MetreCursor::strict_next(int line, int column) const {
+  std::uint8_t tones = 0;
+  for (const Hypothesis* h : strictest()) {
+    if (column < h->pattern.line_length) tones |= static_cast<std::uint8_t>(h->pattern.tone(line, column));
+  }
+  return static_cast<Tone>(tones);
 }
 
 namespace {

@@ -63,6 +63,7 @@ HostTable::HostTable(DecoderCalls& calls) : calls_(calls) {
       tones[token] = calls.tone(static_cast<poet_token>(token));
     return size;
   };
+  metre_2_.strict_tone = [](void* c, poet_state s) { return of(c).strict_tone(s); };
   metre_2_.pattern = [](void* c, poet_state s, poet_metre_pattern* p) { of(c).metre_pattern(s, p); };
   metre_2_.pattern_tone = [](void*, const poet_metre_pattern* p, int32_t line,
                              int32_t column) -> int32_t {

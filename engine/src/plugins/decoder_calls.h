@@ -52,6 +52,7 @@ class DecoderCalls {
   virtual void metre_ask(poet_state state, poet_metre_ask* ask) = 0;
   // poet.metre/2 adds these (its tone_table and pattern_tone need no more than the above)
   virtual int32_t tones_rule() = 0;
+  virtual int32_t strict_tone(poet_state state) = 0;
   virtual void metre_pattern(poet_state state, poet_metre_pattern* pattern) = 0;
 
   // poet.log/1

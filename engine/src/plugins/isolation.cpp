@@ -344,6 +344,8 @@ void IsolatedDecoder::answer(DecoderCalls& calls, MessageReader& call) {
       calls.metre_ask(call.get<poet_state>(), &ask);
       return reply(ask);
     }
+    case MessageKind::strict_tone:
+      return reply(calls.strict_tone(call.get<poet_state>()));
     case MessageKind::metre_pattern: {
       poet_metre_pattern pattern{};
       calls.metre_pattern(call.get<poet_state>(), &pattern);

@@ -203,6 +203,7 @@ class Host final : public DecoderCalls {
     }
     return POET_TONES_OFF;
   }
+  int32_t strict_tone(poet_state state) override;
   void metre_pattern(poet_state state, poet_metre_pattern* pattern) override;
 
   // ---- poet.log/1 -------------------------------------------------------------------------
@@ -301,6 +302,15 @@ void Host::metre_ask(poet_state state, poet_metre_ask* ask) {
   ask->tones = static_cast<int32_t>(next.tones);
   ask->rhyme = next.rhyme ? 1 : 0;
   ask->group = metre.group().value_or(-1);
+}
+
+int32_t Host::strict_tone(poet_state state) {
+  const auto* found = find(state, "metre strict_tone() of");
+  if (found == nullptr || found->cursor.metre() == nullptr || found->cursor.finished() ||
+      !found->cursor.allows_character())
+    return POET_TONE_UNKNOWN;
+  return static_cast<int32_t>(
+      found->cursor.metre()->strict_next(found->cursor.line(), found->cursor.column()));
 }
 
 void Host::metre_pattern(poet_state state, poet_metre_pattern* pattern) {

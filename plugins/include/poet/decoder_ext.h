@@ -137,7 +137,14 @@ typedef struct poet_ext_metre_2 {
   /* Every token's tone at once: copies tone(t) into tones[t] for t below `capacity` and the
    * vocabulary's size, and returns that size. One call where tone() would take thousands. */
   size_t (*tone_table)(void* context, int32_t* tones, size_t capacity);
-  /* The pattern the poem of `state` follows, once its characters leave only one open. */
+  /* The tone --tones strict would ask of the next character of `state`, whatever the user chose:
+   * POET_TONE_LEVEL or _OBLIQUE where the patterns that every character so far keeps strictly
+   * agree, _EITHER where they still disagree (the first line's first places, before 平起 or 仄起
+   * is settled), and _UNKNOWN where no character can come next or no metre holds the poem. A
+   * decoder that holds every character to it writes a poem that keeps one pattern throughout. */
+  int32_t (*strict_tone)(void* context, poet_state state);
+  /* The pattern the poem of `state` follows, once its characters leave only one open (of those
+   * it keeps strictly, while any are). */
   void (*pattern)(void* context, poet_state state, poet_metre_pattern* pattern);
   /* The tone a settled pattern asks at (line, column), both from 0, as --tones strict holds it:
    * POET_TONE_LEVEL or _OBLIQUE; POET_TONE_UNKNOWN for a pattern not settled or a place past

@@ -77,6 +77,9 @@ class RemoteCalls final : public DecoderCalls {
   }
   void metre_ask(poet_state state, poet_metre_ask* question) override;
   int32_t tones_rule() override { return order_.tones_rule; }
+  int32_t strict_tone(poet_state state) override {
+    return ask<int32_t>(MessageKind::strict_tone, state);
+  }
   void metre_pattern(poet_state state, poet_metre_pattern* pattern) override;
 
   void warn(const char* message) override;

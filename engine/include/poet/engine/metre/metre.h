@@ -136,8 +136,13 @@ class MetreCursor {
 
   // The rhyme group the poem has settled on, once only one is left.
   std::optional<int> group() const;
-  // The pattern the poem follows, once only one is left open.
+  // The pattern the poem follows, once only one is left open: of those every character so far
+  // keeps strictly, if any are, else of those open under the rule.
   std::optional<MetrePattern> pattern() const;
+  // The tone --tones strict would ask of the character at (line, column), whatever the rule: what
+  // the patterns every character so far keeps strictly agree on (either where they disagree), or,
+  // once the poem has left every pattern somewhere, those open under the rule.
+  Tone strict_next(int line, int column) const;
 
   // What the patterns still open ask of the character at (line, column): the tones that fit one
   // of them (Tone bits; both where the place is free), and whether it ends a rhyming line in one.
@@ -152,6 +157,7 @@ class MetreCursor {
     MetrePattern pattern;
     GroupSet groups;
     std::vector<char32_t> rhymes;  // used so far
+    bool strict = true;  // every character so far has the tone the pattern asks (or either)
   };
   // What one pattern asks of the character at a place, leaving repeated rhymes aside.
   struct Ask {
@@ -169,6 +175,9 @@ class MetreCursor {
   std::optional<Tone> asked(const MetrePattern& p, int line, int column,
                             Relaxation relaxation) const;
   bool repeats(const Hypothesis& h, char32_t c, int line, int column, Relaxation relaxation) const;
+
+  // The hypotheses strict_next() and pattern() read: the strictly kept ones, if any.
+  std::vector<const Hypothesis*> strictest() const;
 
   const MetreRule* rule_;
   std::vector<Hypothesis> hypotheses_;
