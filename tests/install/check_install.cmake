@@ -28,7 +28,8 @@ foreach(installed bin/poet lib/poet/poet-decoder-runner include/poet/decoder.h i
                   lib/cmake/poet/poetDecoder.cmake share/poet/corpora/tang.tsv share/poet/corpora/tang.ckpt
                   share/poet/corpora/metre.tsv share/poet/corpora/critic.ckpt share/poet/examples/repetition-penalty/CMakeLists.txt
                   share/poet/examples/repetition-penalty/repetition_penalty.c
-                  share/poet/examples/rhyme-planner/rhyme_planner.c include/poet/decoder_ext.h)
+                  share/poet/examples/rhyme-planner/rhyme_planner.c include/poet/decoder_ext.h
+                  share/poet/examples/tonal/tonal.c share/poet/examples/README.md)
   if(NOT EXISTS ${prefix}/${installed})
     message(FATAL_ERROR "cmake --install did not lay out ${installed}")
   endif()

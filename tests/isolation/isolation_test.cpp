@@ -160,6 +160,9 @@ class FakeModel final : public DecoderCalls {
   void metre_ask(poet_state, poet_metre_ask* ask) override { *ask = {1, POET_TONE_EITHER, 0, -1}; }
   int32_t tones_rule() override { return POET_TONES_STRICT; }
   int32_t strict_tone(poet_state) override { return POET_TONE_OBLIQUE; }
+  int32_t pattern_tone(const poet_metre_pattern& pattern, int32_t line, int32_t column) override {
+    return pattern.settled != 0 && line == 1 && column == 1 ? POET_TONE_OBLIQUE : POET_TONE_UNKNOWN;
+  }
   void metre_pattern(poet_state, poet_metre_pattern* pattern) override { *pattern = {1, 5, 1, 0}; }
 
   void warn(const char* message) override { warnings_.emplace_back(message); }

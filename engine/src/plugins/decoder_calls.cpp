@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "poet/engine/metre/metre.h"
-
 namespace poet {
 
 HostTable::HostTable(DecoderCalls& calls) : calls_(calls) {
@@ -65,13 +63,8 @@ HostTable::HostTable(DecoderCalls& calls) : calls_(calls) {
   };
   metre_2_.strict_tone = [](void* c, poet_state s) { return of(c).strict_tone(s); };
   metre_2_.pattern = [](void* c, poet_state s, poet_metre_pattern* p) { of(c).metre_pattern(s, p); };
-  metre_2_.pattern_tone = [](void*, const poet_metre_pattern* p, int32_t line,
-                             int32_t column) -> int32_t {
-    if (p == nullptr || p->settled == 0 || (p->line_length != 5 && p->line_length != 7) ||
-        line < 0 || column < 0 || column >= p->line_length)
-      return POET_TONE_UNKNOWN;
-    const MetrePattern pattern{p->line_length, p->level_start != 0, p->first_line_rhymes != 0};
-    return static_cast<int32_t>(pattern.tone(line, column));
+  metre_2_.pattern_tone = [](void* c, const poet_metre_pattern* p, int32_t line, int32_t column) {
+    return p == nullptr ? int32_t{POET_TONE_UNKNOWN} : of(c).pattern_tone(*p, line, column);
   };
   log_.warn = [](void* c, const char* message) { of(c).warn(message != nullptr ? message : ""); };
 }

@@ -50,10 +50,11 @@ class DecoderCalls {
   virtual int32_t tone(poet_token token) = 0;
   virtual std::size_t groups(poet_token token, int32_t* groups, std::size_t capacity) = 0;
   virtual void metre_ask(poet_state state, poet_metre_ask* ask) = 0;
-  // poet.metre/2 adds these (its tone_table and pattern_tone need no more than the above)
+  // poet.metre/2 adds these (its tone_table needs no more than tone() above)
   virtual int32_t tones_rule() = 0;
   virtual int32_t strict_tone(poet_state state) = 0;
   virtual void metre_pattern(poet_state state, poet_metre_pattern* pattern) = 0;
+  virtual int32_t pattern_tone(const poet_metre_pattern& pattern, int32_t line, int32_t column) = 0;
 
   // poet.log/1
   virtual void warn(const char* message) = 0;

@@ -346,6 +346,11 @@ void IsolatedDecoder::answer(DecoderCalls& calls, MessageReader& call) {
     }
     case MessageKind::strict_tone:
       return reply(calls.strict_tone(call.get<poet_state>()));
+    case MessageKind::pattern_tone: {
+      const auto pattern = call.get<poet_metre_pattern>();
+      const auto line = call.get<int32_t>();
+      return reply(calls.pattern_tone(pattern, line, call.get<int32_t>()));
+    }
     case MessageKind::metre_pattern: {
       poet_metre_pattern pattern{};
       calls.metre_pattern(call.get<poet_state>(), &pattern);

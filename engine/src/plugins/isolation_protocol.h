@@ -63,6 +63,7 @@ enum class MessageKind : std::uint32_t {
   done,        // i32 status, i32 result: decode() returned
   metre_pattern,  // i32 state -> poet_metre_pattern
   strict_tone,    // i32 state -> i32 tone
+  pattern_tone,   // poet_metre_pattern, i32 line, i32 column -> i32 tone
 };
 
 // A message's fields, appended in order.

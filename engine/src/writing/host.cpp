@@ -205,6 +205,13 @@ class Host final : public DecoderCalls {
   }
   int32_t strict_tone(poet_state state) override;
   void metre_pattern(poet_state state, poet_metre_pattern* pattern) override;
+  int32_t pattern_tone(const poet_metre_pattern& p, int32_t line, int32_t column) override {
+    if (p.settled == 0 || (p.line_length != 5 && p.line_length != 7) || line < 0 || column < 0 ||
+        column >= p.line_length)
+      return POET_TONE_UNKNOWN;
+    const MetrePattern pattern{p.line_length, p.level_start != 0, p.first_line_rhymes != 0};
+    return static_cast<int32_t>(pattern.tone(line, column));
+  }
 
   // ---- poet.log/1 -------------------------------------------------------------------------
   void warn(const char* message) override {

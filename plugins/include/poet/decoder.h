@@ -2,7 +2,8 @@
  *
  * Plain C99 with no LibTorch and no C++ types, so that a decoder builds with any C or C++
  * compiler against this one file, outside poet's source tree, and loads into an installed poet
- * without rebuilding it. plugins/README.md walks through writing one.
+ * without rebuilding it. plugins/README.md (installed as share/poet/examples/README.md) walks
+ * through writing one.
  *
  * The division of work:
  * - poet (the host) owns the model and every model state. It hands the decoder a state that has

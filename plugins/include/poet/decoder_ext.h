@@ -148,7 +148,7 @@ typedef struct poet_ext_metre_2 {
   void (*pattern)(void* context, poet_state state, poet_metre_pattern* pattern);
   /* The tone a settled pattern asks at (line, column), both from 0, as --tones strict holds it:
    * POET_TONE_LEVEL or _OBLIQUE; POET_TONE_UNKNOWN for a pattern not settled or a place past
-   * its line. Worked out from the pattern alone (粘 and 对, the rhyming lines). */
+   * its line. Worked out from the pattern alone (粘 and 对, the rhyming lines), by poet. */
   int32_t (*pattern_tone)(void* context, const poet_metre_pattern* pattern, int32_t line,
                           int32_t column);
 } poet_ext_metre_2;

@@ -81,6 +81,9 @@ class RemoteCalls final : public DecoderCalls {
     return ask<int32_t>(MessageKind::strict_tone, state);
   }
   void metre_pattern(poet_state state, poet_metre_pattern* pattern) override;
+  int32_t pattern_tone(const poet_metre_pattern& pattern, int32_t line, int32_t column) override {
+    return ask<int32_t>(MessageWriter(MessageKind::pattern_tone).put(pattern).put(line).put(column));
+  }
 
   void warn(const char* message) override;
 
