@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -290,6 +291,16 @@ TEST(PluginAbi, TheTonalExampleKeepsEveryPlaceInItsPatternsTone) {
   }
   EXPECT_GE(tonal_kept, 5);
   EXPECT_LT(temperature_kept, 6);
+
+  // Where a line may end or go on (the form left to the poem), the mark and the end have no tone
+  // to keep: tonal's poems still end where they choose, not always as 七律.
+  const auto free_to_end = test::poet(args, "gen 春 --decoder tonal -n 6 --seed 5\n");
+  ASSERT_EQ(free_to_end.exit_code, 0) << free_to_end.err;
+  std::set<std::string> forms;
+  std::istringstream chosen(free_to_end.out);
+  for (std::string line; std::getline(chosen, line);)
+    forms.insert(nlohmann::json::parse(line).at("form").get<std::string>());
+  EXPECT_GE(forms.size(), 2u) << free_to_end.out;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "poet/engine/config/config.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -98,6 +99,12 @@ TEST(Config, RefusesPluginSettingsThatMakeNoSense) {
   EXPECT_EQ(refusal("[plugins]\nmemory_limit = 0\n"),
             "poet.toml:2:16: memory_limit must be a size such as 1000000000, \"1000M\", \"1 GB\" or "
             "\"1GiB\"");
+  for (const char* odd : {"1 K B", "0x1G", "1  GB", "1..5G", ".G", "-1G"}) {
+    EXPECT_EQ(refusal(fmt::format("[plugins]\nmemory_limit = \"{}\"\n", odd)),
+              "poet.toml:2:16: memory_limit must be a size such as 1000000000, \"1000M\", \"1 GB\" or "
+              "\"1GiB\"")
+        << odd;
+  }
   EXPECT_EQ(refusal("[plugins]\nmemory_limit = \"1 TB\"\n"),
             "poet.toml:2:16: memory_limit must be a size such as 1000000000, \"1000M\", \"1 GB\" or "
             "\"1GiB\"");

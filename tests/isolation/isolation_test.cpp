@@ -157,7 +157,9 @@ class FakeModel final : public DecoderCalls {
     std::copy_n(mine, std::min(count, capacity), groups);
     return count;
   }
-  void metre_ask(poet_state, poet_metre_ask* ask) override { *ask = {1, POET_TONE_EITHER, 0, -1}; }
+  void metre_ask(poet_state, poet_metre_ask* ask, bool only_before_a_character) override {
+    *ask = {1, only_before_a_character ? POET_TONE_LEVEL : POET_TONE_EITHER, 0, -1};
+  }
   int32_t tones_rule() override { return POET_TONES_STRICT; }
   int32_t strict_tone(poet_state) override { return POET_TONE_OBLIQUE; }
   int32_t pattern_tone(const poet_metre_pattern& pattern, int32_t line, int32_t column) override {
@@ -248,7 +250,8 @@ std::string crash_of(IsolatedDecoder& decoder, Mode mode) {
 }
 
 IsolatedDecoder crashy(IsolationLimits limits = kLimits) {
-  return IsolatedDecoder(kRunner, kCrashy, 0, "crashy", limits);
+  return IsolatedDecoder(kRunner, kCrashy, 0, "crashy", open_plugin(kCrashy).description.params,
+                         limits);
 }
 
 TEST(IsolatedDecoder, WritesThePoemThePluginWritesInProcess) {
@@ -278,6 +281,16 @@ TEST(IsolatedDecoder, WritesThePoemThePluginWritesInProcess) {
   EXPECT_EQ(isolated.text, in_process.text);
   EXPECT_EQ(isolated.report, in_process.report);
   EXPECT_NE(isolated.process, in_process.process);
+}
+
+// A file rebuilt with other parameters since it was loaded (here: another range) gets no values
+// meant for the old ones.
+TEST(IsolatedDecoder, RefusesAFileThatNowHoldsOtherParameters) {
+  auto params = open_plugin(kCrashy).description.params;
+  params.back().max_value += 1;
+  IsolatedDecoder decoder(kRunner, kCrashy, 0, "crashy", params, kLimits);
+  EXPECT_NE(crash_of(decoder, kWrite).find("has changed since decoder 'crashy' was loaded from it"),
+            std::string::npos);
 }
 
 TEST(IsolatedDecoder, ServesRowsTheHostWroteIntoTheSharedSlots) {

@@ -191,11 +191,20 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
         add_number(&rhymes, rhymes.length == 0 ? "%ld" : " %ld", place.line);
         add_number(&rhymes, ":%ld", place.column);
       }
-      /* Nothing to ask where only the line's mark or the poem's end may come. */
-      active_before_end |= ask.active && (place.line_full || (place.may_end && place.column == 0));
       if (ask.active && place.line == 1 && !place.line_full)
         add(&tones, ask.tones == POET_TONE_LEVEL ? "平" : ask.tones == POET_TONE_OBLIQUE ? "仄" : "中");
     }
+#ifdef POET_EXT_METRE_2
+    { /* poet.metre/2's ask has nothing to ask where only the line's mark or the poem's end may come */
+      const poet_ext_metre_2* metre_2 =
+          (const poet_ext_metre_2*)host->get_extension(host->context, POET_EXT_METRE_2);
+      poet_metre_ask asked;
+      if (metre_2 != NULL) {
+        metre_2->ask(host->context, state, &asked);
+        active_before_end |= asked.active && (place.line_full || (place.may_end && place.column == 0));
+      }
+    }
+#endif
     token = poet_sdk_argmax(host->log_probs(host->context, state), host->vocabulary_size);
     if (token < 0) {
       host->fail(host->context, "no token is allowed");
@@ -252,10 +261,10 @@ static int32_t decode(const poet_host* host, const poet_request* request, poet_s
       add(&r, rhymes_in_group ? ", every rhyme in it" : ", a rhyme outside it");
       add(&r, "; line 2 asks ");
       add(&r, tones.text);
-      add(&r, active_before_end ? "; asks before a mark or the end" : "");
       break;
     case PATTERN:
       report_pattern(host, state, &r);
+      if (active_before_end) add(&r, "; asks before a mark or the end");
       break;
   }
   log->warn(host->context, r.text);

@@ -33,14 +33,18 @@ std::string describe_bytes(std::uint64_t bytes) {
 }
 
 std::optional<std::uint64_t> parse_size(std::string_view text) {
-  const std::string copy(text);  // strtod needs the terminating NUL
-  char* end = nullptr;
-  const double value = std::strtod(copy.c_str(), &end);
-  if (end == copy.c_str()) return std::nullopt;
-  std::string unit;
-  for (const char* c = end; *c != '\0'; ++c) {
-    if (*c != ' ') unit += static_cast<char>(std::toupper(static_cast<unsigned char>(*c)));
+  // Digits with at most one point, then at most one space, then the unit.
+  std::size_t digits = 0, points = 0;
+  for (; digits < text.size(); ++digits) {
+    if (text[digits] == '.' && points++ == 0) continue;
+    if (!std::isdigit(static_cast<unsigned char>(text[digits]))) break;
   }
+  if (digits == points) return std::nullopt;
+  const double value = std::stod(std::string(text.substr(0, digits)));
+  std::string_view rest = text.substr(digits);
+  if (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  std::string unit;
+  for (const char c : rest) unit += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   static constexpr std::pair<std::string_view, double> kUnits[] = {
       {"", 1},       {"B", 1},          {"K", 1e3},           {"KB", 1e3},
       {"M", 1e6},    {"MB", 1e6},       {"G", 1e9},           {"GB", 1e9},

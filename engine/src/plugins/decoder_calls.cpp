@@ -45,13 +45,13 @@ HostTable::HostTable(DecoderCalls& calls) : calls_(calls) {
   metre_.groups = [](void* c, poet_token t, int32_t* g, std::size_t n) {
     return g == nullptr && n > 0 ? std::size_t{0} : of(c).groups(t, g, n);
   };
-  metre_.ask = [](void* c, poet_state s, poet_metre_ask* a) { of(c).metre_ask(s, a); };
+  metre_.ask = [](void* c, poet_state s, poet_metre_ask* a) { of(c).metre_ask(s, a, false); };
   metre_2_.book = metre_.book;
   metre_2_.group_count = metre_.group_count;
   metre_2_.group_name = metre_.group_name;
   metre_2_.tone = metre_.tone;
   metre_2_.groups = metre_.groups;
-  metre_2_.ask = metre_.ask;
+  metre_2_.ask = [](void* c, poet_state s, poet_metre_ask* a) { of(c).metre_ask(s, a, true); };
   metre_2_.tones_rule = [](void* c) { return of(c).tones_rule(); };
   metre_2_.tone_table = [](void* c, int32_t* tones, std::size_t capacity) {
     DecoderCalls& calls = of(c);

@@ -49,7 +49,9 @@ class DecoderCalls {
   virtual const char* group_name(int32_t group) = 0;
   virtual int32_t tone(poet_token token) = 0;
   virtual std::size_t groups(poet_token token, int32_t* groups, std::size_t capacity) = 0;
-  virtual void metre_ask(poet_state state, poet_metre_ask* ask) = 0;
+  // `only_before_a_character`: poet.metre/2's ask, inactive where no character can come next;
+  // poet.metre/1's answers there as it always has.
+  virtual void metre_ask(poet_state state, poet_metre_ask* ask, bool only_before_a_character) = 0;
   // poet.metre/2 adds these (its tone_table needs no more than tone() above)
   virtual int32_t tones_rule() = 0;
   virtual int32_t strict_tone(poet_state state) = 0;

@@ -50,6 +50,9 @@ struct OpenedPlugin {
   std::size_t library_size = 1;  // the library's decoders: the entry's and its factory's
 };
 
+// The most decoders a factory may list beyond its entry's: more is a plugin's mistake.
+inline constexpr std::size_t kMostInFactory = 64;
+
 // dlopen()s a plugin and reads the descriptor of its decoder `index`: 0 for the one its entry
 // returns, i for the i-th its factory lists (POET_PLUGIN_EXT_FACTORY); throws Error::plugin saying
 // why it cannot be used.

@@ -466,6 +466,10 @@ OpenedPlugin open_plugin(const std::filesystem::path& file, std::size_t index) {
   if (descriptor == nullptr)
     throw Error::plugin(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
   const auto* factory = plugin_extension<poet_plugin_factory>(*descriptor, POET_PLUGIN_EXT_FACTORY);
+  if (factory != nullptr && factory->decoder_count > kMostInFactory) {
+    throw Error::plugin(fmt::format("its factory lists {} decoders, more than the {} a library may hold",
+                                    factory->decoder_count, kMostInFactory));
+  }
   if (factory != nullptr && factory->decoder_count > 0 && factory->decoders == nullptr) {
     throw Error::plugin(fmt::format("its factory lists {} decoders but gives no table",
                                     factory->decoder_count));
@@ -551,8 +555,9 @@ void DecoderSet::load_file(const PluginFile& found) {
       refuse_reserved(description);
       auto decoder = std::make_shared<Decoder>();
       if (policy_ && policy_->config.isolates(description.name, built_in)) {
-        decoder->isolated_ = std::make_unique<IsolatedDecoder>(
-            policy_->runner, file, index, description.name, policy_->config.limits);
+        decoder->isolated_ = std::make_unique<IsolatedDecoder>(policy_->runner, file, index,
+                                                               description.name, description.params,
+                                                               policy_->config.limits);
       } else {
         const OpenedPlugin plugin = index < opened.size() ? opened[index] : open_plugin(file, index);
         start_plugin(plugin);

@@ -120,11 +120,13 @@ std::vector<DecoderDescription> probe_plugin(const fs::path& runner, const fs::p
 // ---- poems ---------------------------------------------------------------------------------
 
 IsolatedDecoder::IsolatedDecoder(fs::path runner, fs::path plugin, std::size_t index,
-                                 std::string name, IsolationLimits limits)
+                                 std::string name, std::vector<DecoderParam> params,
+                                 IsolationLimits limits)
     : runner_(std::move(runner)),
       plugin_(std::move(plugin)),
       index_(index),
       name_(std::move(name)),
+      params_(std::move(params)),
       limits_(limits) {}
 
 IsolatedDecoder::~IsolatedDecoder() {
@@ -171,8 +173,16 @@ void IsolatedDecoder::start(std::size_t param_count) {
   }
   if (message.kind() != MessageKind::described) throw ProtocolError("it did not describe itself");
   const std::vector<DecoderDescription> described = read_descriptions(message);
-  if (described.size() != 1 || described[0].name != name_ ||
-      described[0].params.size() != param_count) {
+  // A file rebuilt since it was loaded may order, name or bound its parameters otherwise: the
+  // values poet holds are for the parameters it loaded.
+  const auto same = [](const DecoderParam& a, const DecoderParam& b) {
+    return a.name == b.name && a.id == b.id && a.type == b.type &&
+           a.default_value == b.default_value && a.min_value == b.min_value &&
+           a.max_value == b.max_value && a.choices == b.choices;
+  };
+  if (described.size() != 1 || described[0].name != name_ || params_.size() != param_count ||
+      !std::equal(params_.begin(), params_.end(), described[0].params.begin(),
+                  described[0].params.end(), same)) {
     process_.reset();
     throw Error::plugin(fmt::format(
         "{} has changed since decoder '{}' was loaded from it; `decoders reload` reads it again",
@@ -341,7 +351,8 @@ void IsolatedDecoder::answer(DecoderCalls& calls, MessageReader& call) {
     }
     case MessageKind::metre_ask: {
       poet_metre_ask ask{};
-      calls.metre_ask(call.get<poet_state>(), &ask);
+      const auto state = call.get<poet_state>();
+      calls.metre_ask(state, &ask, call.get<std::uint8_t>() != 0);
       return reply(ask);
     }
     case MessageKind::strict_tone:

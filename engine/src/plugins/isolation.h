@@ -39,9 +39,10 @@ class RunnerProcess;
 // poem at a time; safe to use from any thread.
 class IsolatedDecoder {
  public:
-  // The decoder `index` of the library `plugin` (0: its entry's), named `name`.
+  // The decoder `index` of the library `plugin` (0: its entry's), named `name`, with the
+  // parameters it was loaded with: a process that finds another decoder there refuses to write.
   IsolatedDecoder(std::filesystem::path runner, std::filesystem::path plugin, std::size_t index,
-                  std::string name, IsolationLimits limits);
+                  std::string name, std::vector<DecoderParam> params, IsolationLimits limits);
   // Asks the process to quit, which runs the plugin's destroy(), and reaps it; kills it if it
   // takes more than a moment.
   ~IsolatedDecoder();
@@ -78,6 +79,7 @@ class IsolatedDecoder {
   const std::filesystem::path runner_, plugin_;
   const std::size_t index_;
   const std::string name_;
+  const std::vector<DecoderParam> params_;
   const IsolationLimits limits_;
 
   std::mutex mutex_;  // one poem at a time: its messages must not interleave with another's

@@ -59,7 +59,7 @@ enum class MessageKind : std::uint32_t {
   fail,        // string; one-way
   warn,        // string; one-way
   form_place,  // i32 state -> poet_form_place
-  metre_ask,   // i32 state -> poet_metre_ask
+  metre_ask,   // i32 state, u8 only before a character (poet.metre/2's) -> poet_metre_ask
   done,        // i32 status, i32 result: decode() returned
   metre_pattern,  // i32 state -> poet_metre_pattern
   strict_tone,    // i32 state -> i32 tone

@@ -194,7 +194,7 @@ class Host final : public DecoderCalls {
         request_.metre.lexicon->tone(vocabulary_.character(token), request_.metre.book));
   }
   std::size_t groups(poet_token token, int32_t* groups, std::size_t capacity) override;
-  void metre_ask(poet_state state, poet_metre_ask* ask) override;
+  void metre_ask(poet_state state, poet_metre_ask* ask, bool only_before_a_character) override;
   int32_t tones_rule() override {
     switch (request_.metre.tones) {
       case ToneMode::off: return POET_TONES_OFF;
@@ -206,8 +206,8 @@ class Host final : public DecoderCalls {
   int32_t strict_tone(poet_state state) override;
   void metre_pattern(poet_state state, poet_metre_pattern* pattern) override;
   int32_t pattern_tone(const poet_metre_pattern& p, int32_t line, int32_t column) override {
-    if (p.settled == 0 || (p.line_length != 5 && p.line_length != 7) || line < 0 || column < 0 ||
-        column >= p.line_length)
+    if (p.settled == 0 || (p.line_length != 5 && p.line_length != 7) || line < 0 || line >= 1024 ||
+        column < 0 || column >= p.line_length)
       return POET_TONE_UNKNOWN;
     const MetrePattern pattern{p.line_length, p.level_start != 0, p.first_line_rhymes != 0};
     return static_cast<int32_t>(pattern.tone(line, column));
@@ -293,14 +293,14 @@ std::size_t Host::groups(poet_token token, int32_t* groups, std::size_t capacity
   return count;
 }
 
-void Host::metre_ask(poet_state state, poet_metre_ask* ask) {
+void Host::metre_ask(poet_state state, poet_metre_ask* ask, bool only_before_a_character) {
   const auto* found = find(state, "metre ask() of");
   *ask = {};
   ask->group = -1;
-  // Where no character can come next (a full line, or the last one closed) there is nothing to ask.
-  if (found == nullptr || found->cursor.metre() == nullptr || found->cursor.finished() ||
-      !found->cursor.allows_character())
-    return;
+  if (found == nullptr || found->cursor.metre() == nullptr || found->cursor.finished()) return;
+  // Where no character can come next (a full line, or the last one closed) there is nothing to
+  // ask; poet.metre/1 answered there as if the patterns went on, and still does.
+  if (only_before_a_character && !found->cursor.allows_character()) return;
   table_.row(state);  // settles how far the metre gives way at this place
   const MetreCursor& metre = *found->cursor.metre();
   const MetreCursor::Next next =

@@ -43,12 +43,14 @@ typedef struct poem {
   int warned;
 } poem;
 
-/* The rule poet_sdk_sample_kept applies: a character of the asked tone, or one read both ways. */
+/* The rule poet_sdk_sample_kept applies: a character of the asked tone, or one read both ways;
+ * a mark or the end, where the line or poem may end, has no tone to keep. */
 static int keeps_tone(const poet_host* host, poet_state state, poet_token token, void* user) {
   const poem* p = (const poem*)user;
-  (void)host, (void)state;
+  (void)state;
   return p->wanted == POET_TONE_UNKNOWN || p->wanted == POET_TONE_EITHER ||
-         p->tones[token] == p->wanted || p->tones[token] == POET_TONE_EITHER;
+         p->tones[token] == p->wanted || p->tones[token] == POET_TONE_EITHER ||
+         token == host->end_token || poet_sdk_is_mark(host, token);
 }
 
 static poet_token choose(const poet_host* host, poet_state state, const float* log_probs,

@@ -27,7 +27,7 @@
  *
  * Threads, as each function below says in [brackets]: poet loads a plugin, runs its init() and
  * unloads it on one thread, the loading thread (poet's main thread; in an isolated plugin's
- * process, that process's only thread). It writes each poem on a poem's thread: decode() there,
+ * process, that process's main thread, the only one that calls the plugin). It writes each poem on a poem's thread: decode() there,
  * and create() and model_changed() just before it, while no decode() of the decoder runs. The
  * host's callbacks are the poem's: call them on the thread that called you, until you return. */
 #ifndef POET_DECODER_H

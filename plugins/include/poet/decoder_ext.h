@@ -65,7 +65,7 @@ typedef struct poet_ext_vocabulary {
    * vocabulary lacks it or the bytes are not exactly one character. */
   poet_token (*token)(void* context, const char* utf8, size_t length);
   /* 1 for the marks that close a line: ， 。 ？ ！ ； poet_sdk_is_mark (poet/decoder_sdk.h) gives
-   * the same answer without a call: the SDK's helpers use it, and so may you. */
+   * the same answer from token_text: the SDK's helpers use it, and so may you. */
   int32_t (*is_mark)(void* context, poet_token token);
 } poet_ext_vocabulary;
 
@@ -87,9 +87,10 @@ enum poet_tone {
  * character settles 平起 or 仄起 (and its end whether it rhymes), several patterns are open, and
  * a place where they disagree says EITHER too. poet.metre/2's pattern() gives the pattern itself. */
 typedef struct poet_metre_ask {
-  int32_t active; /* 0: no metre holds this poem (a free form, or --rhyme off --tones off), or no
-                   * character can come next (the line is full, or the last line is closed and
-                   * only the end may come); the rest is then empty */
+  int32_t active; /* 0: no metre holds this poem (a free form, or --rhyme off --tones off), and,
+                   * asked through poet.metre/2, where no character can come next (the line is
+                   * full, or the last line is closed and only the end may come); the rest is
+                   * then empty. poet.metre/1's ask answers there as if the patterns went on. */
   int32_t tones;  /* the tones that fit the patterns still open: POET_TONE_LEVEL, _OBLIQUE or
                    * _EITHER (both; a free place) */
   int32_t rhyme;  /* 1: the next character ends a rhyming line */
@@ -125,7 +126,7 @@ typedef struct poet_metre_pattern {
 } poet_metre_pattern;
 
 typedef struct poet_ext_metre_2 {
-  /* As in poet.metre/1. */
+  /* As in poet.metre/1, but ask says active = 0 where no character can come next. */
   const char* (*book)(void* context);
   int32_t (*group_count)(void* context);
   const char* (*group_name)(void* context, int32_t group);
@@ -140,15 +141,18 @@ typedef struct poet_ext_metre_2 {
   /* The tone --tones strict would ask of the next character of `state`, whatever the user chose:
    * POET_TONE_LEVEL or _OBLIQUE where the patterns that every character so far keeps strictly
    * agree, _EITHER where they still disagree (the first line's first places, before 平起 or 仄起
-   * is settled), and _UNKNOWN where no character can come next or no metre holds the poem. A
-   * decoder that holds every character to it writes a poem that keeps one pattern throughout. */
+   * is settled), and _UNKNOWN where no character can come next or no metre holds the poem. It
+   * asks of characters only: where the line may also end (a form of 5 or 7 characters), the
+   * mark and the end of the poem have no tone to keep. A decoder that holds every character to it
+   * writes a poem that keeps one pattern throughout. */
   int32_t (*strict_tone)(void* context, poet_state state);
   /* The pattern the poem of `state` follows, once its characters leave only one open (of those
    * it keeps strictly, while any are). */
   void (*pattern)(void* context, poet_state state, poet_metre_pattern* pattern);
   /* The tone a settled pattern asks at (line, column), both from 0, as --tones strict holds it:
-   * POET_TONE_LEVEL or _OBLIQUE; POET_TONE_UNKNOWN for a pattern not settled or a place past
-   * its line. Worked out from the pattern alone (粘 and 对, the rhyming lines), by poet. */
+   * POET_TONE_LEVEL or _OBLIQUE; POET_TONE_UNKNOWN for a pattern not settled, a place past its
+   * line, or a line past the 1024th. The pattern goes on past any poem's last line (粘 and 对
+   * repeat every four lines). Worked out from the pattern alone, by poet. */
   int32_t (*pattern_tone)(void* context, const poet_metre_pattern* pattern, int32_t line,
                           int32_t column);
 } poet_ext_metre_2;
@@ -188,7 +192,8 @@ typedef struct poet_plugin_options {
 /* Asked of the descriptor poet_decoder_entry returns: the library's other decoders. Each is a
  * decoder of its own, as if it came from a library of its own (its name, parameters, capabilities,
  * init(), instance and get_extension()), and any ABI version; the library stays loaded while any
- * of them is. A library with a decoder poet refuses is refused whole, with the reason. */
+ * of them is. A library with a decoder poet refuses is refused whole, with the reason; so is one
+ * whose factory lists a NULL or more than 64 decoders. */
 typedef struct poet_plugin_factory {
   const poet_decoder* const* decoders;
   size_t decoder_count;

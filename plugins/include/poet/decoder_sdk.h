@@ -256,7 +256,7 @@ static inline size_t poet_sdk_mask(const poet_host* host, poet_state state, cons
 
 /* Draws as `sampling` says among the tokens `keep` keeps, or, where it keeps none, among every
  * token the host allows; then *fell_back (which may be NULL) is set to 1, else 0, so that the
- * decoder can say so (poet.log/1). Returns -1 after host->fail() when no token is allowed at all
+ * decoder can say so (poet.log/1). Nothing drawn is no fallback: *fell_back is 0 with -1. Returns -1 after host->fail() when no token is allowed at all
  * or memory runs out. */
 static inline poet_token poet_sdk_sample_kept(const poet_host* host, poet_state state,
                                               const float* log_probs,
@@ -270,8 +270,8 @@ static inline poet_token poet_sdk_sample_kept(const poet_host* host, poet_state 
     return -1;
   }
   left = poet_sdk_mask(host, state, log_probs, keep, user, kept);
-  if (fell_back != NULL) *fell_back = left == 0;
   token = poet_sdk_sample_with(host, left > 0 ? kept : log_probs, sampling);
+  if (fell_back != NULL) *fell_back = left == 0 && token >= 0;
   free(kept);
   return token;
 }
@@ -325,7 +325,8 @@ static inline size_t poet_sdk_text(const poet_host* host, poet_state state, poet
 }
 
 /* Whether a token is one of the punctuation marks that end a line: the vocabulary extension's
- * is_mark, answered here without a call to the host (decoders ask it of every candidate). */
+ * is_mark, answered from host->token_text without asking for the extension (decoders ask it of
+ * every candidate). */
 static inline int poet_sdk_is_mark(const poet_host* host, poet_token token) {
   static const char* const marks[] = {"\xef\xbc\x8c", "\xe3\x80\x82", "\xef\xbc\x9f",
                                       "\xef\xbc\x81", "\xef\xbc\x9b"};

@@ -197,8 +197,11 @@ void RemoteCalls::form_place(poet_state state, poet_form_place* place) {
   *place = ask<poet_form_place>(MessageKind::form_place, state);
 }
 
-void RemoteCalls::metre_ask(poet_state state, poet_metre_ask* question) {
-  *question = ask<poet_metre_ask>(MessageKind::metre_ask, state);
+void RemoteCalls::metre_ask(poet_state state, poet_metre_ask* question,
+                            bool only_before_a_character) {
+  *question = ask<poet_metre_ask>(MessageWriter(MessageKind::metre_ask)
+                                      .put(state)
+                                      .put<std::uint8_t>(only_before_a_character));
 }
 
 void RemoteCalls::metre_pattern(poet_state state, poet_metre_pattern* pattern) {

@@ -75,7 +75,7 @@ class RemoteCalls final : public DecoderCalls {
   std::size_t groups(poet_token token, int32_t* groups, std::size_t capacity) override {
     return tables_.groups(token, groups, capacity);
   }
-  void metre_ask(poet_state state, poet_metre_ask* question) override;
+  void metre_ask(poet_state state, poet_metre_ask* question, bool only_before_a_character) override;
   int32_t tones_rule() override { return order_.tones_rule; }
   int32_t strict_tone(poet_state state) override {
     return ask<int32_t>(MessageKind::strict_tone, state);
