@@ -177,8 +177,7 @@ class PoemWriter {
         settings_(command_settings(shell, args, *decoder_)),
         text_(decode_utf8(args.positional[0])),
         acrostic_(acrostic),
-        // A decoder that never draws writes K copies of one poem: one is all there is to choose.
-        best_of_(decoder_->seedless() ? 1 : settings_.best_of) {
+        best_of_(candidate_count(*decoder_, settings_.best_of)) {
     if (settings_.metre.needs_lexicon()) metre_ = settings_.metre.rule(shell.metre_lexicon());
     std::random_device entropy;
     first_seed_ = settings_.seed ? *settings_.seed : (std::uint64_t{entropy()} << 32 | entropy());

@@ -186,7 +186,7 @@ WrittenPoem write_measured(Engine& engine, const MeasuredSetting& setting, const
                            std::uint64_t seed, const Critic* critic, TextStats& stats) {
   std::vector<std::unique_ptr<Generation>> generations;
   std::vector<Generation*> pointers;
-  for (int j = 0; j < setting.best_of; ++j) {
+  for (int j = 0; j < candidate_count(*setting.decoder, setting.best_of); ++j) {
     generations.push_back(engine.begin_generation(repl::candidate_seed(seed, j)));
     pointers.push_back(generations.back().get());
   }

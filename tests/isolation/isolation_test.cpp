@@ -235,7 +235,7 @@ Poem write(IsolatedDecoder& decoder, Mode mode, std::uint64_t model_serial = 1,
   const poet_request request = request_for(model.start(), params);
   poet_state result = -1;
   const int32_t status =
-      decoder.decode(model, request, params.size(), model_serial, &result, cancel);
+      decoder.decode(model, request, model_serial, &result, cancel);
   EXPECT_EQ(model.failure(), "");
   return poem_of(model, status, result);
 }
@@ -250,12 +250,12 @@ std::string crash_of(IsolatedDecoder& decoder, Mode mode) {
 }
 
 IsolatedDecoder crashy(IsolationLimits limits = kLimits) {
-  return IsolatedDecoder(kRunner, kCrashy, 0, "crashy", open_plugin(kCrashy).description.params,
+  return IsolatedDecoder(kRunner, kCrashy, 0, "crashy", open_library(kCrashy).front().description.params,
                          limits);
 }
 
 TEST(IsolatedDecoder, WritesThePoemThePluginWritesInProcess) {
-  const OpenedPlugin plugin = open_plugin(kCrashy);
+  const OpenedPlugin plugin = open_library(kCrashy).front();
   const poet_decoder descriptor = normalised_descriptor(*plugin.descriptor);
   Poem in_process;
   {
@@ -286,7 +286,7 @@ TEST(IsolatedDecoder, WritesThePoemThePluginWritesInProcess) {
 // A file rebuilt with other parameters since it was loaded (here: another range) gets no values
 // meant for the old ones.
 TEST(IsolatedDecoder, RefusesAFileThatNowHoldsOtherParameters) {
-  auto params = open_plugin(kCrashy).description.params;
+  auto params = open_library(kCrashy).front().description.params;
   params.back().max_value += 1;
   IsolatedDecoder decoder(kRunner, kCrashy, 0, "crashy", params, kLimits);
   EXPECT_NE(crash_of(decoder, kWrite).find("has changed since decoder 'crashy' was loaded from it"),
@@ -300,7 +300,7 @@ TEST(IsolatedDecoder, ServesRowsTheHostWroteIntoTheSharedSlots) {
   const std::vector<double> params{kWrite, 8};
   const poet_request request = request_for(model.start(), params);
   poet_state result = -1;
-  ASSERT_EQ(decoder.decode(model, request, params.size(), 1, &result, nullptr), POET_OK);
+  ASSERT_EQ(decoder.decode(model, request, 1, &result, nullptr), POET_OK);
   EXPECT_GT(model.rows_written_in_place(), 12);
   EXPECT_EQ(model.text_of(result), copied.text);
   EXPECT_NE(decoder.row_slot(0), nullptr);
@@ -410,7 +410,7 @@ TEST(IsolatedDecoder, RefusesMoreStatesThanItHasSlotsFor) {
   const poet_request request = request_for(model.start(), params);
   poet_state result = -1;
   try {
-    decoder.decode(model, request, params.size(), 1, &result, nullptr);
+    decoder.decode(model, request, 1, &result, nullptr);
     ADD_FAILURE() << "no error";
   } catch (const Error& error) {
     EXPECT_STREQ(error.what(),
@@ -446,7 +446,7 @@ TEST(IsolatedDecoder, APluginsOutputIsItsPoemsWarningNeverPoetsOutput) {
   const std::vector<double> params{kChatter, 8};
   const poet_request request = request_for(model.start(), params);
   poet_state result = -1;
-  ASSERT_EQ(decoder.decode(model, request, params.size(), 1, &result, nullptr), POET_OK);
+  ASSERT_EQ(decoder.decode(model, request, 1, &result, nullptr), POET_OK);
   ASSERT_EQ(model.warnings().size(), 2u);  // the plugin's report, then its output
   const std::string& output = model.warnings()[1];
   const std::size_t bytes = std::string("\x1b[2J\x1b]0;owned\x07\xff\xfe\nhello").size() +
@@ -551,7 +551,7 @@ TEST(IsolatedDecoder, CtrlCReachesAPluginThatAsksWithoutARoundTrip) {
 
 TEST(ProbePlugin, DescribesAPluginAsReadDescriptorDoesInProcess) {
   const DecoderDescription isolated = probe_plugin(kRunner, kCrashy, kLimits).at(0);
-  const DecoderDescription in_process = open_plugin(kCrashy).description;
+  const DecoderDescription in_process = open_library(kCrashy).front().description;
   EXPECT_EQ(isolated.name, "crashy");
   EXPECT_EQ(isolated.name, in_process.name);
   EXPECT_EQ(isolated.version, in_process.version);
@@ -588,7 +588,7 @@ TEST(ProbePlugin, RefusesWhatTheLoaderRefusesWithTheSameReason) {
   for (const auto& entry : fs::directory_iterator(kTestPlugins / "refused")) {
     std::string in_process;
     try {
-      start_plugin(open_plugin(entry.path()));
+      start_plugin(open_library(entry.path()).front());
     } catch (const Error& refusal) {
       in_process = refusal.what();
     }

@@ -19,7 +19,8 @@ struct DecoderDescription {
   std::string name, version, help;
   bool streams = false;
   bool steps_heads = false;
-  bool seedless = false;
+  bool batches = false;   // POET_CAP_BATCHES, from ABI 3
+  bool seedless = false;  // POET_CAP_SEEDLESS, from ABI 3
   std::vector<DecoderParam> params;
   std::vector<OptionAlias> aliases;
 };
@@ -47,17 +48,14 @@ struct OpenedPlugin {
   std::shared_ptr<void> library;  // the dlopen handle, closed when the last copy goes
   const poet_decoder* descriptor = nullptr;
   DecoderDescription description;
-  std::size_t library_size = 1;  // the library's decoders: the entry's and its factory's
 };
 
 // The most decoders a factory may list beyond its entry's: more is a plugin's mistake.
 inline constexpr std::size_t kMostInFactory = 64;
 
-// dlopen()s a plugin and reads the descriptor of its decoder `index`: 0 for the one its entry
-// returns, i for the i-th its factory lists (POET_PLUGIN_EXT_FACTORY); throws Error::plugin saying
-// why it cannot be used.
-OpenedPlugin open_plugin(const std::filesystem::path& file, std::size_t index = 0);
-// Every decoder of a plugin's library, in order; throws for the first that cannot be used.
+// dlopen()s a plugin and reads the descriptors of its decoders, in order: the one its entry returns,
+// then those its factory lists (POET_PLUGIN_EXT_FACTORY); throws Error::plugin saying why the
+// library cannot be used, for the first decoder that cannot.
 std::vector<OpenedPlugin> open_library(const std::filesystem::path& file);
 // Runs the plugin's init(), if it has one; throws Error::plugin with the reason it gives.
 void start_plugin(const OpenedPlugin& plugin);

@@ -134,9 +134,10 @@ DecoderDescription read_descriptor(const poet_decoder& descriptor) {
   description.help = printable(descriptor.help != nullptr ? descriptor.help : "");
   description.streams = (descriptor.capabilities & POET_CAP_STREAMS) != 0;
   description.steps_heads = (descriptor.capabilities & POET_CAP_HEADS) != 0;
-  // A bit that meant nothing before ABI 3 means nothing from an older plugin.
-  description.seedless =
-      descriptor.abi_version >= 3 && (descriptor.capabilities & POET_CAP_SEEDLESS) != 0;
+  // Bits that meant nothing before ABI 3 mean nothing from an older plugin.
+  const std::uint32_t abi_3 = descriptor.abi_version >= 3 ? descriptor.capabilities : 0u;
+  description.batches = (abi_3 & POET_CAP_BATCHES) != 0;
+  description.seedless = (abi_3 & POET_CAP_SEEDLESS) != 0;
   for (std::size_t i = 0; i < descriptor.param_count; ++i) {
     DecoderParam param = read_param(descriptor.params[i], description.name);
     // `set NAME` could reach only the first of two.
@@ -171,6 +172,7 @@ DecoderDescription check_description(const DecoderDescription& description) {
   descriptor.help = description.help.c_str();
   descriptor.capabilities = (description.streams ? POET_CAP_STREAMS : 0u) |
                             (description.steps_heads ? POET_CAP_HEADS : 0u) |
+                            (description.batches ? POET_CAP_BATCHES : 0u) |
                             (description.seedless ? POET_CAP_SEEDLESS : 0u);
   descriptor.params = params.data();
   descriptor.param_count = params.size();
@@ -453,7 +455,7 @@ void DecoderSet::reload() {
   for (const auto& file : found) load_file(file);
 }
 
-OpenedPlugin open_plugin(const std::filesystem::path& file, std::size_t index) {
+std::vector<OpenedPlugin> open_library(const std::filesystem::path& file) {
   void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) throw Error::plugin(fmt::format("cannot be loaded: {}", printable(::dlerror())));
   std::shared_ptr<void> library(handle, [](void* h) { ::dlclose(h); });
@@ -462,35 +464,31 @@ OpenedPlugin open_plugin(const std::filesystem::path& file, std::size_t index) {
     throw Error::plugin(
         fmt::format("exports no '{}': it is not a poet decoder", POET_DECODER_ENTRY_NAME));
   }
-  const poet_decoder* descriptor = reinterpret_cast<poet_decoder_entry_fn>(symbol)();
-  if (descriptor == nullptr)
+  const poet_decoder* entry = reinterpret_cast<poet_decoder_entry_fn>(symbol)();
+  if (entry == nullptr)
     throw Error::plugin(fmt::format("its {}() returned no decoder", POET_DECODER_ENTRY_NAME));
-  const auto* factory = plugin_extension<poet_plugin_factory>(*descriptor, POET_PLUGIN_EXT_FACTORY);
-  if (factory != nullptr && factory->decoder_count > kMostInFactory) {
-    throw Error::plugin(fmt::format("its factory lists {} decoders, more than the {} a library may hold",
-                                    factory->decoder_count, kMostInFactory));
+  std::vector<const poet_decoder*> descriptors{entry};
+  if (const auto* factory = plugin_extension<poet_plugin_factory>(*entry, POET_PLUGIN_EXT_FACTORY)) {
+    if (factory->decoder_count > kMostInFactory) {
+      throw Error::plugin(fmt::format("its factory lists {} decoders, more than the {} a library may hold",
+                                      factory->decoder_count, kMostInFactory));
+    }
+    if (factory->decoder_count > 0 && factory->decoders == nullptr) {
+      throw Error::plugin(fmt::format("its factory lists {} decoders but gives no table",
+                                      factory->decoder_count));
+    }
+    descriptors.insert(descriptors.end(), factory->decoders, factory->decoders + factory->decoder_count);
   }
-  if (factory != nullptr && factory->decoder_count > 0 && factory->decoders == nullptr) {
-    throw Error::plugin(fmt::format("its factory lists {} decoders but gives no table",
-                                    factory->decoder_count));
-  }
-  const std::size_t library_size = 1 + (factory != nullptr ? factory->decoder_count : 0);
-  if (index > 0) {
-    descriptor = index < library_size ? factory->decoders[index - 1] : nullptr;
-    if (descriptor == nullptr)
-      throw Error::plugin(fmt::format("its factory gives no decoder {} of {}", index + 1, library_size));
-  }
-  DecoderDescription description = read_descriptor(*descriptor);
-  description.aliases = read_aliases(*descriptor);
-  check_aliases(description);
-  read_param_ids(*descriptor, description);
-  return {std::move(library), descriptor, std::move(description), library_size};
-}
-
-std::vector<OpenedPlugin> open_library(const std::filesystem::path& file) {
   std::vector<OpenedPlugin> decoders;
-  decoders.push_back(open_plugin(file));
-  for (std::size_t i = 1; i < decoders.front().library_size; ++i) decoders.push_back(open_plugin(file, i));
+  for (std::size_t i = 0; i < descriptors.size(); ++i) {
+    if (descriptors[i] == nullptr)
+      throw Error::plugin(fmt::format("its factory gives no decoder {} of {}", i + 1, descriptors.size()));
+    DecoderDescription description = read_descriptor(*descriptors[i]);
+    description.aliases = read_aliases(*descriptors[i]);
+    check_aliases(description);
+    read_param_ids(*descriptors[i], description);
+    decoders.push_back({library, descriptors[i], std::move(description)});
+  }
   return decoders;
 }
 
@@ -532,7 +530,7 @@ void DecoderSet::load_file(const PluginFile& found) {
   }
   try {
     std::vector<DecoderDescription> descriptions;
-    std::vector<OpenedPlugin> opened;  // the library's decoders, where read in poet's process
+    std::vector<OpenedPlugin> opened;  // the library's decoders, once read in poet's process
     if (found.probed) {
       // A file from outside poet's folder was read first where a crash costs nothing.
       descriptions = *found.probed;
@@ -540,6 +538,12 @@ void DecoderSet::load_file(const PluginFile& found) {
       opened = open_library(file);
       for (const OpenedPlugin& plugin : opened) descriptions.push_back(plugin.description);
     }
+    // A probed library some of whose decoders run in poet's process after all ([plugins]).
+    const auto in_process = [&](std::size_t index) -> const OpenedPlugin& {
+      if (opened.empty()) opened = open_library(file);
+      if (index >= opened.size()) throw Error::plugin("it has changed since it was probed");
+      return opened[index];
+    };
     // A library's decoders load together or not at all.
     std::vector<std::shared_ptr<const Decoder>> library;
     for (std::size_t index = 0; index < descriptions.size(); ++index) {
@@ -559,12 +563,10 @@ void DecoderSet::load_file(const PluginFile& found) {
                                                                description.name, description.params,
                                                                policy_->config.limits);
       } else {
-        const OpenedPlugin plugin = index < opened.size() ? opened[index] : open_plugin(file, index);
+        const OpenedPlugin& plugin = in_process(index);
         start_plugin(plugin);
         decoder->descriptor_ = normalised_descriptor(*plugin.descriptor);
-        // A bit that meant nothing before ABI 3 means nothing from an older plugin.
-        decoder->batches_ = plugin.descriptor->abi_version >= 3 &&
-                            (plugin.descriptor->capabilities & POET_CAP_BATCHES) != 0;
+        decoder->batches_ = description.batches;  // only in poet's process
         decoder->library_ = plugin.library;
       }
       decoder->name_ = std::move(description.name);
@@ -590,8 +592,7 @@ struct DecoderRun {
                      std::uint64_t model_serial, poet_state* result,
                      const std::atomic<bool>* cancel) {
     if (decoder.isolated_) {
-      return decoder.isolated_->decode(calls, request, decoder.params_.size(), model_serial, result,
-                                       cancel);
+      return decoder.isolated_->decode(calls, request, model_serial, result, cancel);
     }
     const HostTable table(calls);
     std::unique_lock lock(decoder.instance_mutex_);

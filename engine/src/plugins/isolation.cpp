@@ -148,7 +148,7 @@ void IsolatedDecoder::crashed(const std::string& what) {
       fmt::format("decoder '{}' {}{}; it starts afresh for the next poem", name_, what, output));
 }
 
-void IsolatedDecoder::start(std::size_t param_count) {
+void IsolatedDecoder::start() {
   // The tables are mapped within the address space the plugin is given, so the room for them is
   // fixed when the process starts: the memory limit is a hard one, which the plugin cannot raise.
   process_ = std::make_unique<RunnerProcess>(runner_, "serve", plugin_,
@@ -180,7 +180,7 @@ void IsolatedDecoder::start(std::size_t param_count) {
            a.default_value == b.default_value && a.min_value == b.min_value &&
            a.max_value == b.max_value && a.choices == b.choices;
   };
-  if (described.size() != 1 || described[0].name != name_ || params_.size() != param_count ||
+  if (described.size() != 1 || described[0].name != name_ ||
       !std::equal(params_.begin(), params_.end(), described[0].params.begin(),
                   described[0].params.end(), same)) {
     process_.reset();
@@ -399,8 +399,8 @@ PoemOrder poem_order(DecoderCalls& calls, const poet_request& request, std::size
 }  // namespace
 
 int32_t IsolatedDecoder::decode(DecoderCalls& calls, const poet_request& request,
-                                std::size_t param_count, std::uint64_t model_serial,
-                                poet_state* result, const std::atomic<bool>* cancel) {
+                                std::uint64_t model_serial, poet_state* result,
+                                const std::atomic<bool>* cancel) {
   const std::lock_guard lock(mutex_);
   bool in_poem = false;  // the process is in the middle of a poem
   try {
@@ -409,12 +409,12 @@ int32_t IsolatedDecoder::decode(DecoderCalls& calls, const poet_request& request
     if (process_ && process_->has_hung_up_or_spoken()) process_.reset();
     share_tables(calls, model_serial);
     if (process_ && layout_.size > process_room_) quit();
-    if (!process_) start(param_count);
+    if (!process_) start();
 
     MessageWriter message(MessageKind::decode);
     message.put<std::uint8_t>(!region_sent_);
     if (!region_sent_) message.put(layout_);
-    write_poem_order(message, poem_order(calls, request, param_count, model_serial));
+    write_poem_order(message, poem_order(calls, request, params_.size(), model_serial));
 
     region_.at<RegionHeader>(0)->cancelled.store(0);
     for (const poet_state state : std::exchange(published_, {})) withdraw(state);

@@ -55,7 +55,7 @@ class IsolatedDecoder {
   // second). Throws Error::plugin when the process dies or goes silent for the silence limit,
   // and when the plugin held more states at once than kMaxStates, or when its file can
   // no longer be loaded or now holds another decoder.
-  int32_t decode(DecoderCalls& calls, const poet_request& request, std::size_t param_count,
+  int32_t decode(DecoderCalls& calls, const poet_request& request,
                  std::uint64_t model_serial, poet_state* result, const std::atomic<bool>* cancel);
 
   // Where the plugin reads the row of `state`: a host that writes its log-probabilities here
@@ -64,7 +64,7 @@ class IsolatedDecoder {
   float* row_slot(poet_state state);
 
  private:
-  void start(std::size_t param_count);
+  void start();
   // Asks the process to quit, which runs the plugin's destroy(), and reaps it.
   void quit();
   void share_tables(DecoderCalls& calls, std::uint64_t model_serial);

@@ -183,7 +183,7 @@ PoemOrder read_poem_order(MessageReader& message) {
 void write_description(MessageWriter& message, const DecoderDescription& description) {
   message.put_string(description.name).put_string(description.version).put_string(description.help);
   message.put<std::uint8_t>(description.streams).put<std::uint8_t>(description.steps_heads);
-  message.put<std::uint8_t>(description.seedless);
+  message.put<std::uint8_t>(description.batches).put<std::uint8_t>(description.seedless);
   message.put(static_cast<std::uint32_t>(description.params.size()));
   for (const DecoderParam& param : description.params) {
     message.put_string(param.name).put(param.id).put(param.type);
@@ -204,6 +204,7 @@ DecoderDescription read_description(MessageReader& message) {
   description.help = message.get_string();
   description.streams = message.get<std::uint8_t>() != 0;
   description.steps_heads = message.get<std::uint8_t>() != 0;
+  description.batches = message.get<std::uint8_t>() != 0;
   description.seedless = message.get<std::uint8_t>() != 0;
   for (auto params = message.get<std::uint32_t>(); params > 0; --params) {
     DecoderParam& param = description.params.emplace_back();

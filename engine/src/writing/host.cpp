@@ -465,6 +465,8 @@ std::vector<WrittenPoem> write_poems(const std::vector<Generation*>& generations
   return poems;
 }
 
+int candidate_count(const Decoder& decoder, int best_of) { return decoder.seedless() ? 1 : best_of; }
+
 CriticChoice choose_by_critic(const Critic& critic, const std::vector<WrittenPoem>& candidates) {
   std::vector<std::u32string> texts;
   for (const auto& poem : candidates) texts.push_back(decode_utf8(poem.text));

@@ -7,7 +7,8 @@
 // may add to what the runner holds, poet's shared tables included, and DECODER which of the
 // library's decoders serve writes with (0: its entry's). Both load the plugin and report what it
 // describes (probe every decoder of the library, serve its one), or why it is refused; probe then
-// ends, and serve writes the poems poet asks for until poet says quit or goes away. It links no LibTorch, so it starts in milliseconds.
+// ends, and serve writes the poems poet asks for until poet says quit or goes away. It links no
+// LibTorch, so it starts in milliseconds.
 
 #include <fmt/format.h>
 #include <poll.h>
@@ -130,14 +131,18 @@ int run(std::string_view mode, const char* plugin_file, const char* memory, cons
   std::optional<OpenedPlugin> plugin;  // the one serve writes with
   MessageWriter description(MessageKind::described);
   try {
+    std::vector<OpenedPlugin> library = open_library(plugin_file);
     std::vector<DecoderDescription> described;
     if (mode == "probe") {
-      for (const OpenedPlugin& each : open_library(plugin_file)) {
+      for (const OpenedPlugin& each : library) {
         start_plugin(each);
         described.push_back(each.description);
       }
     } else {
-      plugin = open_plugin(plugin_file, std::strtoull(decoder, nullptr, 10));
+      const auto index = std::strtoull(decoder, nullptr, 10);
+      if (index >= library.size())
+        throw Error::plugin(fmt::format("it no longer holds a decoder {}", index + 1));
+      plugin = std::move(library[index]);
       start_plugin(*plugin);
       described.push_back(plugin->description);
     }

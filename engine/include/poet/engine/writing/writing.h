@@ -62,6 +62,10 @@ std::vector<WrittenPoem> write_poems(const std::vector<Generation*>& generations
                                      const Decoder& decoder,
                                      const std::vector<PoemRequest>& requests);
 
+// How many candidates best-of K writes of one poem with `decoder`: K, or one for a decoder that
+// never draws (POET_CAP_SEEDLESS), whose candidates would all be the same poem.
+int candidate_count(const Decoder& decoder, int best_of);
+
 // Which of a poem's candidates the critic rates most real, the model's own score breaking ties,
 // and the critic's score of it.
 struct CriticChoice {
